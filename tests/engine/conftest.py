@@ -1,0 +1,80 @@
+"""Real sessions in one process: the embedded server on 127.0.0.1 and the engine thread."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import pytest
+
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.server.runner import EmbeddedServer
+
+E = TypeVar("E", bound=ev.Event)
+WAIT = 20.0
+
+
+class EventLog:
+    """Collects a session's events (emitted on the engine thread) for the test thread."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[ev.Event] = queue.Queue()
+        self.seen: list[ev.Event] = []
+
+    def __call__(self, event: ev.Event) -> None:
+        self._queue.put(event)
+
+    def wait_for(self, kind: type[E], where: Callable[[E], bool] = lambda e: True) -> E:
+        """The first event of `kind` matching `where`, waiting up to WAIT seconds for it."""
+        for event in self.seen:
+            if isinstance(event, kind) and where(event):
+                self.seen.remove(event)
+                return event
+        while True:
+            try:
+                event = self._queue.get(timeout=WAIT)
+            except queue.Empty:
+                raise AssertionError(f"no {kind.__name__} within {WAIT} s") from None
+            if isinstance(event, kind) and where(event):
+                return event
+            self.seen.append(event)
+
+
+@pytest.fixture
+def server() -> Iterator[EmbeddedServer]:
+    embedded = EmbeddedServer()
+    embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture
+def link(server: EmbeddedServer) -> MeetingLink:
+    return parse_link(f"{server.base_url}/abc-defg-hij")
+
+
+@pytest.fixture
+def engine() -> Iterator[EngineThread]:
+    thread = EngineThread()
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture
+def make_session(engine: EngineThread) -> Iterator[Callable[[], tuple[Session, EventLog]]]:
+    sessions: list[Session] = []
+
+    def make() -> tuple[Session, EventLog]:
+        log = EventLog()
+        session = Session(engine, log)
+        sessions.append(session)
+        return session, log
+
+    yield make
+    for session in sessions:
+        session.leave().result(timeout=WAIT)

@@ -1,0 +1,138 @@
+"""Two real sessions in a real meeting: aiortc peer connections on 127.0.0.1, synthetic media."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.engine.conftest import WAIT, EventLog
+from visio_desktop.core.errors import ServerUnreachableError
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.meeting import MediaOptions
+from visio_desktop.engine.session import NotInMeetingError, Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.server.runner import EmbeddedServer
+
+MakeSession = Callable[[], tuple[Session, EventLog]]
+
+
+def synthetic(name: str) -> MediaOptions:
+    return MediaOptions(
+        audio=True, video=True, sources=SyntheticSources(name, width=320, height=180, fps=15)
+    )
+
+
+def join_two(make_session: MakeSession, link: MeetingLink) -> tuple[
+    tuple[Session, EventLog, str], tuple[Session, EventLog, str]
+]:  # fmt: skip
+    alice, alice_log = make_session()
+    bob, bob_log = make_session()
+    alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
+    alice_id = alice_log.wait_for(ev.Joined).self_id
+    bob.join(link, "Bob", synthetic("Bob")).result(timeout=WAIT)
+    bob_id = bob_log.wait_for(ev.Joined).self_id
+    return (alice, alice_log, alice_id), (bob, bob_log, bob_id)
+
+
+def test_two_sessions_exchange_video_audio_chat_and_captions(
+    make_session: MakeSession, link: MeetingLink
+) -> None:
+    (alice, alice_log, alice_id), (bob, bob_log, bob_id) = join_two(make_session, link)
+    for log, other in ((alice_log, bob_id), (bob_log, alice_id)):
+        for kind in ("video", "audio"):
+            log.wait_for(ev.FirstRemoteFrame, lambda e, k=kind, o=other: (e.participant_id, e.kind) == (o, k))
+
+    bob.send_chat("Bonjour Alice").result(timeout=WAIT)
+    chat = alice_log.wait_for(ev.ChatReceived)
+    assert (chat.sender, chat.sender_name, chat.text) == (bob_id, "Bob", "Bonjour Alice")
+    assert bob_log.wait_for(ev.ChatReceived).message_id == chat.message_id
+
+    segment = alice.send_caption("bonjour", final=False, language="fr").result(timeout=WAIT)
+    alice.send_caption("bonjour Bob", final=True, language="fr", segment_id=segment).result(
+        timeout=WAIT
+    )
+    partial = bob_log.wait_for(ev.CaptionReceived)
+    final = bob_log.wait_for(ev.CaptionReceived)
+    assert (partial.final, final.final) == (False, True)
+    assert partial.segment_id == final.segment_id == segment
+    assert (final.sender, final.text) == (alice_id, "bonjour Bob")
+
+    stats = {s.participant_id: s for s in alice.stats().result(timeout=WAIT)}
+    assert stats[bob_id].video_frames > 0 and stats[bob_id].audio_frames > 0
+    assert stats[bob_id].bytes_received > 0
+    latency = stats[bob_id].video_latency_p50_ms  # read back from the synthetic stamp
+    assert latency is not None and 0 <= latency < 5000
+
+
+def test_turning_video_off_stops_the_source_and_tells_the_others(
+    make_session: MakeSession, link: MeetingLink
+) -> None:
+    (alice, alice_log, alice_id), (bob, bob_log, _) = join_two(make_session, link)
+    bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+    assert alice.set_video(False).result(timeout=WAIT) is True
+    update = bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.id == alice_id)
+    assert update.participant.video is False and update.participant.audio is True
+    alice.raise_hand(True).result(timeout=WAIT)
+    update = bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.hand_raised)
+    assert update.participant.id == alice_id
+    assert alice.set_video(True).result(timeout=WAIT) is True
+    update = bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.video)
+    assert update.participant.hand_raised
+
+
+def test_leaving_is_reported_and_tears_the_peer_down(
+    make_session: MakeSession, link: MeetingLink
+) -> None:
+    (alice, alice_log, alice_id), (bob, bob_log, bob_id) = join_two(make_session, link)
+    alice_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+    bob.leave().result(timeout=WAIT)
+    left = alice_log.wait_for(ev.ParticipantLeft)
+    assert (left.participant_id, left.display_name) == (bob_id, "Bob")
+    removed = {alice_log.wait_for(ev.TrackRemoved).kind for _ in range(2)}
+    assert removed == {"audio", "video"}
+    assert bob_log.wait_for(ev.Left).reason == "left"
+    with pytest.raises(NotInMeetingError):
+        bob.send_chat("after leaving").result(timeout=WAIT)
+
+
+def test_an_unreachable_server_is_a_clear_error(make_session: MakeSession) -> None:
+    session, log = make_session()
+    dead = EmbeddedServer()
+    dead.start()
+    link = parse_link(f"{dead.base_url}/abc-defg-hij")
+    dead.stop()  # nothing listens on that port any more
+    with pytest.raises(ServerUnreachableError, match="connection refused"):
+        session.join(link, "Alice").result(timeout=WAIT)
+    assert log.wait_for(ev.ErrorOccurred).fatal
+    assert not session.in_meeting
+
+
+def test_server_shutdown_ends_the_meeting_cleanly(
+    make_session: MakeSession, server: EmbeddedServer, link: MeetingLink
+) -> None:
+    session, log = make_session()
+    session.join(link, "Alice").result(timeout=WAIT)
+    server.stop()
+    state = log.wait_for(ev.ConnectionStateChanged, lambda e: e.state is ev.ConnectionState.DISCONNECTED)
+    assert "shutting down" in state.detail
+    assert log.wait_for(ev.ErrorOccurred).fatal
+    log.wait_for(ev.Left)
+    assert not session.in_meeting
+
+
+def test_engine_thread_stops_cleanly_with_work_in_flight() -> None:
+    engine = EngineThread()
+    engine.start()
+    pending = engine.submit(_forever())
+    engine.stop()
+    assert pending.cancelled()
+    assert engine.loop.is_closed()
+
+
+async def _forever() -> None:
+    import asyncio
+
+    await asyncio.Event().wait()

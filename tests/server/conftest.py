@@ -1,0 +1,86 @@
+"""A real meeting server on 127.0.0.1 in the test's loop, and a raw protocol client for it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypeVar
+from collections.abc import AsyncIterator, Callable, Awaitable
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from visio_desktop.core import wire
+from visio_desktop.core.protocol import (
+    PROTOCOL_VERSION, Hello, Join, Joined, Message, Welcome,
+)  # fmt: skip
+from visio_desktop.server.limits import Limits
+from visio_desktop.server.runner import RunningServer, start_server
+from visio_desktop.server.state import ServerConfig
+
+M = TypeVar("M", bound=Message)
+ROOM = "abc-defg-hij"
+WAIT = 10.0
+
+
+class RawClient:
+    """Speaks the protocol frame by frame, so tests can also send what a real client never would."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.participant_id = ""
+
+    async def send(self, message: Message | str | bytes) -> None:
+        await self.ws.send(wire.encode(message) if isinstance(message, Message) else message)
+
+    async def recv(self) -> Message:
+        frame = await asyncio.wait_for(self.ws.recv(), WAIT)
+        return wire.decode(frame)
+
+    async def expect(self, kind: type[M]) -> M:
+        message = await self.recv()
+        assert isinstance(message, kind), f"expected {kind.TYPE}, got {message}"
+        return message
+
+    async def hello(self) -> Welcome:
+        await self.send(Hello(protocol=PROTOCOL_VERSION, client="test"))
+        welcome = await self.expect(Welcome)
+        self.participant_id = welcome.participant_id
+        return welcome
+
+    async def join(self, name: str, room: str = ROOM) -> Joined:
+        await self.hello()
+        await self.send(Join(room=room, display_name=name))
+        return await self.expect(Joined)
+
+    async def closed_code(self) -> int | None:
+        await asyncio.wait_for(self.ws.wait_closed(), WAIT)
+        return self.ws.close_code
+
+
+Connect = Callable[[], Awaitable[RawClient]]
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return Limits(max_participants=3)
+
+
+@pytest.fixture
+async def server(limits: Limits) -> AsyncIterator[RunningServer]:
+    running = await start_server(ServerConfig(host="127.0.0.1", port=0, limits=limits))
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def client(server: RunningServer) -> AsyncIterator[Connect]:
+    opened: list[ClientConnection] = []
+
+    async def open_client() -> RawClient:
+        ws = await connect(f"ws://127.0.0.1:{server.port}/ws", max_size=2**20)
+        opened.append(ws)
+        return RawClient(ws)
+
+    yield open_client
+    for ws in opened:
+        await ws.close()

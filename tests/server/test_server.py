@@ -1,0 +1,204 @@
+"""The meeting server over real sockets on 127.0.0.1: handshake, relaying, limits, shutdown."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.server.conftest import ROOM, Connect, RawClient
+from visio_desktop.core.protocol import (
+    Chat, Error, ErrorCode, Hello, Join, LeaveReason, Leave, ParticipantJoined, ParticipantLeft,
+    ParticipantUpdated, Ping, Pong, Reaction, ServerShutdown, Signal, SignalKind, UpdateState,
+    Welcome, Caption,
+)  # fmt: skip
+from visio_desktop.server.limits import Limits
+from visio_desktop.server.runner import RunningServer
+
+
+async def test_discovery_and_health(server: RunningServer, client: Connect) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        discovery = (await http.get("/.well-known/visio")).json()
+        assert discovery["protocol"] == 1
+        assert discovery["websocket"] == f"ws://127.0.0.1:{server.port}/ws"
+        assert discovery["media_planes"] == ["mesh"]
+        assert discovery["ice_servers"] == []
+        assert "chat" in discovery["features"]
+        a = await client()
+        await a.join("Alice")
+        health = (await http.get("/healthz")).json()
+    assert health == {"status": "ok", "rooms": 1, "participants": 1, "connections": 1}
+
+
+async def test_join_gives_roster_and_tells_the_others(client: Connect) -> None:
+    a, b = await client(), await client()
+    joined_a = await a.join("Alice")
+    assert [p.display_name for p in joined_a.participants] == ["Alice"]
+    joined_b = await b.join("  Bob\u202e\x00 ")
+    assert joined_b.room == ROOM
+    assert {p.display_name for p in joined_b.participants} == {"Alice", "Bob"}
+    news = await a.expect(ParticipantJoined)
+    assert news.participant.id == b.participant_id
+    assert news.participant.display_name == "Bob"
+
+
+async def test_rooms_are_normalised_like_links(client: Connect) -> None:
+    a, b = await client(), await client()
+    await a.join("Alice", room="ABCDEFGHIJ")
+    joined = await b.join("Bob", room="abc-defg-hij")
+    assert len(joined.participants) == 2
+
+
+async def test_the_server_stamps_the_sender(client: Connect) -> None:
+    a, b, c = await client(), await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await c.join("Carol")
+    await a.expect(ParticipantJoined)
+    await a.expect(ParticipantJoined)
+    await b.expect(ParticipantJoined)
+    # Bob pretends to be Alice, in a chat line and in a signal.
+    await b.send(Chat(text="I am Alice", sender=a.participant_id, sender_name="Alice"))
+    for receiver in (a, b, c):
+        chat = await receiver.expect(Chat)
+        assert (chat.sender, chat.sender_name, chat.text) == (b.participant_id, "Bob", "I am Alice")
+        assert chat.message_id and chat.sent_at > 0
+    await b.send(Signal(to=c.participant_id, kind=SignalKind.OFFER, sdp="v=0", sender=a.participant_id))
+    signal = await c.expect(Signal)
+    assert signal.sender == b.participant_id
+    await b.send(Caption(segment_id="s", text="bonjour", final=True, sender=a.participant_id))
+    for receiver in (a, c):
+        caption = await receiver.expect(Caption)
+        assert (caption.sender, caption.sender_name) == (b.participant_id, "Bob")
+    await b.send(Reaction(emoji="👍", sender=c.participant_id))
+    assert (await a.expect(Reaction)).sender == b.participant_id
+
+
+async def test_state_updates_reach_everyone(client: Connect) -> None:
+    a, b = await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await a.expect(ParticipantJoined)
+    await b.send(UpdateState(display_name="Bob", audio=True, hand_raised=True))
+    for receiver in (a, b):
+        update = await receiver.expect(ParticipantUpdated)
+        assert update.participant.id == b.participant_id
+        assert update.participant.hand_raised and update.participant.audio
+
+
+async def test_malformed_messages_get_errors_and_the_connection_stays(client: Connect) -> None:
+    a, b = await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await a.expect(ParticipantJoined)
+    garbage: list[str | bytes] = [
+        "not json", "{}", "[]", '{"type":"chat"}', '{"type":"chat","text":1}',
+        '{"type":"welcome","protocol":1,"participant_id":"x","ice_servers":[]}', b"\x00\x01",
+        '{"type":"signal","to":"nobody","kind":"offer","sdp":""}',
+    ]  # fmt: skip
+    for frame in garbage:
+        await b.send(frame)
+        error = await b.expect(Error)
+        assert error.code in (ErrorCode.BAD_MESSAGE, ErrorCode.UNKNOWN_PARTICIPANT)
+    await b.send(Ping(nonce=42))
+    assert await b.expect(Pong) == Pong(nonce=42)
+    await b.send(Chat(text="still here"))
+    assert (await a.expect(Chat)).text == "still here"
+
+
+async def test_oversized_frames_are_refused_with_an_error(client: Connect) -> None:
+    a = await client()
+    await a.join("Alice")
+    await a.send('{"type":"chat","text":"' + "x" * 100_000 + '"}')
+    assert (await a.expect(Error)).code is ErrorCode.TOO_LARGE
+    await a.send(Ping(nonce=1))
+    assert await a.expect(Pong) == Pong(nonce=1)
+
+
+@pytest.mark.parametrize("limits", [Limits(strikes_allowed=5, strikes_forgiven_per_second=0.01)])
+async def test_repeated_abuse_closes_that_connection_only(client: Connect) -> None:
+    a, b = await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await a.expect(ParticipantJoined)
+    for _ in range(10):
+        await b.send("garbage")
+    assert await b.closed_code() == 1008
+    left = await a.expect(ParticipantLeft)
+    assert (left.participant_id, left.reason) == (b.participant_id, LeaveReason.REMOVED)
+    await a.send(Ping(nonce=3))
+    assert await a.expect(Pong) == Pong(nonce=3)
+
+
+@pytest.mark.parametrize("limits", [Limits(messages_per_second=0.01, message_burst=5)])
+async def test_message_rate_is_limited(client: Connect) -> None:
+    a = await client()
+    for nonce in range(8):
+        await a.send(Ping(nonce=nonce))
+    replies = [await a.recv() for _ in range(8)]
+    assert replies[:5] == [Pong(nonce=n) for n in range(5)]
+    assert all(isinstance(r, Error) and r.code is ErrorCode.RATE_LIMITED for r in replies[5:])
+
+
+async def test_order_of_the_handshake_is_enforced(client: Connect) -> None:
+    a = await client()
+    await a.send(Join(room=ROOM, display_name="early"))
+    assert "hello" in (await a.expect(Error)).message
+    await a.hello()
+    await a.send(Chat(text="before joining"))
+    assert (await a.expect(Error)).code is ErrorCode.NOT_JOINED
+    await a.send(Join(room="not a room", display_name="x"))
+    assert (await a.expect(Error)).code is ErrorCode.BAD_ROOM
+    await a.send(Hello(protocol=1, client="again"))
+    assert (await a.expect(Error)).code is ErrorCode.BAD_MESSAGE
+
+
+async def test_a_different_protocol_version_is_refused(client: Connect) -> None:
+    a = await client()
+    await a.send(Hello(protocol=99, client="future"))
+    assert (await a.expect(Error)).code is ErrorCode.BAD_VERSION
+    assert await a.closed_code() == 1008
+
+
+async def test_a_full_room_refuses_politely(client: Connect) -> None:
+    members = [await client() for _ in range(3)]
+    for number, member in enumerate(members):
+        await member.join(f"member {number}")
+    late = await client()
+    await late.hello()
+    await late.send(Join(room=ROOM, display_name="late"))
+    assert (await late.expect(Error)).code is ErrorCode.ROOM_FULL
+    await late.send(Join(room="xyz-wxyz-xyz", display_name="late"))
+    assert (await late.recv()).TYPE == "joined"
+
+
+async def test_leaving_and_disconnecting_are_told_apart(
+    server: RunningServer, client: Connect
+) -> None:
+    a, b, c = await client(), await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await c.join("Carol")
+    await a.expect(ParticipantJoined)
+    await a.expect(ParticipantJoined)
+    await b.send(Leave())
+    left = await a.expect(ParticipantLeft)
+    assert (left.participant_id, left.reason) == (b.participant_id, LeaveReason.LEFT)
+    await c.ws.close()
+    left = await a.expect(ParticipantLeft)
+    assert (left.participant_id, left.reason) == (c.participant_id, LeaveReason.DISCONNECTED)
+    await a.send(Leave())
+    await a.send(Ping(nonce=9))
+    assert await a.expect(Pong) == Pong(nonce=9)
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        assert (await http.get("/healthz")).json()["rooms"] == 0
+
+
+async def test_shutdown_tells_every_client(server: RunningServer, client: Connect) -> None:
+    a = await client()
+    await a.join("Alice")
+    idle: RawClient = await client()
+    assert isinstance(await idle.hello(), Welcome)
+    await server.stop()
+    for someone in (a, idle):
+        assert isinstance(await someone.recv(), ServerShutdown)
+        assert await someone.closed_code() == 1001

@@ -1,0 +1,69 @@
+"""Builds everything in one place: the server, the engine and the front ends, per command."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from visio_desktop.core.links import MeetingLink, new_room_slug
+from visio_desktop.demo import run_demo
+from visio_desktop.headless import HeadlessOptions, run_join
+from visio_desktop.server.limits import Limits
+from visio_desktop.server.runner import RunningServer, serve_forever
+from visio_desktop.server.state import ServerConfig
+
+__all__ = ["run_demo_until_stopped", "run_headless_join", "run_serve"]
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, so a front end can leave the meeting cleanly."""
+    stop = threading.Event()
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: object) -> None:
+        # The handler runs on the main thread, possibly inside stop.wait() holding the event's
+        # lock: setting the event from here would deadlock, so another thread sets it.
+        threading.Thread(target=stop.set, name="visio-signal", daemon=True).start()
+
+    for signum in previous:
+        signal.signal(signum, on_signal)
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_serve(
+    host: str, port: int, tls_cert: str | None, tls_key: str | None, max_participants: int
+) -> int:
+    config = ServerConfig(
+        host=host,
+        port=port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        limits=Limits(max_participants=max_participants),
+    )
+
+    def ready(server: RunningServer) -> None:
+        example = f"{server.base_url}/{new_room_slug()}"
+        print(json.dumps({"event": "listening", "url": server.base_url, "example": example}))
+        sys.stdout.flush()
+
+    serve_forever(config, ready)
+    return 0
+
+
+def run_demo_until_stopped(participants: int, duration: float | None) -> int:
+    with _stop_on_signals() as stop:
+        return run_demo(participants, duration, stop)
+
+
+def run_headless_join(link: MeetingLink, options: HeadlessOptions) -> int:
+    with _stop_on_signals() as stop:
+        return run_join(link, options, stop)

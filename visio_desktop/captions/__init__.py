@@ -1,0 +1,1 @@
+"""Voice activity detection and speech recognition (a later issue)."""

@@ -1,0 +1,142 @@
+"""Command-line entry point: `visio-desktop COMMAND ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from visio_desktop import __version__
+from visio_desktop.core.errors import LinkError
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, such as 640x360") from None
+    if not (16 <= width <= 3840 and 16 <= height <= 2160) or width % 2 or height % 2:
+        raise argparse.ArgumentTypeError("width and height must be even, 16 to 3840x2160")
+    return width, height
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="visio-desktop", description="Sovereign meeting client and meeting server."
+    )
+    parser.add_argument("--version", action="version", version=f"visio-desktop {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging details")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run a meeting server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8470, help="0 picks a free port")
+    serve.add_argument("--tls-cert", metavar="FILE")
+    serve.add_argument("--tls-key", metavar="FILE")
+    serve.add_argument("--max-participants", type=int, default=12)
+
+    join = commands.add_parser("join", help="join a meeting from a link")
+    join.add_argument("link", help="visio://host/abc-defg-hij or https://host/abc-defg-hij")
+    join.add_argument("--headless", action="store_true", help="no window; JSON lines on stdout")
+    join.add_argument("--name", default="Guest", help="display name")
+    join.add_argument(
+        "--synthetic", action="store_true",
+        help="send a labelled test pattern and a tone instead of camera and microphone",
+    )  # fmt: skip
+    join.add_argument("--wav", type=Path, help="with --synthetic: speak this WAV file")
+    join.add_argument("--video-size", type=_size, default=(640, 360), metavar="WxH")
+    join.add_argument("--fps", type=int, default=30, choices=range(1, 61), metavar="1-60")
+    join.add_argument("--duration", type=_positive, metavar="S", help="leave after S seconds")
+    join.add_argument("--stats-json", type=Path, metavar="FILE",
+                      help="write per-participant receive figures here on leaving")  # fmt: skip
+    join.add_argument("--stats-interval", type=_positive, metavar="S",
+                      help="print a stats line every S seconds")  # fmt: skip
+    join.add_argument("--chat", metavar="TEXT", help="post this chat line after joining")
+    join.add_argument("--caption", metavar="TEXT", help="send this caption after joining")
+
+    check = commands.add_parser("link-check", help="parse a meeting link and print it as JSON")
+    check.add_argument("link")
+
+    demo = commands.add_parser("demo", help="a meeting with synthetic participants, locally")
+    demo.add_argument("--participants", type=int, default=3, choices=range(0, 9),
+                      metavar="0-8")  # fmt: skip
+    demo.add_argument("--duration", type=_positive, metavar="S")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "link-check":
+        return _link_check(args.link)
+    if args.command == "serve":
+        from visio_desktop.app import run_serve
+
+        return run_serve(args.host, args.port, args.tls_cert, args.tls_key, args.max_participants)
+    if args.command == "join":
+        return _join(args)
+    if args.command == "demo":
+        from visio_desktop.app import run_demo_until_stopped
+
+        return run_demo_until_stopped(args.participants, args.duration)
+    parser.print_help()
+    return 0
+
+
+def _link_check(text: str) -> int:
+    from visio_desktop.core.links import parse_link
+
+    try:
+        link = parse_link(text)
+    except LinkError as exc:
+        print(f"visio-desktop: invalid link: {exc.message}", file=sys.stderr)
+        return 2
+    print(json.dumps(link.to_json()))
+    return 0
+
+
+def _join(args: argparse.Namespace) -> int:
+    from visio_desktop.app import run_headless_join
+    from visio_desktop.core.links import parse_link
+    from visio_desktop.headless import HeadlessOptions
+
+    try:
+        link = parse_link(args.link)
+    except LinkError as exc:
+        print(f"visio-desktop: invalid link: {exc.message}", file=sys.stderr)
+        return 2
+    if not args.headless:
+        print(
+            "visio-desktop: the desktop window is not part of this build yet; "
+            "add --headless to join without a window",
+            file=sys.stderr,
+        )
+        return 2
+    if args.wav is not None and not args.synthetic:
+        print("visio-desktop: --wav goes with --synthetic", file=sys.stderr)
+        return 2
+    width, height = args.video_size
+    options = HeadlessOptions(
+        name=args.name, synthetic=args.synthetic, wav=args.wav, width=width, height=height,
+        fps=args.fps, duration=args.duration, stats_json=args.stats_json, chat=args.chat,
+        caption=args.caption, stats_interval=args.stats_interval,
+    )  # fmt: skip
+    return run_headless_join(link, options)

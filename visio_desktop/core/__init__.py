@@ -1,0 +1,1 @@
+"""Pure building blocks shared by client and server: links, protocol, errors."""

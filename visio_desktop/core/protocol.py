@@ -1,0 +1,273 @@
+"""The meeting protocol: versioned JSON frames over a WebSocket, shared by client and server.
+
+Every frame is one JSON object with a ``type`` and the fields of one frozen dataclass below.
+The version is agreed once per connection: the client's ``hello`` names the protocol version it
+speaks and the server's ``welcome`` answers with its own (a mismatch is an ``error`` with code
+``bad_version``). Decoding is strict: unknown types, missing or extra fields, wrong types, texts
+over their limit and frames over 64 KiB all raise `ProtocolError`, and nothing else escapes.
+
+Fields named ``sender`` / ``sender_name`` are written by the server only: whatever a client puts
+there is overwritten before the message is relayed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+
+# Text limits, in characters.
+ID_MAX = 64
+NAME_MAX = 64
+SHORT_TEXT_MAX = 256
+CHAT_MAX = 4000
+CAPTION_MAX = 1000
+SDP_MAX = 60_000
+ROSTER_MAX = 256
+
+
+def _limit(max_len: int) -> Any:
+    """Field metadata: a string (or a list) longer than `max_len` is refused."""
+    return field(metadata={"max_len": max_len})
+
+
+def _limit_default(max_len: int, default: Any) -> Any:
+    return field(default=default, metadata={"max_len": max_len})
+
+
+class MediaPlane(StrEnum):
+    MESH = "mesh"
+    SFU = "sfu"
+
+
+class SignalKind(StrEnum):
+    OFFER = "offer"
+    ANSWER = "answer"
+    CANDIDATE = "candidate"
+
+
+class LeaveReason(StrEnum):
+    LEFT = "left"
+    DISCONNECTED = "disconnected"
+    REMOVED = "removed"
+
+
+class ErrorCode(StrEnum):
+    BAD_MESSAGE = "bad_message"
+    BAD_VERSION = "bad_version"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    ROOM_FULL = "room_full"
+    BAD_ROOM = "bad_room"
+    NOT_JOINED = "not_joined"
+    ALREADY_JOINED = "already_joined"
+    UNKNOWN_PARTICIPANT = "unknown_participant"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class IceServer:
+    urls: tuple[str, ...] = _limit(8)
+    username: str = _limit_default(SHORT_TEXT_MAX, "")
+    credential: str = _limit_default(SHORT_TEXT_MAX, "")
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    id: str = _limit(ID_MAX)
+    display_name: str = _limit(NAME_MAX)
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+    hand_raised: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """Base of every frame; `TYPE` is the value of the frame's ``type`` field."""
+
+    TYPE: ClassVar[str] = ""
+
+
+@dataclass(frozen=True)
+class Hello(Message):
+    TYPE: ClassVar[str] = "hello"
+    protocol: int
+    client: str = _limit(SHORT_TEXT_MAX)
+
+
+@dataclass(frozen=True)
+class Welcome(Message):
+    TYPE: ClassVar[str] = "welcome"
+    protocol: int
+    participant_id: str = _limit(ID_MAX)
+    ice_servers: tuple[IceServer, ...] = _limit(8)
+    media_plane: MediaPlane = MediaPlane.MESH
+    server: str = _limit_default(SHORT_TEXT_MAX, "")
+
+
+@dataclass(frozen=True)
+class Join(Message):
+    TYPE: ClassVar[str] = "join"
+    room: str = _limit(ID_MAX)
+    display_name: str = _limit(NAME_MAX)
+    audio: bool = False
+    video: bool = False
+
+
+@dataclass(frozen=True)
+class Joined(Message):
+    TYPE: ClassVar[str] = "joined"
+    room: str = _limit(ID_MAX)
+    participant_id: str = _limit(ID_MAX)
+    participants: tuple[ParticipantInfo, ...] = _limit(ROSTER_MAX)
+
+
+@dataclass(frozen=True)
+class ParticipantJoined(Message):
+    TYPE: ClassVar[str] = "participant_joined"
+    participant: ParticipantInfo
+
+
+@dataclass(frozen=True)
+class ParticipantLeft(Message):
+    TYPE: ClassVar[str] = "participant_left"
+    participant_id: str = _limit(ID_MAX)
+    reason: LeaveReason = LeaveReason.LEFT
+
+
+@dataclass(frozen=True)
+class UpdateState(Message):
+    """A client's own state: name, media and hand. The server relays it as participant_updated."""
+
+    TYPE: ClassVar[str] = "update"
+    display_name: str = _limit(NAME_MAX)
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+    hand_raised: bool = False
+
+
+@dataclass(frozen=True)
+class ParticipantUpdated(Message):
+    TYPE: ClassVar[str] = "participant_updated"
+    participant: ParticipantInfo
+
+
+@dataclass(frozen=True)
+class Signal(Message):
+    """WebRTC negotiation addressed to one participant: an offer, an answer or a candidate."""
+
+    TYPE: ClassVar[str] = "signal"
+    to: str = _limit(ID_MAX)
+    kind: SignalKind = SignalKind.OFFER
+    sdp: str = _limit_default(SDP_MAX, "")
+    mid: str = _limit_default(ID_MAX, "")
+    sender: str = _limit_default(ID_MAX, "")
+
+
+@dataclass(frozen=True)
+class Chat(Message):
+    TYPE: ClassVar[str] = "chat"
+    text: str = _limit(CHAT_MAX)
+    message_id: str = _limit_default(ID_MAX, "")
+    sent_at: float = 0.0
+    sender: str = _limit_default(ID_MAX, "")
+    sender_name: str = _limit_default(NAME_MAX, "")
+
+
+@dataclass(frozen=True)
+class Caption(Message):
+    """A caption segment. A partial segment is replaced by later ones with the same id."""
+
+    TYPE: ClassVar[str] = "caption"
+    segment_id: str = _limit(ID_MAX)
+    text: str = _limit(CAPTION_MAX)
+    final: bool = False
+    language: str = _limit_default(16, "")
+    start: float = 0.0
+    end: float = 0.0
+    sender: str = _limit_default(ID_MAX, "")
+    sender_name: str = _limit_default(NAME_MAX, "")
+
+
+@dataclass(frozen=True)
+class Reaction(Message):
+    TYPE: ClassVar[str] = "reaction"
+    emoji: str = _limit(16)
+    sender: str = _limit_default(ID_MAX, "")
+
+
+@dataclass(frozen=True)
+class Leave(Message):
+    TYPE: ClassVar[str] = "leave"
+
+
+@dataclass(frozen=True)
+class Ping(Message):
+    TYPE: ClassVar[str] = "ping"
+    nonce: int = 0
+
+
+@dataclass(frozen=True)
+class Pong(Message):
+    TYPE: ClassVar[str] = "pong"
+    nonce: int = 0
+
+
+@dataclass(frozen=True)
+class Error(Message):
+    TYPE: ClassVar[str] = "error"
+    code: ErrorCode
+    message: str = _limit(SHORT_TEXT_MAX * 2)
+
+
+@dataclass(frozen=True)
+class ServerShutdown(Message):
+    """The server is going away; clients should leave and may try again later."""
+
+    TYPE: ClassVar[str] = "shutdown"
+    reason: str = _limit(SHORT_TEXT_MAX)
+
+
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    cls.TYPE: cls
+    for cls in (
+        Hello, Welcome, Join, Joined, ParticipantJoined, ParticipantLeft, UpdateState,
+        ParticipantUpdated, Signal, Chat, Caption, Reaction, Leave, Ping, Pong, Error,
+        ServerShutdown,
+    )
+}  # fmt: skip
+
+# What a client may send; anything else from a client is refused by the server.
+CLIENT_MESSAGE_TYPES: frozenset[type[Message]] = frozenset(
+    {Hello, Join, UpdateState, Signal, Chat, Caption, Reaction, Leave, Ping, Pong}
+)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The document at ``GET /.well-known/visio``: how to reach a server and what it offers."""
+
+    protocol: int
+    websocket: str = _limit(2048)
+    ice_servers: tuple[IceServer, ...] = _limit(8)
+    media_planes: tuple[MediaPlane, ...] = _limit(4)
+    features: tuple[str, ...] = _limit(32)
+    max_participants: int = 0
+    auth: str = _limit_default(32, "none")
+    server: str = _limit_default(SHORT_TEXT_MAX, "")
+
+
+FEATURES = ("chat", "captions", "reactions", "hand", "lobby")
+
+
+def clean_display_name(text: str) -> str:
+    """A display name safe to show: no control or format characters, trimmed, never empty."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    name = " ".join(kept.split())[:NAME_MAX]
+    return name or "Guest"

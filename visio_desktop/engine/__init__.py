@@ -1,0 +1,1 @@
+"""The engine thread and the Session facade every front end calls."""

@@ -1,0 +1,130 @@
+"""What the engine tells a front end. Each event is a frozen dataclass; listeners get them on
+the engine thread and must hand them on (the Qt bridge re-emits them as queued signals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
+
+
+class ConnectionState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    DISCONNECTED = "disconnected"
+
+
+@dataclass(frozen=True)
+class Event:
+    @property
+    def name(self) -> str:
+        return _snake(type(self).__name__)
+
+
+@dataclass(frozen=True)
+class Joined(Event):
+    room: str
+    self_id: str
+    participants: tuple[ParticipantInfo, ...]
+
+
+@dataclass(frozen=True)
+class ParticipantJoined(Event):
+    participant: ParticipantInfo
+
+
+@dataclass(frozen=True)
+class ParticipantLeft(Event):
+    participant_id: str
+    display_name: str
+    reason: LeaveReason
+
+
+@dataclass(frozen=True)
+class ParticipantUpdated(Event):
+    participant: ParticipantInfo
+
+
+@dataclass(frozen=True)
+class TrackAdded(Event):
+    """A remote track arrived; `track` is an aiortc MediaStreamTrack, read on the engine loop."""
+
+    participant_id: str
+    kind: str
+    track: Any
+
+
+@dataclass(frozen=True)
+class TrackRemoved(Event):
+    participant_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class FirstRemoteFrame(Event):
+    participant_id: str
+    kind: str
+    seconds_after_join: float
+
+
+@dataclass(frozen=True)
+class ChatReceived(Event):
+    message_id: str
+    sender: str
+    sender_name: str
+    text: str
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class CaptionReceived(Event):
+    segment_id: str
+    sender: str
+    sender_name: str
+    text: str
+    final: bool
+    language: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class ReactionReceived(Event):
+    sender: str
+    emoji: str
+
+
+@dataclass(frozen=True)
+class ConnectionStateChanged(Event):
+    state: ConnectionState
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PeerStateChanged(Event):
+    participant_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ErrorOccurred(Event):
+    """Something went wrong; `fatal` means the meeting is over for this client."""
+
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True)
+class Left(Event):
+    reason: str
+
+
+Listener = Callable[[Event], None]
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

@@ -1,0 +1,278 @@
+"""One meeting as the engine runs it, on the engine loop: signaling, mesh peers, remote tracks.
+
+Everything here runs on the engine thread; `engine.session.Session` is the thread-safe facade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from aiortc.mediastreams import MediaStreamTrack
+
+from visio_desktop.core.errors import ConnectionLostError, PeerConnectionError
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.protocol import (
+    Caption,
+    Chat,
+    Error,
+    Message,
+    ParticipantInfo,
+    Reaction,
+    ServerShutdown,
+    Signal,
+    UpdateState,
+)
+from visio_desktop.core.protocol import ParticipantJoined as ParticipantJoinedMsg
+from visio_desktop.core.protocol import ParticipantLeft as ParticipantLeftMsg
+from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdatedMsg
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.receive import RemoteTrackPump
+from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
+from visio_desktop.media.sources import MediaSources, NoSources
+from visio_desktop.rtc.ice import gather_loopback_only, rtc_configuration
+from visio_desktop.rtc.mesh import KINDS, MeshCall
+from visio_desktop.signaling.base import JoinRequest, MeetingBackend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MediaOptions:
+    """What to send when joining. Both start off unless the user turned them on."""
+
+    audio: bool = False
+    video: bool = False
+    sources: MediaSources = dataclasses.field(default_factory=NoSources)
+
+
+class Meeting:
+    def __init__(
+        self,
+        backend: MeetingBackend,
+        link: MeetingLink,
+        listener: ev.Listener,
+        options: MediaOptions,
+    ) -> None:
+        self.backend = backend
+        self.link = link
+        self._emit = listener
+        self._sources = options.sources
+        self._wanted = {"audio": options.audio, "video": options.video}
+        self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(KINDS)
+        self.participants: dict[str, ParticipantInfo] = {}
+        self.me: ParticipantInfo | None = None
+        self.mesh: MeshCall | None = None
+        self.pumps: dict[tuple[str, str], RemoteTrackPump] = {}
+        self.joined_at = 0.0
+        self.first_frames: dict[tuple[str, str], float] = {}
+        self.departed: dict[str, RemoteStats] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def start(self, display_name: str) -> None:
+        self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTING))
+        for kind in KINDS:
+            self._local[kind] = self._sources.open(kind) if self._wanted[kind] else None
+        admission = await self.backend.join(
+            JoinRequest(
+                display_name=display_name,
+                audio=self._local["audio"] is not None,
+                video=self._local["video"] is not None,
+            )
+        )
+        self.joined_at = time.monotonic()
+        joined = admission.joined
+        gather_loopback_only(self.link.is_loopback)
+        self.mesh = MeshCall(
+            joined.participant_id,
+            rtc_configuration(admission.welcome.ice_servers, self.link.is_loopback),
+            self.backend.send,
+            self._on_track,
+            lambda pid, state: self._emit(ev.PeerStateChanged(pid, state)),
+        )
+        for kind in KINDS:
+            await self.mesh.set_local_track(kind, self._local[kind])
+        for info in joined.participants:
+            if info.id == joined.participant_id:
+                self.me = info
+            else:
+                self.participants[info.id] = info
+        self._emit(ev.Joined(joined.room, joined.participant_id, joined.participants))
+        self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
+        for participant_id in list(self.participants):
+            await self._connect_peer(participant_id)
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop(), name="signaling")
+
+    async def _read_loop(self) -> None:
+        while True:
+            try:
+                message = await self.backend.receive()
+            except ConnectionLostError as exc:
+                await self._lost(exc.message)
+                return
+            try:
+                await self._handle(message)
+            except PeerConnectionError as exc:
+                log.warning("%s", exc)
+                self._emit(ev.ErrorOccurred(f"a media connection failed: {exc.message}"))
+
+    async def _lost(self, reason: str) -> None:
+        if self._closed:
+            return
+        self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, reason))
+        self._emit(ev.ErrorOccurred(reason, fatal=True))
+        await self.close(notify_server=False)
+
+    async def _handle(self, message: Message) -> None:
+        mesh = self.mesh
+        assert mesh is not None
+        if isinstance(message, Signal):
+            await mesh.handle_signal(message)
+        elif isinstance(message, ParticipantJoinedMsg):
+            info = message.participant
+            self.participants[info.id] = info
+            self._emit(ev.ParticipantJoined(info))
+            await self._connect_peer(info.id)
+        elif isinstance(message, ParticipantLeftMsg):
+            await self._drop_participant(message)
+        elif isinstance(message, ParticipantUpdatedMsg):
+            info = message.participant
+            if self.me is not None and info.id == self.me.id:
+                self.me = info
+            elif info.id in self.participants:
+                self.participants[info.id] = info
+            self._emit(ev.ParticipantUpdated(info))
+        elif isinstance(message, Chat):
+            self._emit(
+                ev.ChatReceived(
+                    message.message_id, message.sender, message.sender_name, message.text,
+                    message.sent_at,
+                )
+            )  # fmt: skip
+        elif isinstance(message, Caption):
+            self._emit(
+                ev.CaptionReceived(
+                    message.segment_id, message.sender, message.sender_name, message.text,
+                    message.final, message.language, message.start, message.end,
+                )
+            )  # fmt: skip
+        elif isinstance(message, Reaction):
+            self._emit(ev.ReactionReceived(message.sender, message.emoji))
+        elif isinstance(message, Error):
+            self._emit(ev.ErrorOccurred(f"the server refused a request: {message.message}"))
+        elif isinstance(message, ServerShutdown):
+            await self._lost(message.reason)
+
+    async def _connect_peer(self, participant_id: str) -> None:
+        assert self.mesh is not None
+        try:
+            await self.mesh.add_peer(participant_id)
+        except PeerConnectionError as exc:
+            self._emit(ev.ErrorOccurred(f"could not connect to a participant: {exc.message}"))
+
+    async def _drop_participant(self, message: ParticipantLeftMsg) -> None:
+        info = self.participants.pop(message.participant_id, None)
+        if info is not None:
+            self.departed[info.id] = await participant_stats(self, info.id, info.display_name)
+        for kind in KINDS:
+            pump = self.pumps.pop((message.participant_id, kind), None)
+            if pump is not None:
+                await pump.stop()
+                self._emit(ev.TrackRemoved(message.participant_id, kind))
+        if self.mesh is not None:
+            await self.mesh.remove_peer(message.participant_id)
+        name = info.display_name if info else ""
+        self._emit(ev.ParticipantLeft(message.participant_id, name, message.reason))
+
+    def _on_track(self, participant_id: str, track: MediaStreamTrack) -> None:
+        pump = RemoteTrackPump(participant_id, track, self._on_first_frame)
+        old = self.pumps.get((participant_id, track.kind))
+        if old is not None:
+            asyncio.get_running_loop().create_task(old.stop())
+        self.pumps[(participant_id, track.kind)] = pump
+        self._emit(ev.TrackAdded(participant_id, track.kind, track))
+
+    def _on_first_frame(self, participant_id: str, kind: str) -> None:
+        after = round(time.monotonic() - self.joined_at, 3)
+        self.first_frames[(participant_id, kind)] = after
+        self._emit(ev.FirstRemoteFrame(participant_id, kind, after))
+
+    # -- what the user does -------------------------------------------------------------------
+
+    async def set_media(self, kind: str, on: bool) -> bool:
+        """Turn local audio or video on or off; False when there is no device for it."""
+        old = self._local[kind]
+        if on and old is not None:
+            return True
+        new = self._sources.open(kind) if on else None
+        self._local[kind] = new
+        if self.mesh is not None:
+            await self.mesh.set_local_track(kind, new)
+        if old is not None:
+            old.stop()  # releases the device, not just the sending
+        await self._send_state()
+        return new is not None or not on
+
+    async def set_hand(self, raised: bool) -> None:
+        if self.me is not None:
+            self.me = dataclasses.replace(self.me, hand_raised=raised)
+        await self._send_state()
+
+    async def _send_state(self) -> None:
+        if self.me is None:
+            return
+        await self.backend.send(
+            UpdateState(
+                display_name=self.me.display_name,
+                audio=self._local["audio"] is not None,
+                video=self._local["video"] is not None,
+                screen=False,
+                hand_raised=self.me.hand_raised,
+            )
+        )
+
+    async def send_chat(self, text: str) -> None:
+        await self.backend.send(Chat(text=text))
+
+    async def send_caption(
+        self, text: str, *, final: bool, language: str, start: float, end: float,
+        segment_id: str | None = None,
+    ) -> str:  # fmt: skip
+        segment = segment_id or uuid.uuid4().hex[:16]
+        await self.backend.send(
+            Caption(segment_id=segment, text=text, final=final, language=language,
+                    start=start, end=end)
+        )  # fmt: skip
+        return segment
+
+    async def send_reaction(self, emoji: str) -> None:
+        await self.backend.send(Reaction(emoji=emoji))
+
+    async def stats(self) -> list[RemoteStats]:
+        return await collect_stats(self)
+
+    async def close(self, notify_server: bool = True) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        for pump in list(self.pumps.values()):
+            await pump.stop()
+        if self.mesh is not None:
+            await self.mesh.close()
+        for kind, track in self._local.items():
+            if track is not None:
+                track.stop()
+            self._local[kind] = None
+        with contextlib.suppress(ConnectionLostError):
+            await self.backend.close()
+        self._emit(ev.Left("left" if notify_server else "disconnected"))

@@ -1,0 +1,89 @@
+"""Reading remote tracks on the engine loop: counting frames, reading synthetic stamps, and
+handing frames to whoever renders or plays them (a sink must not block)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import VideoFrame
+
+from visio_desktop.media.synthetic import read_stamp
+
+FrameSink = Callable[[Any], None]
+_LATENCY_SAMPLES = 20_000
+
+
+@dataclass
+class TrackCounter:
+    """What arrived on one remote track."""
+
+    kind: str
+    frames: int = 0
+    first_at: float | None = None
+    last_at: float | None = None
+    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_SAMPLES))
+
+    def fps(self) -> float:
+        if self.first_at is None or self.last_at is None or self.frames < 2:
+            return 0.0
+        span = self.last_at - self.first_at
+        return (self.frames - 1) / span if span > 0 else 0.0
+
+    def latency_percentile(self, pct: float) -> float | None:
+        if not self.latencies_ms:
+            return None
+        if len(self.latencies_ms) == 1:
+            return self.latencies_ms[0]
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[int(pct) - 1]
+
+
+class RemoteTrackPump:
+    """Pulls frames from one remote track until it ends; notifies the first frame once."""
+
+    def __init__(
+        self,
+        participant_id: str,
+        track: MediaStreamTrack,
+        on_first_frame: Callable[[str, str], None],
+    ) -> None:
+        self.participant_id = participant_id
+        self.track = track
+        self.counter = TrackCounter(track.kind)
+        self.sinks: list[FrameSink] = []
+        self._on_first_frame = on_first_frame
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"pump-{participant_id}-{track.kind}"
+        )
+
+    async def _run(self) -> None:
+        counter = self.counter
+        while True:
+            try:
+                frame = await self.track.recv()
+            except MediaStreamError:
+                return
+            now = time.time()
+            counter.frames += 1
+            counter.last_at = now
+            if counter.first_at is None:
+                counter.first_at = now
+                self._on_first_frame(self.participant_id, self.track.kind)
+            if isinstance(frame, VideoFrame):
+                stamp = read_stamp(frame)
+                if stamp is not None:
+                    counter.latencies_ms.append(now * 1000 % 2**40 - stamp.capture_ms)
+            for sink in self.sinks:
+                sink(frame)
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task

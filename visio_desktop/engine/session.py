@@ -1,0 +1,126 @@
+"""The Session facade: what any front end (Qt window, headless CLI) calls, from any thread.
+
+Each call hands a coroutine to the engine thread and returns a concurrent Future at once;
+events come back through the listener, on the engine thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from visio_desktop.core.errors import VisioError
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.meeting import MediaOptions, Meeting
+from visio_desktop.engine.stats import RemoteStats
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.signaling.base import MeetingBackend
+from visio_desktop.signaling.visio import VisioSignaling
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+BackendFactory = Callable[[MeetingLink], MeetingBackend]
+
+
+class NotInMeetingError(VisioError):
+    def __init__(self) -> None:
+        super().__init__("not in a meeting")
+
+
+class Session:
+    def __init__(
+        self,
+        engine: EngineThread,
+        listener: ev.Listener,
+        backend_factory: BackendFactory = VisioSignaling,
+    ) -> None:
+        self._engine = engine
+        self._listener = listener
+        self._backend_factory = backend_factory
+        self._meeting: Meeting | None = None
+
+    @property
+    def in_meeting(self) -> bool:
+        return self._meeting is not None
+
+    def join(
+        self, link: MeetingLink, display_name: str, media: MediaOptions | None = None
+    ) -> concurrent.futures.Future[None]:
+        return self._engine.submit(self._join(link, display_name, media or MediaOptions()))
+
+    async def _join(self, link: MeetingLink, display_name: str, media: MediaOptions) -> None:
+        if self._meeting is not None:
+            await self._meeting.close()
+        meeting = Meeting(self._backend_factory(link), link, self._emit, media)
+        self._meeting = meeting
+        try:
+            await meeting.start(display_name)
+        except VisioError as exc:
+            self._meeting = None
+            await meeting.close(notify_server=False)
+            self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, exc.message))
+            self._emit(ev.ErrorOccurred(exc.message, fatal=True))
+            raise
+
+    def leave(self) -> concurrent.futures.Future[None]:
+        return self._engine.submit(self._leave())
+
+    async def _leave(self) -> None:
+        meeting, self._meeting = self._meeting, None
+        if meeting is not None:
+            await meeting.close()
+
+    def set_audio(self, on: bool) -> concurrent.futures.Future[bool]:
+        return self._call(lambda m: m.set_media("audio", on))
+
+    def set_video(self, on: bool) -> concurrent.futures.Future[bool]:
+        return self._call(lambda m: m.set_media("video", on))
+
+    def raise_hand(self, raised: bool = True) -> concurrent.futures.Future[None]:
+        return self._call(lambda m: m.set_hand(raised))
+
+    def send_chat(self, text: str) -> concurrent.futures.Future[None]:
+        return self._call(lambda m: m.send_chat(text))
+
+    def send_reaction(self, emoji: str) -> concurrent.futures.Future[None]:
+        return self._call(lambda m: m.send_reaction(emoji))
+
+    def send_caption(
+        self, text: str, *, final: bool, language: str = "", start: float = 0.0,
+        end: float = 0.0, segment_id: str | None = None,
+    ) -> concurrent.futures.Future[str]:  # fmt: skip
+        return self._call(
+            lambda m: m.send_caption(
+                text,
+                final=final,
+                language=language,
+                start=start,
+                end=end,
+                segment_id=segment_id,
+            )
+        )
+
+    def stats(self) -> concurrent.futures.Future[list[RemoteStats]]:
+        return self._call(lambda m: m.stats())
+
+    def _call(
+        self, action: Callable[[Meeting], Coroutine[Any, Any, _T]]
+    ) -> concurrent.futures.Future[_T]:
+        async def run() -> _T:
+            if self._meeting is None:
+                raise NotInMeetingError()
+            return await action(self._meeting)
+
+        return self._engine.submit(run())
+
+    def _emit(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Left) and event.reason == "disconnected":
+            self._meeting = None
+        try:
+            self._listener(event)
+        except Exception:  # a front end's bug must not take the engine down
+            log.exception("event listener failed on %s", event.name)

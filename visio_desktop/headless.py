@@ -1,0 +1,187 @@
+"""The headless front end: joins a meeting without a window and prints one JSON line per event.
+
+It uses the same engine and Session as the desktop window; it is how the system tests and the
+benchmarks drive real clients in separate processes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any
+
+from visio_desktop.core.errors import VisioError
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.meeting import MediaOptions
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.sources import NoSources, SyntheticSources
+
+JOIN_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class HeadlessOptions:
+    name: str
+    synthetic: bool = False
+    wav: Path | None = None
+    width: int = 640
+    height: int = 360
+    fps: int = 30
+    duration: float | None = None
+    stats_json: Path | None = None
+    chat: str | None = None
+    caption: str | None = None
+    stats_interval: float | None = None
+
+
+class JsonLines:
+    """Prints events as JSON lines, one at a time, from whichever thread emits them."""
+
+    def __init__(self, stream: IO[str], prefix: dict[str, Any] | None = None) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._prefix = prefix or {}
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps({**self._prefix, **record}, ensure_ascii=False, default=str)
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+
+def event_record(event: ev.Event) -> dict[str, Any]:
+    """An event as plain JSON data (media tracks are named, not dumped)."""
+    record: dict[str, Any] = {"event": event.name, "t": round(time.time(), 3)}
+    for field in dataclasses.fields(event):
+        value = getattr(event, field.name)
+        if field.name == "track":
+            continue
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = dataclasses.asdict(value)
+        elif isinstance(value, tuple):
+            value = [
+                dataclasses.asdict(v)
+                if dataclasses.is_dataclass(v) and not isinstance(v, type)
+                else v
+                for v in value
+            ]
+        elif isinstance(value, Enum):
+            value = value.value
+        record[field.name] = value
+    return record
+
+
+# Events a person watching the JSON stream cares about; the rest stays quiet.
+PRINTED = (
+    ev.Joined, ev.ParticipantJoined, ev.ParticipantLeft, ev.ParticipantUpdated, ev.ChatReceived,
+    ev.CaptionReceived, ev.ReactionReceived, ev.FirstRemoteFrame, ev.ConnectionStateChanged,
+    ev.ErrorOccurred, ev.Left,
+)  # fmt: skip
+
+
+class HeadlessClient:
+    """One participant without a window."""
+
+    def __init__(self, engine: EngineThread, out: JsonLines) -> None:
+        self.out = out
+        self.finished = threading.Event()
+        self.fatal: str | None = None
+        self.session = Session(engine, self._on_event)
+
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, PRINTED):
+            self.out.write(event_record(event))
+        if isinstance(event, ev.ErrorOccurred) and event.fatal:
+            self.fatal = event.message
+            self.finished.set()
+
+    def join(self, link: MeetingLink, options: HeadlessOptions) -> None:
+        """Join and say the configured chat line and caption; raises VisioError."""
+        sources = (
+            SyntheticSources(options.name, options.wav, options.width, options.height, options.fps)
+            if options.synthetic
+            else NoSources()
+        )
+        media = MediaOptions(audio=options.synthetic, video=options.synthetic, sources=sources)
+        self.session.join(link, options.name, media).result(timeout=JOIN_TIMEOUT)
+        if options.chat:
+            self.session.send_chat(options.chat).result(timeout=JOIN_TIMEOUT)
+        if options.caption:
+            self.say_caption(options.caption)
+
+    def say_caption(self, text: str, language: str = "") -> None:
+        """A caption as a recognizer would produce it: partial segments, then the final one."""
+        words = text.split()
+        segment: str | None = None
+        for count in range(1, len(words)):
+            partial = " ".join(words[:count])
+            segment = self.session.send_caption(
+                partial, final=False, language=language, end=float(count), segment_id=segment
+            ).result(timeout=JOIN_TIMEOUT)
+        self.session.send_caption(
+            text, final=True, language=language, end=float(len(words)), segment_id=segment
+        ).result(timeout=JOIN_TIMEOUT)
+
+    def stats_record(self) -> dict[str, Any]:
+        try:
+            remote = self.session.stats().result(timeout=JOIN_TIMEOUT)
+        except VisioError:
+            remote = []
+        return {"remote": [r.to_json() for r in remote]}
+
+
+def run_join(
+    link: MeetingLink, options: HeadlessOptions, stop: threading.Event, *,
+    stdout: IO[str] = sys.stdout, stderr: IO[str] = sys.stderr,
+    on_started: Callable[[HeadlessClient], None] | None = None,
+) -> int:  # fmt: skip
+    """Join, stay until `stop` is set, the duration ends or the meeting ends; 0 on success."""
+    engine = EngineThread()
+    engine.start()
+    client = HeadlessClient(engine, JsonLines(stdout))
+    try:
+        try:
+            client.join(link, options)
+        except VisioError as exc:
+            stderr.write(f"visio-desktop: {exc.message}\n")
+            return 1
+        if on_started is not None:
+            on_started(client)
+        _stay(client, options, stop)
+        if options.stats_json is not None:
+            options.stats_json.write_text(json.dumps(client.stats_record(), indent=2) + "\n")
+        if client.fatal is not None:
+            stderr.write(f"visio-desktop: {client.fatal}\n")
+            return 1
+        client.session.leave().result(timeout=JOIN_TIMEOUT)
+        return 0
+    finally:
+        engine.stop()
+
+
+def _stay(client: HeadlessClient, options: HeadlessOptions, stop: threading.Event) -> None:
+    """Stay in the meeting until stopped, the duration ends or the meeting ends for us,
+    printing a stats line every `stats_interval` seconds if asked to."""
+    start = time.monotonic()
+    tick = options.stats_interval or 0.5
+    next_report = start + tick
+    while not stop.is_set() and not client.finished.is_set():
+        now = time.monotonic()
+        if options.duration is not None and now - start >= options.duration:
+            return
+        if options.stats_interval is not None and now >= next_report:
+            client.out.write({"event": "stats", **client.stats_record()})
+            next_report += tick
+        until = (
+            next_report if options.duration is None else min(next_report, start + options.duration)
+        )
+        stop.wait(timeout=max(until - now, 0.0))

@@ -1,0 +1,1 @@
+"""Media sources and sinks: synthetic tracks now, devices later."""

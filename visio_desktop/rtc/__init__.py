@@ -1,0 +1,1 @@
+"""Peer connections: mesh peers, ICE configuration, statistics."""

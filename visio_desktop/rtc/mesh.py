@@ -1,0 +1,195 @@
+"""The mesh media plane: one RTCPeerConnection per remote participant, VP8 and Opus.
+
+Who offers is decided by the participant ids alone (the smaller id offers), so two offers for
+the same pair never collide. Local tracks fan out to every peer through a MediaRelay that keeps
+only the newest frame for a slow consumer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.sdp import candidate_from_sdp
+
+from visio_desktop.core.errors import PeerConnectionError
+from visio_desktop.core.protocol import Signal, SignalKind
+
+log = logging.getLogger(__name__)
+
+KINDS = ("audio", "video")
+_CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
+
+SendSignal = Callable[[Signal], Awaitable[None]]
+OnTrack = Callable[[str, MediaStreamTrack], None]
+OnPeerState = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class PeerStats:
+    """Transport figures for one peer connection, from aiortc's getStats."""
+
+    bytes_received: int = 0
+    bytes_sent: int = 0
+    packets_received: int = 0
+    packets_lost: int = 0
+
+
+class MeshCall:
+    def __init__(
+        self,
+        self_id: str,
+        configuration: RTCConfiguration,
+        send_signal: SendSignal,
+        on_track: OnTrack,
+        on_peer_state: OnPeerState,
+    ) -> None:
+        self.self_id = self_id
+        self._configuration = configuration
+        self._send_signal = send_signal
+        self._on_track = on_track
+        self._on_peer_state = on_peer_state
+        self._relay = MediaRelay()
+        self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(KINDS)
+        self._peers: dict[str, RTCPeerConnection] = {}
+        self._proxies: dict[RTCRtpSender, MediaStreamTrack] = {}
+
+    @property
+    def peer_ids(self) -> list[str]:
+        return list(self._peers)
+
+    def offers_to(self, participant_id: str) -> bool:
+        return self.self_id < participant_id
+
+    async def add_peer(self, participant_id: str) -> None:
+        """Connect to a participant; the side with the smaller id sends the offer."""
+        if participant_id in self._peers or participant_id == self.self_id:
+            return
+        pc = self._create(participant_id)
+        if not self.offers_to(participant_id):
+            return
+        try:
+            for kind in KINDS:
+                transceiver = pc.addTransceiver(kind, direction="sendrecv")
+                _prefer_codecs(transceiver)
+                self._attach(transceiver.sender, kind)
+            await pc.setLocalDescription(await pc.createOffer())
+        except Exception as exc:
+            raise PeerConnectionError(f"could not prepare an offer: {exc!r}") from exc
+        await self._send_signal(
+            Signal(to=participant_id, kind=SignalKind.OFFER, sdp=pc.localDescription.sdp)
+        )
+
+    async def handle_signal(self, signal: Signal) -> None:
+        """Apply an offer, answer or candidate from a peer. Bad input: PeerConnectionError."""
+        peer = signal.sender
+        pc = self._peers.get(peer)
+        try:
+            if signal.kind is SignalKind.OFFER:
+                if self.offers_to(peer):
+                    raise PeerConnectionError("an offer from a peer that should answer")
+                pc = pc or self._create(peer)
+                await self._answer(pc, peer, signal.sdp)
+            elif pc is None:
+                raise PeerConnectionError("a signal from a peer we have no connection with")
+            elif signal.kind is SignalKind.ANSWER:
+                await pc.setRemoteDescription(RTCSessionDescription(signal.sdp, "answer"))
+            else:
+                candidate = candidate_from_sdp(signal.sdp.removeprefix("candidate:"))
+                candidate.sdpMid = signal.mid or None
+                await pc.addIceCandidate(candidate)
+        except PeerConnectionError:
+            raise
+        except Exception as exc:  # aiortc's SDP parser asserts and raises KeyError and kin
+            raise PeerConnectionError(f"bad {signal.kind} from {peer}: {exc!r}") from exc
+
+    async def _answer(self, pc: RTCPeerConnection, peer: str, sdp: str) -> None:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind in KINDS and transceiver.sender.track is None:
+                transceiver.direction = "sendrecv"
+                self._attach(transceiver.sender, transceiver.kind)
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self._send_signal(
+            Signal(to=peer, kind=SignalKind.ANSWER, sdp=pc.localDescription.sdp)
+        )
+
+    async def remove_peer(self, participant_id: str) -> None:
+        pc = self._peers.pop(participant_id, None)
+        if pc is None:
+            return
+        for sender in pc.getSenders():
+            self._detach(sender)
+        await pc.close()
+
+    async def set_local_track(self, kind: str, track: MediaStreamTrack | None) -> None:
+        """Send `track` (or nothing) to every peer, without renegotiating."""
+        self._local[kind] = track
+        for pc in self._peers.values():
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind == kind:
+                    self._attach(transceiver.sender, kind)
+
+    async def close(self) -> None:
+        for participant_id in list(self._peers):
+            await self.remove_peer(participant_id)
+
+    async def peer_stats(self, participant_id: str) -> PeerStats:
+        pc = self._peers.get(participant_id)
+        if pc is None:
+            return PeerStats()
+        stats = list((await pc.getStats()).values())
+        transports = [s for s in stats if s.type == "transport"]
+        inbound = [s for s in stats if s.type == "inbound-rtp"]
+        return PeerStats(
+            bytes_received=sum(s.bytesReceived for s in transports),
+            bytes_sent=sum(s.bytesSent for s in transports),
+            packets_received=sum(s.packetsReceived for s in inbound),
+            packets_lost=sum(s.packetsLost for s in inbound),
+        )
+
+    def _create(self, participant_id: str) -> RTCPeerConnection:
+        pc = RTCPeerConnection(self._configuration)
+        self._peers[participant_id] = pc
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            self._on_track(participant_id, track)
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            self._on_peer_state(participant_id, pc.connectionState)
+
+        return pc
+
+    def _attach(self, sender: RTCRtpSender, kind: str) -> None:
+        """Point `sender` at a fresh relay subscription of the local `kind` track (or none)."""
+        self._detach(sender)
+        source = self._local.get(kind)
+        if source is None:
+            sender.replaceTrack(None)
+            return
+        proxy = self._relay.subscribe(source, buffered=False)
+        self._proxies[sender] = proxy
+        sender.replaceTrack(proxy)
+
+    def _detach(self, sender: RTCRtpSender) -> None:
+        proxy = self._proxies.pop(sender, None)
+        if proxy is not None:
+            proxy.stop()
+
+
+def _prefer_codecs(transceiver: RTCRtpTransceiver) -> None:
+    wanted = _CODECS[transceiver.kind]
+    capabilities = RTCRtpSender.getCapabilities(transceiver.kind).codecs
+    transceiver.setCodecPreferences([c for c in capabilities if c.mimeType in wanted])

@@ -1,0 +1,1 @@
+"""The meeting server (`visio-desktop serve`). Imports core only."""

@@ -1,0 +1,100 @@
+"""The aiohttp application: discovery, health, and the meeting WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from visio_desktop.core import wire
+from visio_desktop.core.protocol import (
+    FEATURES,
+    PROTOCOL_VERSION,
+    Discovery,
+    LeaveReason,
+    ServerShutdown,
+)
+from visio_desktop.server.connection import Connection
+from visio_desktop.server.state import ServerConfig, ServerState
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = web.AppKey("state", ServerState)
+# aiohttp closes a connection outright above this; frames between the protocol limit and this
+# get an error reply instead, so a client learns what it did wrong.
+_TRANSPORT_MAX_BYTES = 1024 * 1024
+_HEARTBEAT_SECONDS = 5.0
+
+
+def make_app(config: ServerConfig) -> web.Application:
+    app = web.Application()
+    app[STATE_KEY] = ServerState(config)
+    app.router.add_get("/.well-known/visio", _discovery)
+    app.router.add_get("/healthz", _health)
+    app.router.add_get("/ws", _websocket)
+    app.on_shutdown.append(_say_goodbye)
+    return app
+
+
+async def _discovery(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    scheme = "wss" if request.secure else "ws"
+    document = Discovery(
+        protocol=PROTOCOL_VERSION,
+        websocket=f"{scheme}://{request.host}/ws",
+        ice_servers=state.ice_servers,
+        media_planes=(state.media_plane,),
+        features=FEATURES,
+        max_participants=state.limits.max_participants,
+        server=state.server_name,
+    )
+    return web.Response(text=wire.encode_object(document), content_type="application/json")
+
+
+async def _health(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    return web.json_response(
+        {
+            "status": "ok",
+            "rooms": len(state.rooms),
+            "participants": state.rooms.participant_count,
+            "connections": len(state.connections),
+        }
+    )
+
+
+async def _websocket(request: web.Request) -> web.WebSocketResponse:
+    state = request.app[STATE_KEY]
+    ws = web.WebSocketResponse(heartbeat=_HEARTBEAT_SECONDS, max_msg_size=_TRANSPORT_MAX_BYTES)
+    await ws.prepare(request)
+    connection = Connection(ws, state)
+    state.connections[connection.participant_id] = connection
+    try:
+        async for frame in ws:
+            if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                connection.on_frame(frame.data)
+            elif frame.type == WSMsgType.ERROR:
+                log.info("connection %s: %s", connection.participant_id, ws.exception())
+                break
+            if connection.closing:
+                break
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a bug of ours must cost one connection, never the server
+        log.exception("connection %s failed", connection.participant_id)
+    finally:
+        reason = LeaveReason.REMOVED if connection.closing else LeaveReason.DISCONNECTED
+        connection.leave_room(reason)
+        del state.connections[connection.participant_id]
+        connection.close(ws.close_code or WSCloseCode.OK)
+        await connection.drain()
+    return ws
+
+
+async def _say_goodbye(app: web.Application) -> None:
+    state = app[STATE_KEY]
+    for connection in list(state.connections.values()):
+        connection.send(ServerShutdown(reason="the meeting server is shutting down"))
+        connection.close(WSCloseCode.GOING_AWAY)
+    await asyncio.gather(*(c.drain() for c in list(state.connections.values())))

@@ -1,0 +1,240 @@
+"""One client's WebSocket on the server: limits, the hello/join handshake, and relaying.
+
+Each connection writes through its own bounded queue and writer task, so a slow client can
+never stall a room: when its queue is full it is closed, and only it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import secrets
+import time
+
+from aiohttp import WSCloseCode, web
+
+from visio_desktop.core import wire
+from visio_desktop.core.errors import LinkError, ProtocolError
+from visio_desktop.core.links import normalise_room
+from visio_desktop.core.protocol import (
+    CLIENT_MESSAGE_TYPES,
+    PROTOCOL_VERSION,
+    Caption,
+    Chat,
+    Error,
+    ErrorCode,
+    Hello,
+    Join,
+    Joined,
+    Leave,
+    LeaveReason,
+    Message,
+    ParticipantInfo,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    Ping,
+    Pong,
+    Reaction,
+    Signal,
+    UpdateState,
+    Welcome,
+    clean_display_name,
+)
+from visio_desktop.server.limits import Limits, TokenBucket
+from visio_desktop.server.rooms import RoomError, new_participant_id
+from visio_desktop.server.state import ServerState
+
+log = logging.getLogger(__name__)
+
+
+class Connection:
+    def __init__(self, ws: web.WebSocketResponse, state: ServerState) -> None:
+        self.ws = ws
+        self.state = state
+        self.limits: Limits = state.limits
+        self.participant_id = new_participant_id()
+        self.greeted = False
+        self.room: str | None = None
+        self._rate = TokenBucket(self.limits.message_burst, self.limits.messages_per_second)
+        self._strikes = TokenBucket(
+            self.limits.strikes_allowed, self.limits.strikes_forgiven_per_second
+        )
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(self.limits.outbound_queue)
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self.closing = False
+
+    # -- outbound ---------------------------------------------------------------------------
+
+    def send(self, message: Message) -> None:
+        """Queue `message` for this client; a client too slow to drain its queue is closed."""
+        if self.closing:
+            return
+        try:
+            self._outbox.put_nowait(wire.encode(message))
+        except asyncio.QueueFull:
+            log.warning("closing %s: outbound queue full", self.participant_id)
+            self.close(WSCloseCode.POLICY_VIOLATION)
+
+    def close(self, code: int = WSCloseCode.OK) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self._close_code = code
+        with contextlib.suppress(asyncio.QueueFull):
+            self._outbox.put_nowait(None)
+        if self._outbox.full():
+            self._writer.cancel()
+            asyncio.get_running_loop().create_task(self.ws.close(code=code))
+
+    async def _write_loop(self) -> None:
+        try:
+            while (frame := await self._outbox.get()) is not None:
+                await self.ws.send_str(frame)
+            await self.ws.close(code=self._close_code)
+        except (ConnectionError, RuntimeError) as exc:
+            log.debug("writer for %s stopped: %s", self.participant_id, exc)
+
+    async def drain(self) -> None:
+        """Wait for the writer to finish (after `close`)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    def on_frame(self, frame: str | bytes) -> None:
+        """Handle one frame; never raises for anything a client can send."""
+        if not self._rate.take():
+            self._refuse(ErrorCode.RATE_LIMITED, "too many messages; slow down")
+            return
+        if isinstance(frame, bytes):
+            self._refuse(ErrorCode.BAD_MESSAGE, "binary frames are not part of the protocol")
+            return
+        try:
+            message = wire.decode(frame)
+        except ProtocolError as exc:
+            code = ErrorCode.TOO_LARGE if "exceeds" in exc.message else ErrorCode.BAD_MESSAGE
+            self._refuse(code, exc.message)
+            return
+        if type(message) not in CLIENT_MESSAGE_TYPES:
+            self._refuse(ErrorCode.BAD_MESSAGE, f"clients may not send {message.TYPE}")
+            return
+        try:
+            self._dispatch(message)
+        except RoomError as exc:
+            self._refuse(exc.code, exc.message)
+
+    def _refuse(self, code: ErrorCode, text: str) -> None:
+        self.send(Error(code=code, message=text))
+        if not self._strikes.take():
+            log.warning("closing %s: repeated abuse (%s)", self.participant_id, code)
+            self.close(WSCloseCode.POLICY_VIOLATION)
+
+    def _dispatch(self, message: Message) -> None:
+        if isinstance(message, Ping):
+            self.send(Pong(nonce=message.nonce))
+        elif isinstance(message, Hello):
+            self._on_hello(message)
+        elif not self.greeted:
+            self._refuse(ErrorCode.BAD_MESSAGE, "say hello first")
+        elif isinstance(message, Join):
+            self._on_join(message)
+        elif isinstance(message, Pong):
+            pass
+        elif self.room is None:
+            raise RoomError(ErrorCode.NOT_JOINED, "join a meeting first")
+        else:
+            self._in_room(self.room, message)
+
+    def _on_hello(self, hello: Hello) -> None:
+        if self.greeted:
+            self._refuse(ErrorCode.BAD_MESSAGE, "hello was already said")
+            return
+        if hello.protocol != PROTOCOL_VERSION:
+            self.send(
+                Error(
+                    code=ErrorCode.BAD_VERSION,
+                    message=f"this server speaks protocol {PROTOCOL_VERSION}, "
+                    f"the client {hello.protocol}; update the application",
+                )
+            )
+            self.close(WSCloseCode.POLICY_VIOLATION)
+            return
+        self.greeted = True
+        self.send(
+            Welcome(
+                protocol=PROTOCOL_VERSION,
+                participant_id=self.participant_id,
+                ice_servers=self.state.ice_servers,
+                media_plane=self.state.media_plane,
+                server=self.state.server_name,
+            )
+        )
+
+    def _on_join(self, join: Join) -> None:
+        if self.room is not None:
+            raise RoomError(ErrorCode.ALREADY_JOINED, "you are already in a meeting")
+        try:
+            slug = normalise_room(join.room)
+        except LinkError as exc:
+            raise RoomError(ErrorCode.BAD_ROOM, exc.message) from None
+        info = ParticipantInfo(
+            id=self.participant_id,
+            display_name=clean_display_name(join.display_name),
+            audio=join.audio,
+            video=join.video,
+        )
+        room = self.state.rooms.join(slug, info)
+        self.room = slug
+        self.send(
+            Joined(
+                room=slug,
+                participant_id=self.participant_id,
+                participants=tuple(room.participants.values()),
+            )
+        )
+        self.state.broadcast(slug, ParticipantJoined(participant=info), exclude=self)
+
+    def _in_room(self, slug: str, message: Message) -> None:
+        me = self.participant_id
+        rooms = self.state.rooms
+        if isinstance(message, Signal):
+            rooms.check_peer(slug, me, message.to)
+            self.state.send_to(message.to, dataclasses.replace(message, sender=me))
+        elif isinstance(message, Chat):
+            stamped = dataclasses.replace(
+                message,
+                sender=me,
+                sender_name=self._name(slug),
+                sent_at=time.time(),
+                message_id=secrets.token_hex(8),
+            )
+            self.state.broadcast(slug, stamped)
+        elif isinstance(message, Caption):
+            stamped_caption = dataclasses.replace(message, sender=me, sender_name=self._name(slug))
+            self.state.broadcast(slug, stamped_caption, exclude=self)
+        elif isinstance(message, Reaction):
+            self.state.broadcast(slug, dataclasses.replace(message, sender=me), exclude=self)
+        elif isinstance(message, UpdateState):
+            cleaned = dataclasses.replace(
+                message, display_name=clean_display_name(message.display_name)
+            )
+            info = rooms.update(slug, me, cleaned)
+            self.state.broadcast(slug, ParticipantUpdated(participant=info))
+        elif isinstance(message, Leave):
+            self.leave_room(LeaveReason.LEFT)
+
+    def _name(self, slug: str) -> str:
+        room = self.state.rooms.get(slug)
+        info = room.participants.get(self.participant_id) if room else None
+        return info.display_name if info else ""
+
+    def leave_room(self, reason: LeaveReason) -> None:
+        slug, self.room = self.room, None
+        if slug is None:
+            return
+        if self.state.rooms.leave(slug, self.participant_id) is not None:
+            left = ParticipantLeft(participant_id=self.participant_id, reason=reason)
+            self.state.broadcast(slug, left)

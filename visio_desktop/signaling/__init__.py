@@ -1,0 +1,1 @@
+"""Client side of the meeting protocol, one module per server kind."""

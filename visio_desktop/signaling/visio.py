@@ -1,0 +1,193 @@
+"""Client side of our own meeting server: discovery over HTTPS, then the WebSocket protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import ssl
+from typing import TypeVar
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from visio_desktop import __version__
+from visio_desktop.core import wire
+from visio_desktop.core.errors import (
+    ConnectionLostError,
+    LinkError,
+    ProtocolError,
+    ServerRejectedError,
+    ServerUnreachableError,
+)
+from visio_desktop.core.links import MeetingLink, check_server_url
+from visio_desktop.core.protocol import (
+    PROTOCOL_VERSION,
+    Discovery,
+    Error,
+    Hello,
+    Join,
+    Joined,
+    Leave,
+    Message,
+    ServerShutdown,
+    Welcome,
+)
+from visio_desktop.core.tls import client_ssl_context
+from visio_desktop.signaling.base import Admission, JoinRequest
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10.0
+_TRANSPORT_MAX_BYTES = 1024 * 1024
+_PING_INTERVAL = 5.0
+_PING_TIMEOUT = 10.0
+_M = TypeVar("_M", bound=Message)
+
+
+class VisioSignaling:
+    """A `MeetingBackend` for `visio-desktop serve` servers."""
+
+    def __init__(self, link: MeetingLink, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.link = link
+        self._ssl = ssl_context
+        self._ws: ClientConnection | None = None
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = client_ssl_context()
+        return self._ssl
+
+    async def discover(self) -> Discovery:
+        url = f"{self.link.server_base_url}/.well-known/visio"
+        verify: ssl.SSLContext | bool = self._tls() if url.startswith("https:") else False
+        try:
+            async with httpx.AsyncClient(
+                verify=verify, timeout=CONNECT_TIMEOUT, follow_redirects=False, trust_env=False
+            ) as client:
+                response = await client.get(url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise ServerUnreachableError(
+                f"could not reach the meeting server {self.link.host}: {_reason(exc)}"
+            ) from None
+        if response.status_code != 200:
+            raise ServerUnreachableError(
+                f"{self.link.host} is not a meeting server (HTTP {response.status_code})"
+            )
+        try:
+            document = wire.decode_object(Discovery, json.loads(response.content), "discovery")
+        except (ValueError, ProtocolError) as exc:
+            raise ServerUnreachableError(
+                f"{self.link.host} answered with an unreadable discovery document ({exc})"
+            ) from None
+        if document.protocol != PROTOCOL_VERSION:
+            raise ServerRejectedError(
+                "bad_version",
+                f"{self.link.host} speaks protocol {document.protocol}, "
+                f"this application {PROTOCOL_VERSION}; update the application",
+            )
+        schemes = {"ws", "wss"} if self.link.is_loopback else {"wss"}
+        try:
+            check_server_url(document.websocket, self.link.host, schemes)
+        except LinkError as exc:
+            raise ServerRejectedError(
+                "bad_redirect", f"the server sent an unsafe meeting address: {exc.message}"
+            ) from None
+        return document
+
+    async def join(self, request: JoinRequest) -> Admission:
+        discovery = await self.discover()
+        url = discovery.websocket
+        try:
+            self._ws = await connect(
+                url,
+                ssl=self._tls() if url.startswith("wss:") else None,
+                open_timeout=CONNECT_TIMEOUT,
+                max_size=_TRANSPORT_MAX_BYTES,
+                ping_interval=_PING_INTERVAL,
+                ping_timeout=_PING_TIMEOUT,
+                user_agent_header=f"visio-desktop/{__version__}",
+                proxy=None,
+            )
+        except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+            raise ServerUnreachableError(
+                f"could not open the meeting connection to {self.link.host}: {_reason(exc)}"
+            ) from None
+        try:
+            await self.send(Hello(protocol=PROTOCOL_VERSION, client=f"visio-desktop {__version__}"))
+            welcome = await self._expect(Welcome)
+            await self.send(
+                Join(
+                    room=self.link.room,
+                    display_name=request.display_name,
+                    audio=request.audio,
+                    video=request.video,
+                )
+            )
+            joined = await self._expect(Joined)
+        except BaseException:
+            await self.close()
+            raise
+        return Admission(discovery, welcome, joined)
+
+    async def _expect(self, kind: type[_M]) -> _M:
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            while True:
+                message = await self.receive()
+                if isinstance(message, kind):
+                    return message
+                if isinstance(message, Error):
+                    raise ServerRejectedError(message.code, message.message)
+                if isinstance(message, ServerShutdown):
+                    raise ConnectionLostError(message.reason)
+
+    async def send(self, message: Message) -> None:
+        if self._ws is None:
+            raise ConnectionLostError("not connected to the meeting server")
+        try:
+            await self._ws.send(wire.encode(message))
+        except ConnectionClosed:
+            raise ConnectionLostError("the connection to the meeting server was lost") from None
+
+    async def receive(self) -> Message:
+        if self._ws is None:
+            raise ConnectionLostError("not connected to the meeting server")
+        while True:
+            try:
+                frame = await self._ws.recv()
+            except ConnectionClosed:
+                raise ConnectionLostError("the connection to the meeting server was lost") from None
+            try:
+                return wire.decode(frame)
+            except ProtocolError as exc:
+                log.warning("ignoring a malformed frame from the server: %s", exc)
+
+    async def close(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws is None:
+            return
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(wire.encode(Leave()))
+        await ws.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, user-readable cause for a failed connection (looks through wrapped causes)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for cause in chain:
+        if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(cause):
+            return "its certificate is not trusted by this computer"
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+            return "connection refused (is the server running?)"
+        if isinstance(cause, socket.gaierror):
+            return "unknown host name"
+        if isinstance(cause, TimeoutError | httpx.TimeoutException):
+            return "no answer in time"
+    return str(exc).strip() or type(exc).__name__

@@ -1,0 +1,1 @@
+"""Qt widgets and the bridge to the engine (the desktop application issue)."""
