@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from typing import IO
 
 from visio_desktop.core.errors import VisioError
@@ -23,11 +24,13 @@ _WIDTH, _HEIGHT, _FPS = 320, 180, 15
 _REPORT_SECONDS = 5.0
 _CAPTION_SECONDS = 6.0
 
+_WORD_SECONDS = 0.3
+
 CAPTION_LINES = (
-    "Good morning everyone, this is a synthetic participant speaking",
-    "Captions are made on each speaker's own machine",
-    "No audio leaves anyone's computer, only the text travels",
-    "Bonjour à toutes et à tous, ceci est une réunion de démonstration",
+    ("en", "Good morning everyone, this is a synthetic participant speaking"),
+    ("en", "Captions are made on each speaker's own machine"),
+    ("fr", "Bonjour à toutes et à tous, ceci est une réunion de démonstration"),
+    ("en", "No audio leaves anyone's computer, only the text travels"),
 )
 
 
@@ -48,38 +51,54 @@ def run_demo(
         viewer = HeadlessClient(engine, out)
         try:
             for number, bot in enumerate(bots, start=1):
-                name = f"Synthetic {number}"
-                bot.join(link, HeadlessOptions(name=name, synthetic=True, width=_WIDTH,
-                                               height=_HEIGHT, fps=_FPS,
-                                               chat=f"Hello from {name}"))  # fmt: skip
+                options = HeadlessOptions(
+                    name=f"Synthetic {number}", synthetic=True, width=_WIDTH, height=_HEIGHT,
+                    fps=_FPS,
+                )  # fmt: skip
+                bot.join(link, options)
             viewer.join(link, HeadlessOptions(name="Viewer"))
-            _run(bots, viewer, out, duration, stop)
+            for number, bot in enumerate(bots, start=1):
+                bot.session.send_chat(f"Hello from Synthetic {number}").result(timeout=10)
+            speaker = threading.Thread(
+                target=_speak, args=(bots, stop), name="demo-captions", daemon=True
+            )
+            speaker.start()
+            _report(viewer, out, duration, stop)
         except VisioError as exc:
             out.write({"event": "error", "message": exc.message, "fatal": True})
             return 1
         finally:
+            stop.set()
             engine.stop()
             server.stop()
     return 0
 
 
-def _run(
-    bots: list[HeadlessClient], viewer: HeadlessClient, out: JsonLines,
-    duration: float | None, stop: threading.Event,
-) -> None:  # fmt: skip
-    elapsed = 0.0
+def _speak(bots: list[HeadlessClient], stop: threading.Event) -> None:
+    """The synthetic participants take turns saying a caption line, word by word."""
     line = 0
-    next_caption = 0.0
-    while not stop.is_set() and not viewer.finished.is_set():
-        if duration is not None and elapsed >= duration:
-            break
-        if elapsed >= next_caption:
-            bot = bots[line % len(bots)] if bots else None
-            if bot is not None:
-                bot.say_caption(CAPTION_LINES[line % len(CAPTION_LINES)])
-            line += 1
-            next_caption += _CAPTION_SECONDS
-        if stop.wait(timeout=_REPORT_SECONDS):
-            break
-        elapsed += _REPORT_SECONDS
+    while bots and not stop.is_set():
+        language, text = CAPTION_LINES[line % len(CAPTION_LINES)]
+        try:
+            bots[line % len(bots)].say_caption(
+                text, language, pause=lambda: stop.wait(_WORD_SECONDS)
+            )
+        except VisioError:
+            return
+        line += 1
+        if stop.wait(_CAPTION_SECONDS):
+            return
+
+
+def _report(
+    viewer: HeadlessClient, out: JsonLines, duration: float | None, stop: threading.Event
+) -> None:
+    """Print what the viewer receives every few seconds until stopped or the duration ends."""
+    deadline = None if duration is None else time.monotonic() + duration
+    while not viewer.finished.is_set():
+        timeout = _REPORT_SECONDS
+        if deadline is not None:
+            timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0 or stop.wait(timeout):
+            return
         out.write({"event": "stats", **viewer.stats_record()})

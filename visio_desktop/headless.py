@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import threading
 import time
@@ -118,8 +119,11 @@ class HeadlessClient:
         if options.caption:
             self.say_caption(options.caption)
 
-    def say_caption(self, text: str, language: str = "") -> None:
-        """A caption as a recognizer would produce it: partial segments, then the final one."""
+    def say_caption(
+        self, text: str, language: str = "", pause: Callable[[], bool] | None = None
+    ) -> None:
+        """A caption as a recognizer produces it: growing partial segments, then the final one.
+        `pause` runs between words (pacing a demo); it returns True to stop early."""
         words = text.split()
         segment: str | None = None
         for count in range(1, len(words)):
@@ -127,6 +131,8 @@ class HeadlessClient:
             segment = self.session.send_caption(
                 partial, final=False, language=language, end=float(count), segment_id=segment
             ).result(timeout=JOIN_TIMEOUT)
+            if pause is not None and pause():
+                return
         self.session.send_caption(
             text, final=True, language=language, end=float(len(words)), segment_id=segment
         ).result(timeout=JOIN_TIMEOUT)
@@ -172,16 +178,16 @@ def _stay(client: HeadlessClient, options: HeadlessOptions, stop: threading.Even
     """Stay in the meeting until stopped, the duration ends or the meeting ends for us,
     printing a stats line every `stats_interval` seconds if asked to."""
     start = time.monotonic()
-    tick = options.stats_interval or 0.5
+    end = math.inf if options.duration is None else start + options.duration
+    tick = options.stats_interval or math.inf
     next_report = start + tick
-    while not stop.is_set() and not client.finished.is_set():
+    while not client.finished.is_set():
         now = time.monotonic()
-        if options.duration is not None and now - start >= options.duration:
+        if now >= end:
             return
-        if options.stats_interval is not None and now >= next_report:
+        if now >= next_report:
             client.out.write({"event": "stats", **client.stats_record()})
             next_report += tick
-        until = (
-            next_report if options.duration is None else min(next_report, start + options.duration)
-        )
-        stop.wait(timeout=max(until - now, 0.0))
+        # Wake for the next report, the end, or at least twice a second to see `finished`.
+        if stop.wait(timeout=min(next_report, end, now + 0.5) - now):
+            return

@@ -1,0 +1,139 @@
+"""Mesh calls of N = 2, 3 and 4 headless clients at 640x360@30 on this machine.
+
+Each client is its own `visio-desktop join --headless --synthetic` process on a `visio-desktop
+serve` subprocess on 127.0.0.1. For each N and each run the script waits until every client
+receives video from every other, measures for a fixed window, then reads each client's stats.
+It prints one JSON document: medians over runs of receive fps, video latency p50/p95 (from the
+stamps the synthetic pattern carries), CPU per client (process CPU seconds per wall second),
+and join-to-first-remote-frame time; ratios are against N = 2 measured in the same run.
+
+    .venv/bin/python benchmarks/mesh.py [--runs 3] [--seconds 10] [--sizes 2,3,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOM = "abc-defg-hij"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def visio(*args: str, stdout: Any = subprocess.PIPE) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "visio_desktop", *args],
+        stdout=stdout, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+
+
+def read_until(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> list[dict[str, Any]]:
+    """Lines of `proc` up to and including the first one for which predicate(lines) holds."""
+    assert proc.stdout is not None
+    lines: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(json.loads(line))
+        if predicate(lines):
+            return lines
+    raise RuntimeError(f"timed out; saw {[r.get('event') for r in lines]}")
+
+
+def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, float]:
+    clients = [
+        visio("join", f"{url}/{ROOM}", "--headless", "--synthetic", "--name", f"Bench {n}",
+              "--video-size", "640x360", "--fps", "30", "--stats-json", str(workdir / f"{n}.json"))
+        for n in range(size)
+    ]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        first_frames: list[float] = []
+        for client in clients:
+            lines = read_until(
+                client,
+                lambda ls: sum(
+                    1 for r in ls if r["event"] == "first_remote_frame" and r["kind"] == "video"
+                ) >= size - 1,
+                deadline,
+            )
+            first_frames += [
+                r["seconds_after_join"] for r in lines
+                if r["event"] == "first_remote_frame" and r["kind"] == "video"
+            ]  # fmt: skip
+        start_cpu = [cpu_seconds(c.pid) for c in clients]
+        start = time.monotonic()
+        time.sleep(seconds)  # the measurement window itself, not synchronisation
+        wall = time.monotonic() - start
+        cpu = [(cpu_seconds(c.pid) - s) / wall for c, s in zip(clients, start_cpu, strict=True)]
+    finally:
+        for client in clients:
+            client.terminate()
+        for client in clients:
+            client.wait(timeout=30)
+    remote = [r for n in range(size) for r in json.loads((workdir / f"{n}.json").read_text())["remote"]]
+    return {
+        "receive_fps": statistics.median(r["video_fps"] for r in remote),
+        "latency_p50_ms": statistics.median(r["video_latency_p50_ms"] for r in remote),
+        "latency_p95_ms": statistics.median(r["video_latency_p95_ms"] for r in remote),
+        "cpu_per_client": statistics.median(cpu),
+        "cpu_per_client_max": max(cpu),
+        "join_to_first_frame_s": statistics.median(first_frames),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--sizes", default="2,3,4")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    server = visio("serve", "--host", "127.0.0.1", "--port", "0")
+    try:
+        assert server.stdout is not None
+        url = json.loads(server.stdout.readline())["url"]
+        results: dict[str, dict[str, float]] = {}
+        for size in sizes:
+            runs = []
+            for _ in range(args.runs):
+                with tempfile.TemporaryDirectory() as workdir:
+                    runs.append(one_run(url, size, args.seconds, Path(workdir)))
+            results[str(size)] = {
+                key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]
+            }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    baseline = results[str(sizes[0])]
+    for figures in results.values():
+        for key in ("cpu_per_client", "latency_p50_ms", "receive_fps"):
+            figures[f"{key}_ratio_vs_n{sizes[0]}"] = round(figures[key] / baseline[key], 2)
+    print(json.dumps({
+        "benchmark": "mesh",
+        "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
+        "runs_per_size": args.runs,
+        "window_s": args.seconds,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "participants": results,
+    }, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
