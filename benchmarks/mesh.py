@@ -36,11 +36,16 @@ def cpu_seconds(pid: int) -> float:
 def visio(*args: str, stdout: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "visio_desktop", *args],
-        stdout=stdout, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        stdout=stdout,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
 
 
-def read_until(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> list[dict[str, Any]]:
+def read_until(
+    proc: subprocess.Popen[str], predicate: Any, deadline: float
+) -> list[dict[str, Any]]:
     """Lines of `proc` up to and including the first one for which predicate(lines) holds."""
     assert proc.stdout is not None
     lines: list[dict[str, Any]] = []
@@ -56,25 +61,41 @@ def read_until(proc: subprocess.Popen[str], predicate: Any, deadline: float) -> 
 
 def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, float]:
     clients = [
-        visio("join", f"{url}/{ROOM}", "--headless", "--synthetic", "--name", f"Bench {n}",
-              "--video-size", "640x360", "--fps", "30", "--stats-json", str(workdir / f"{n}.json"))
+        visio(
+            "join",
+            f"{url}/{ROOM}",
+            "--headless",
+            "--synthetic",
+            "--name",
+            f"Bench {n}",
+            "--video-size",
+            "640x360",
+            "--fps",
+            "30",
+            "--stats-json",
+            str(workdir / f"{n}.json"),
+        )
         for n in range(size)
-    ]  # fmt: skip
+    ]
     try:
         deadline = time.monotonic() + 60
         first_frames: list[float] = []
         for client in clients:
             lines = read_until(
                 client,
-                lambda ls: sum(
-                    1 for r in ls if r["event"] == "first_remote_frame" and r["kind"] == "video"
-                ) >= size - 1,
+                lambda ls: (
+                    sum(
+                        1 for r in ls if r["event"] == "first_remote_frame" and r["kind"] == "video"
+                    )
+                    >= size - 1
+                ),
                 deadline,
             )
             first_frames += [
-                r["seconds_after_join"] for r in lines
+                r["seconds_after_join"]
+                for r in lines
                 if r["event"] == "first_remote_frame" and r["kind"] == "video"
-            ]  # fmt: skip
+            ]
         start_cpu = [cpu_seconds(c.pid) for c in clients]
         start = time.monotonic()
         time.sleep(seconds)  # the measurement window itself, not synchronisation
@@ -85,7 +106,9 @@ def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, flo
             client.terminate()
         for client in clients:
             client.wait(timeout=30)
-    remote = [r for n in range(size) for r in json.loads((workdir / f"{n}.json").read_text())["remote"]]
+    remote = [
+        r for n in range(size) for r in json.loads((workdir / f"{n}.json").read_text())["remote"]
+    ]
     return {
         "receive_fps": statistics.median(r["video_fps"] for r in remote),
         "latency_p50_ms": statistics.median(r["video_latency_p50_ms"] for r in remote),
@@ -125,14 +148,19 @@ def main() -> None:
     for figures in results.values():
         for key in ("cpu_per_client", "latency_p50_ms", "receive_fps"):
             figures[f"{key}_ratio_vs_n{sizes[0]}"] = round(figures[key] / baseline[key], 2)
-    print(json.dumps({
-        "benchmark": "mesh",
-        "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
-        "runs_per_size": args.runs,
-        "window_s": args.seconds,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "participants": results,
-    }, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "benchmark": "mesh",
+                "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
+                "runs_per_size": args.runs,
+                "window_s": args.seconds,
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "participants": results,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

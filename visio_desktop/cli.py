@@ -53,17 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--headless", action="store_true", help="no window; JSON lines on stdout")
     join.add_argument("--name", default="Guest", help="display name")
     join.add_argument(
-        "--synthetic", action="store_true",
+        "--synthetic",
+        action="store_true",
         help="send a labelled test pattern and a tone instead of camera and microphone",
-    )  # fmt: skip
+    )
     join.add_argument("--wav", type=Path, help="with --synthetic: speak this WAV file")
     join.add_argument("--video-size", type=_size, default=(640, 360), metavar="WxH")
     join.add_argument("--fps", type=int, default=30, choices=range(1, 61), metavar="1-60")
     join.add_argument("--duration", type=_positive, metavar="S", help="leave after S seconds")
-    join.add_argument("--stats-json", type=Path, metavar="FILE",
-                      help="write per-participant receive figures here on leaving")  # fmt: skip
-    join.add_argument("--stats-interval", type=_positive, metavar="S",
-                      help="print a stats line every S seconds")  # fmt: skip
+    join.add_argument(
+        "--stats-json",
+        type=Path,
+        metavar="FILE",
+        help="write per-participant receive figures here on leaving",
+    )
+    join.add_argument(
+        "--stats-interval", type=_positive, metavar="S", help="print a stats line every S seconds"
+    )
     join.add_argument("--chat", metavar="TEXT", help="post this chat line after joining")
     join.add_argument("--caption", metavar="TEXT", help="send this caption after joining")
 
@@ -71,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("link")
 
     demo = commands.add_parser("demo", help="a meeting with synthetic participants, locally")
-    demo.add_argument("--participants", type=int, default=3, choices=range(0, 9),
-                      metavar="0-8")  # fmt: skip
+    demo.add_argument("--participants", type=int, default=3, choices=range(0, 9), metavar="0-8")
     demo.add_argument("--duration", type=_positive, metavar="S")
     return parser
 
@@ -135,8 +140,16 @@ def _join(args: argparse.Namespace) -> int:
         return 2
     width, height = args.video_size
     options = HeadlessOptions(
-        name=args.name, synthetic=args.synthetic, wav=args.wav, width=width, height=height,
-        fps=args.fps, duration=args.duration, stats_json=args.stats_json, chat=args.chat,
-        caption=args.caption, stats_interval=args.stats_interval,
-    )  # fmt: skip
+        name=args.name,
+        synthetic=args.synthetic,
+        wav=args.wav,
+        width=width,
+        height=height,
+        fps=args.fps,
+        duration=args.duration,
+        stats_json=args.stats_json,
+        chat=args.chat,
+        caption=args.caption,
+        stats_interval=args.stats_interval,
+    )
     return run_headless_join(link, options)

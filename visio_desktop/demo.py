@@ -35,15 +35,22 @@ CAPTION_LINES = (
 
 
 def run_demo(
-    participants: int, duration: float | None, stop: threading.Event,
+    participants: int,
+    duration: float | None,
+    stop: threading.Event,
     stdout: IO[str] = sys.stdout,
-) -> int:  # fmt: skip
+) -> int:
     out = JsonLines(stdout)
     server = EmbeddedServer()
     server.start()
     link = parse_link(f"{server.base_url}/{new_room_slug()}")
-    out.write({"event": "demo", "link": link.web_url, "join_with":
-               f"visio-desktop join {link.web_url} --headless --name YOUR_NAME"})  # fmt: skip
+    out.write(
+        {
+            "event": "demo",
+            "link": link.web_url,
+            "join_with": f"visio-desktop join {link.web_url} --headless --name YOUR_NAME",
+        }
+    )
     engine = EngineThread()
     engine.start()
     with open(os.devnull, "w") as quiet:
@@ -52,9 +59,12 @@ def run_demo(
         try:
             for number, bot in enumerate(bots, start=1):
                 options = HeadlessOptions(
-                    name=f"Synthetic {number}", synthetic=True, width=_WIDTH, height=_HEIGHT,
+                    name=f"Synthetic {number}",
+                    synthetic=True,
+                    width=_WIDTH,
+                    height=_HEIGHT,
                     fps=_FPS,
-                )  # fmt: skip
+                )
                 bot.join(link, options)
             viewer.join(link, HeadlessOptions(name="Viewer"))
             for number, bot in enumerate(bots, start=1):

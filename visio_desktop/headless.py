@@ -83,10 +83,18 @@ def event_record(event: ev.Event) -> dict[str, Any]:
 
 # Events a person watching the JSON stream cares about; the rest stays quiet.
 PRINTED = (
-    ev.Joined, ev.ParticipantJoined, ev.ParticipantLeft, ev.ParticipantUpdated, ev.ChatReceived,
-    ev.CaptionReceived, ev.ReactionReceived, ev.FirstRemoteFrame, ev.ConnectionStateChanged,
-    ev.ErrorOccurred, ev.Left,
-)  # fmt: skip
+    ev.Joined,
+    ev.ParticipantJoined,
+    ev.ParticipantLeft,
+    ev.ParticipantUpdated,
+    ev.ChatReceived,
+    ev.CaptionReceived,
+    ev.ReactionReceived,
+    ev.FirstRemoteFrame,
+    ev.ConnectionStateChanged,
+    ev.ErrorOccurred,
+    ev.Left,
+)
 
 
 class HeadlessClient:
@@ -146,10 +154,14 @@ class HeadlessClient:
 
 
 def run_join(
-    link: MeetingLink, options: HeadlessOptions, stop: threading.Event, *,
-    stdout: IO[str] = sys.stdout, stderr: IO[str] = sys.stderr,
+    link: MeetingLink,
+    options: HeadlessOptions,
+    stop: threading.Event,
+    *,
+    stdout: IO[str] = sys.stdout,
+    stderr: IO[str] = sys.stderr,
     on_started: Callable[[HeadlessClient], None] | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Join, stay until `stop` is set, the duration ends or the meeting ends; 0 on success."""
     engine = EngineThread()
     engine.start()

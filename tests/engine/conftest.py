@@ -10,12 +10,15 @@ import pytest
 
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.meeting import ReconnectPolicy
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.server.runner import EmbeddedServer
 
 E = TypeVar("E", bound=ev.Event)
 WAIT = 20.0
+# Rejoin attempts over about two seconds, so that giving up is quick to observe.
+QUICK_RECONNECT = ReconnectPolicy(delays=(0.1, 0.2, 0.4, 0.8))
 
 
 class EventLog:
@@ -42,6 +45,11 @@ class EventLog:
             if isinstance(event, kind) and where(event):
                 return event
             self.seen.append(event)
+
+
+def frame_from(participant_id: str, kind: str = "video") -> Callable[[ev.FirstRemoteFrame], bool]:
+    """Matches the first remote frame of `kind` from `participant_id`."""
+    return lambda e: (e.participant_id, e.kind) == (participant_id, kind)
 
 
 @pytest.fixture
@@ -71,7 +79,7 @@ def make_session(engine: EngineThread) -> Iterator[Callable[[], tuple[Session, E
 
     def make() -> tuple[Session, EventLog]:
         log = EventLog()
-        session = Session(engine, log)
+        session = Session(engine, log, reconnect=QUICK_RECONNECT)
         sessions.append(session)
         return session, log
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
 
-from tests.engine.conftest import WAIT, EventLog
+from tests.engine.conftest import WAIT, EventLog, frame_from
 from visio_desktop.core.errors import ServerUnreachableError
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.engine import events as ev
@@ -15,6 +16,7 @@ from visio_desktop.engine.session import NotInMeetingError, Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.server.state import ServerConfig
 
 MakeSession = Callable[[], tuple[Session, EventLog]]
 
@@ -25,9 +27,9 @@ def synthetic(name: str) -> MediaOptions:
     )
 
 
-def join_two(make_session: MakeSession, link: MeetingLink) -> tuple[
-    tuple[Session, EventLog, str], tuple[Session, EventLog, str]
-]:  # fmt: skip
+def join_two(
+    make_session: MakeSession, link: MeetingLink
+) -> tuple[tuple[Session, EventLog, str], tuple[Session, EventLog, str]]:
     alice, alice_log = make_session()
     bob, bob_log = make_session()
     alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
@@ -43,7 +45,7 @@ def test_two_sessions_exchange_video_audio_chat_and_captions(
     (alice, alice_log, alice_id), (bob, bob_log, bob_id) = join_two(make_session, link)
     for log, other in ((alice_log, bob_id), (bob_log, alice_id)):
         for kind in ("video", "audio"):
-            log.wait_for(ev.FirstRemoteFrame, lambda e, k=kind, o=other: (e.participant_id, e.kind) == (o, k))
+            log.wait_for(ev.FirstRemoteFrame, frame_from(other, kind))
 
     bob.send_chat("Bonjour Alice").result(timeout=WAIT)
     chat = alice_log.wait_for(ev.ChatReceived)
@@ -70,7 +72,7 @@ def test_two_sessions_exchange_video_audio_chat_and_captions(
 def test_turning_video_off_stops_the_source_and_tells_the_others(
     make_session: MakeSession, link: MeetingLink
 ) -> None:
-    (alice, alice_log, alice_id), (bob, bob_log, _) = join_two(make_session, link)
+    (alice, _, alice_id), (_, bob_log, _) = join_two(make_session, link)
     bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
     assert alice.set_video(False).result(timeout=WAIT) is True
     update = bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.id == alice_id)
@@ -86,7 +88,7 @@ def test_turning_video_off_stops_the_source_and_tells_the_others(
 def test_leaving_is_reported_and_tears_the_peer_down(
     make_session: MakeSession, link: MeetingLink
 ) -> None:
-    (alice, alice_log, alice_id), (bob, bob_log, bob_id) = join_two(make_session, link)
+    (_, alice_log, _), (bob, bob_log, bob_id) = join_two(make_session, link)
     alice_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
     bob.leave().result(timeout=WAIT)
     left = alice_log.wait_for(ev.ParticipantLeft)
@@ -110,17 +112,48 @@ def test_an_unreachable_server_is_a_clear_error(make_session: MakeSession) -> No
     assert not session.in_meeting
 
 
-def test_server_shutdown_ends_the_meeting_cleanly(
+def test_a_server_that_stays_away_ends_the_meeting_after_retrying(
     make_session: MakeSession, server: EmbeddedServer, link: MeetingLink
 ) -> None:
     session, log = make_session()
     session.join(link, "Alice").result(timeout=WAIT)
     server.stop()
-    state = log.wait_for(ev.ConnectionStateChanged, lambda e: e.state is ev.ConnectionState.DISCONNECTED)
+    state = log.wait_for(
+        ev.ConnectionStateChanged, lambda e: e.state is ev.ConnectionState.RECONNECTING
+    )
     assert "shutting down" in state.detail
+    log.wait_for(ev.ConnectionStateChanged, lambda e: e.state is ev.ConnectionState.DISCONNECTED)
     assert log.wait_for(ev.ErrorOccurred).fatal
     log.wait_for(ev.Left)
     assert not session.in_meeting
+
+
+def test_a_restarted_server_is_rejoined_and_media_flows_again(
+    make_session: MakeSession, server: EmbeddedServer, link: MeetingLink
+) -> None:
+    (alice, alice_log, _), (bob, bob_log, bob_id) = join_two(make_session, link)
+    alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_id))
+    port = server.port
+    server.stop()
+    replacement = EmbeddedServer(ServerConfig(host="127.0.0.1", port=port))
+    replacement.start()
+    try:
+        new_ids = []
+        for log in (alice_log, bob_log):
+            log.wait_for(
+                ev.ConnectionStateChanged, lambda e: e.state is ev.ConnectionState.RECONNECTING
+            )
+            log.wait_for(ev.ParticipantLeft)  # the old peer goes until it is back
+            new_ids.append(log.wait_for(ev.Joined).self_id)
+        alice_new, bob_new = new_ids
+        alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new))
+        bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_new))
+        bob.send_chat("back again").result(timeout=WAIT)
+        assert alice_log.wait_for(ev.ChatReceived).text == "back again"
+    finally:
+        alice.leave().result(timeout=WAIT)
+        bob.leave().result(timeout=WAIT)
+        replacement.stop()
 
 
 def test_engine_thread_stops_cleanly_with_work_in_flight() -> None:
@@ -133,6 +166,4 @@ def test_engine_thread_stops_cleanly_with_work_in_flight() -> None:
 
 
 async def _forever() -> None:
-    import asyncio
-
     await asyncio.Event().wait()

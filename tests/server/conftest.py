@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
-from collections.abc import AsyncIterator, Callable, Awaitable
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from visio_desktop.core import wire
 from visio_desktop.core.protocol import (
-    PROTOCOL_VERSION, Hello, Join, Joined, Message, Welcome,
-)  # fmt: skip
+    PROTOCOL_VERSION,
+    Hello,
+    Join,
+    Joined,
+    Message,
+    Welcome,
+)
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.runner import RunningServer, start_server
 from visio_desktop.server.state import ServerConfig

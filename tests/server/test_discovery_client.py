@@ -14,9 +14,13 @@ from visio_desktop.signaling.visio import VisioSignaling
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 GOOD = {
-    "protocol": 1, "websocket": "", "ice_servers": [], "media_planes": ["mesh"],
-    "features": [], "max_participants": 4,
-}  # fmt: skip
+    "protocol": 1,
+    "websocket": "",
+    "ice_servers": [],
+    "media_planes": ["mesh"],
+    "features": [],
+    "max_participants": 4,
+}
 
 
 @pytest.fixture

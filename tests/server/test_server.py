@@ -7,10 +7,26 @@ import pytest
 
 from tests.server.conftest import ROOM, Connect, RawClient
 from visio_desktop.core.protocol import (
-    Chat, Error, ErrorCode, Hello, Join, LeaveReason, Leave, ParticipantJoined, ParticipantLeft,
-    ParticipantUpdated, Ping, Pong, Reaction, ServerShutdown, Signal, SignalKind, UpdateState,
-    Welcome, Caption,
-)  # fmt: skip
+    Caption,
+    Chat,
+    Error,
+    ErrorCode,
+    Hello,
+    Join,
+    Leave,
+    LeaveReason,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    Ping,
+    Pong,
+    Reaction,
+    ServerShutdown,
+    Signal,
+    SignalKind,
+    UpdateState,
+    Welcome,
+)
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.runner import RunningServer
 
@@ -62,7 +78,9 @@ async def test_the_server_stamps_the_sender(client: Connect) -> None:
         chat = await receiver.expect(Chat)
         assert (chat.sender, chat.sender_name, chat.text) == (b.participant_id, "Bob", "I am Alice")
         assert chat.message_id and chat.sent_at > 0
-    await b.send(Signal(to=c.participant_id, kind=SignalKind.OFFER, sdp="v=0", sender=a.participant_id))
+    await b.send(
+        Signal(to=c.participant_id, kind=SignalKind.OFFER, sdp="v=0", sender=a.participant_id)
+    )
     signal = await c.expect(Signal)
     assert signal.sender == b.participant_id
     await b.send(Caption(segment_id="s", text="bonjour", final=True, sender=a.participant_id))
@@ -91,10 +109,15 @@ async def test_malformed_messages_get_errors_and_the_connection_stays(client: Co
     await b.join("Bob")
     await a.expect(ParticipantJoined)
     garbage: list[str | bytes] = [
-        "not json", "{}", "[]", '{"type":"chat"}', '{"type":"chat","text":1}',
-        '{"type":"welcome","protocol":1,"participant_id":"x","ice_servers":[]}', b"\x00\x01",
+        "not json",
+        "{}",
+        "[]",
+        '{"type":"chat"}',
+        '{"type":"chat","text":1}',
+        '{"type":"welcome","protocol":1,"participant_id":"x","ice_servers":[]}',
+        b"\x00\x01",
         '{"type":"signal","to":"nobody","kind":"offer","sdp":""}',
-    ]  # fmt: skip
+    ]
     for frame in garbage:
         await b.send(frame)
         error = await b.expect(Error)

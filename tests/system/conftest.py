@@ -50,20 +50,25 @@ class Proc:
         self.lines.put(None)
 
     def wait_for(
-        self, event: str, where: Callable[[dict[str, Any]], bool] = lambda r: True,
+        self,
+        event: str,
+        where: Callable[[dict[str, Any]], bool] = lambda r: True,
         timeout: float = WAIT,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """The first line of `event` matching `where`, waiting up to `timeout` seconds."""
-        for record in self.seen:
-            if record.get("event") == event and where(record):
-                self.seen.remove(record)
-                return record
+        for seen in self.seen:
+            if seen.get("event") == event and where(seen):
+                self.seen.remove(seen)
+                return seen
         deadline = time.monotonic() + timeout
         while True:
+            record: dict[str, Any] | None
             try:
                 record = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
             except queue.Empty:
-                raise AssertionError(f"{self.name}: no {event} in {timeout} s; {self.tail()}") from None
+                raise AssertionError(
+                    f"{self.name}: no {event} in {timeout} s; {self.tail()}"
+                ) from None
             if record is None:
                 self.lines.put(None)
                 raise AssertionError(f"{self.name} exited before {event}; {self.tail()}")
@@ -116,8 +121,22 @@ def server_url(processes: Callable[..., Proc]) -> str:
     return str(server.wait_for("listening")["url"])
 
 
+def frame_from(participant_id: str, kind: str = "video") -> Callable[[dict[str, Any]], bool]:
+    """Matches the first_remote_frame line of `kind` from `participant_id`."""
+    return lambda r: (r["participant_id"], r["kind"]) == (participant_id, kind)
+
+
 def client_args(url: str, name: str, *extra: str) -> list[str]:
     return [
-        "join", f"{url}/{ROOM}", "--headless", "--name", name, "--synthetic",
-        "--video-size", "320x180", "--fps", "15", *extra,
-    ]  # fmt: skip
+        "join",
+        f"{url}/{ROOM}",
+        "--headless",
+        "--name",
+        name,
+        "--synthetic",
+        "--video-size",
+        "320x180",
+        "--fps",
+        "15",
+        *extra,
+    ]

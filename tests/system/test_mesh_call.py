@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from tests.system.conftest import ROOM, Proc, client_args
+from tests.system.conftest import ROOM, Proc, client_args, frame_from
 
 pytestmark = pytest.mark.system
 
@@ -20,9 +20,12 @@ NAMES = ("Agent 1", "Agent 2", "Agent 3")
 
 def start_call(processes: Callable[..., Proc], url: str, tmp_path: Path, *extra: str) -> list[Proc]:
     clients = [
-        processes(*client_args(url, name, "--stats-json", str(tmp_path / f"{n}.json"), *extra), name=f"client{n}")
+        processes(
+            *client_args(url, name, "--stats-json", str(tmp_path / f"{n}.json"), *extra),
+            name=f"client{n}",
+        )
         for n, name in enumerate(NAMES)
-    ]  # fmt: skip
+    ]
     return clients
 
 
@@ -36,10 +39,7 @@ def wait_media_from_all(clients: list[Proc], ids: list[str]) -> None:
             if other == me:
                 continue
             for kind in ("video", "audio"):
-                client.wait_for(
-                    "first_remote_frame",
-                    lambda r, o=other_id, k=kind: (r["participant_id"], r["kind"]) == (o, k),
-                )
+                client.wait_for("first_remote_frame", frame_from(other_id, kind))
 
 
 def test_every_client_gets_video_and_audio_from_both_others_and_chat_is_stamped(
@@ -50,7 +50,9 @@ def test_every_client_gets_video_and_audio_from_both_others_and_chat_is_stamped(
     wait_media_from_all(clients, ids)
 
     # A chat line typed by the third client reaches everyone, stamped with its id and name.
-    spoofer = processes(*client_args(server_url, "Agent 4", "--chat", "Bonjour à tous"), name="chatter")
+    spoofer = processes(
+        *client_args(server_url, "Agent 4", "--chat", "Bonjour à tous"), name="chatter"
+    )
     chatter_id = self_id(spoofer)
     for client in [*clients, spoofer]:
         chat = client.wait_for("chat_received", lambda r: r["text"] == "Bonjour à tous")
@@ -81,7 +83,9 @@ def test_a_killed_client_is_reported_as_left_within_five_seconds(
     killed_at = time.time()
     victim.kill()
     for client in clients[:2]:
-        left = client.wait_for("participant_left", lambda r: r["participant_id"] == ids[2], timeout=5.0)
+        left = client.wait_for(
+            "participant_left", lambda r: r["participant_id"] == ids[2], timeout=5.0
+        )
         assert left["reason"] == "disconnected"
         assert left["display_name"] == "Agent 3"
         assert left["t"] - killed_at < 5.0
@@ -101,8 +105,14 @@ def test_malformed_messages_get_errors_while_the_call_goes_on(
         assert json.loads(abuser.recv(timeout=10))["type"] == "welcome"
         abuser.send(f'{{"type":"join","room":"{ROOM}","display_name":"fuzzer"}}')
         assert json.loads(abuser.recv(timeout=10))["type"] == "joined"
-        garbage = ["{", "[]", '{"type":"nope"}', '{"type":"chat","text":7}', "x" * 70_000,
-                   '{"type":"signal","to":"nobody","kind":"offer","sdp":"v=0"}']  # fmt: skip
+        garbage = [
+            "{",
+            "[]",
+            '{"type":"nope"}',
+            '{"type":"chat","text":7}',
+            "x" * 70_000,
+            '{"type":"signal","to":"nobody","kind":"offer","sdp":"v=0"}',
+        ]
         replies = []
         for frame in garbage:
             abuser.send(frame)

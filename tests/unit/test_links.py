@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from visio_desktop.core import links
 from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import (
     MeetingLink,
@@ -122,7 +121,7 @@ def test_new_room_slug_is_seedable_and_valid() -> None:
 
 
 def test_new_room_slug_uses_secrets_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(links.secrets, "choice", lambda seq: "q")
+    monkeypatch.setattr("visio_desktop.core.links.secrets.choice", lambda seq: "q")
     assert new_room_slug() == "qqq-qqqq-qqq"
 
 
@@ -154,10 +153,17 @@ def test_link_helpers_for_ipv6_and_http() -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("localhost", True), ("127.0.0.1", True), ("127.9.8.7", True), ("[::1]", True),
-     ("128.0.0.1", False), ("[::ffff:127.0.0.1]", False), ("localhost.evil.com", False),
-     ("visio.gouv.fr", False)],
-)  # fmt: skip
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.9.8.7", True),
+        ("[::1]", True),
+        ("128.0.0.1", False),
+        ("[::ffff:127.0.0.1]", False),
+        ("localhost.evil.com", False),
+        ("visio.gouv.fr", False),
+    ],
+)
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert parse_link(f"https://{host}/abc-defg-hij").is_loopback is loopback
 
@@ -392,9 +398,22 @@ def test_round_trip_examples() -> None:
 
 
 _host_parts = st.sampled_from(
-    ["visio.gouv.fr", "VISIO.gouv.fr", "localhost", "127.0.0.1", "[::1]", "[2001:db8::1]",
-     "exämple.fr", "xn--exmple-cua.fr", "10.0.0.1", "a", "", "1.2.3", "ｖｉｓｉｏ.fr"]
-)  # fmt: skip
+    [
+        "visio.gouv.fr",
+        "VISIO.gouv.fr",
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+        "[2001:db8::1]",
+        "exämple.fr",
+        "xn--exmple-cua.fr",
+        "10.0.0.1",
+        "a",
+        "",
+        "1.2.3",
+        "ｖｉｓｉｏ.fr",
+    ]
+)
 _near_links = st.builds(
     lambda scheme, host, port, room, slash, noise: f"{scheme}://{host}{port}/{room}{slash}" + noise,
     st.sampled_from(["visio", "https", "http", "HTTPS", "Visio", "wss", ""]),

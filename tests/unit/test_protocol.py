@@ -20,7 +20,9 @@ EXAMPLES: list[p.Message] = [
     p.Welcome(
         protocol=1,
         participant_id="a1",
-        ice_servers=(p.IceServer(urls=("turn:turn.example.fr:3478",), username="u", credential="c"),),
+        ice_servers=(
+            p.IceServer(urls=("turn:turn.example.fr:3478",), username="u", credential="c"),
+        ),
         media_plane=p.MediaPlane.MESH,
         server="visio-desktop",
     ),
@@ -31,8 +33,15 @@ EXAMPLES: list[p.Message] = [
     p.UpdateState(display_name="x", audio=True, video=False, screen=True, hand_raised=True),
     p.ParticipantUpdated(participant=PERSON),
     p.Signal(to="b2", kind=p.SignalKind.OFFER, sdp="v=0\r\n", sender="a1"),
-    p.Signal(to="b2", kind=p.SignalKind.CANDIDATE, sdp="candidate:1 1 udp 1 127.0.0.1 9 typ host", mid="0"),
-    p.Chat(text="Bonjour <b>à tous</b> 👋", message_id="m1", sent_at=1.5, sender="a1", sender_name="A"),
+    p.Signal(
+        to="b2",
+        kind=p.SignalKind.CANDIDATE,
+        sdp="candidate:1 1 udp 1 127.0.0.1 9 typ host",
+        mid="0",
+    ),
+    p.Chat(
+        text="Bonjour <b>à tous</b> 👋", message_id="m1", sent_at=1.5, sender="a1", sender_name="A"
+    ),
     p.Caption(segment_id="s1", text="bonjour", final=True, language="fr", start=0.5, end=1.25),
     p.Reaction(emoji="👍"),
     p.Leave(),
@@ -88,7 +97,10 @@ def test_optional_fields_may_be_omitted_but_required_ones_not() -> None:
         ('{"type":"signal","to":"b","kind":"rollback"}', "expected one of"),
         ('{"type":"participant_joined","participant":[]}', "expected an object"),
         ('{"type":"joined","room":"r","participant_id":"p","participants":{}}', "expected a list"),
-        ('{"type":"joined","room":"r","participant_id":"p","participants":[1]}', "expected an object"),
+        (
+            '{"type":"joined","room":"r","participant_id":"p","participants":[1]}',
+            "expected an object",
+        ),
         ('{"type":"chat","text":"\\ud800"}', "surrogates"),
         ('{"type":"reaction","emoji":"' + "x" * 17 + '"}', "longer than 16"),
         ('{"type":"chat","text":"' + "x" * (p.CHAT_MAX + 1) + '"}', f"longer than {p.CHAT_MAX}"),
@@ -146,8 +158,9 @@ def test_display_names_are_cleaned() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=20,
 )
 

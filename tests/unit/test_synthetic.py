@@ -71,11 +71,13 @@ async def stamped_frames(
 def vp8_round_trip(frames: list[av.VideoFrame], bitrate: int | None) -> Iterator[av.VideoFrame]:
     encoder, decoder = get_encoder(VP8), get_decoder(VP8)
     if bitrate is not None:
-        encoder.target_bitrate = bitrate
+        encoder.target_bitrate = bitrate  # type: ignore[attr-defined]  # Vp8Encoder has it
     for frame in frames:
         payloads, timestamp = encoder.encode(frame)
         data = b"".join(vp8_depayload(payload) for payload in payloads)
-        yield from decoder.decode(JitterFrame(data=data, timestamp=timestamp))
+        for decoded in decoder.decode(JitterFrame(data=data, timestamp=timestamp)):
+            assert isinstance(decoded, av.VideoFrame)
+            yield decoded
 
 
 def grey_frame(width: int, height: int, level: int) -> av.VideoFrame:

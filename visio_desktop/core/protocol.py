@@ -237,11 +237,25 @@ class ServerShutdown(Message):
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls
     for cls in (
-        Hello, Welcome, Join, Joined, ParticipantJoined, ParticipantLeft, UpdateState,
-        ParticipantUpdated, Signal, Chat, Caption, Reaction, Leave, Ping, Pong, Error,
+        Hello,
+        Welcome,
+        Join,
+        Joined,
+        ParticipantJoined,
+        ParticipantLeft,
+        UpdateState,
+        ParticipantUpdated,
+        Signal,
+        Chat,
+        Caption,
+        Reaction,
+        Leave,
+        Ping,
+        Pong,
+        Error,
         ServerShutdown,
     )
-}  # fmt: skip
+}
 
 # What a client may send; anything else from a client is refused by the server.
 CLIENT_MESSAGE_TYPES: frozenset[type[Message]] = frozenset(

@@ -15,12 +15,18 @@ from dataclasses import dataclass
 
 from aiortc.mediastreams import MediaStreamTrack
 
-from visio_desktop.core.errors import ConnectionLostError, PeerConnectionError
+from visio_desktop.core.errors import (
+    ConnectionLostError,
+    PeerConnectionError,
+    ServerUnreachableError,
+    VisioError,
+)
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import (
     Caption,
     Chat,
     Error,
+    LeaveReason,
     Message,
     ParticipantInfo,
     Reaction,
@@ -37,7 +43,7 @@ from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_s
 from visio_desktop.media.sources import MediaSources, NoSources
 from visio_desktop.rtc.ice import gather_loopback_only, rtc_configuration
 from visio_desktop.rtc.mesh import KINDS, MeshCall
-from visio_desktop.signaling.base import JoinRequest, MeetingBackend
+from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,13 @@ class MediaOptions:
     sources: MediaSources = dataclasses.field(default_factory=NoSources)
 
 
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """Pauses between attempts to rejoin after losing the server (about a minute in all)."""
+
+    delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
+
+
 class Meeting:
     def __init__(
         self,
@@ -58,8 +71,11 @@ class Meeting:
         link: MeetingLink,
         listener: ev.Listener,
         options: MediaOptions,
+        reconnect: ReconnectPolicy | None = None,
     ) -> None:
         self.backend = backend
+        self._reconnect_policy = reconnect or ReconnectPolicy()
+        self._display_name = ""
         self.link = link
         self._emit = listener
         self._sources = options.sources
@@ -76,19 +92,25 @@ class Meeting:
         self._closed = False
 
     async def start(self, display_name: str) -> None:
+        self._display_name = display_name
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTING))
         for kind in KINDS:
             self._local[kind] = self._sources.open(kind) if self._wanted[kind] else None
-        admission = await self.backend.join(
-            JoinRequest(
-                display_name=display_name,
-                audio=self._local["audio"] is not None,
-                video=self._local["video"] is not None,
-            )
+        gather_loopback_only(self.link.is_loopback)
+        await self._admit(await self.backend.join(self._join_request()))
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop(), name="signaling")
+
+    def _join_request(self) -> JoinRequest:
+        return JoinRequest(
+            display_name=self.me.display_name if self.me else self._display_name,
+            audio=self._local["audio"] is not None,
+            video=self._local["video"] is not None,
         )
+
+    async def _admit(self, admission: Admission) -> None:
+        """Set up the media plane for a fresh admission (first join or rejoin)."""
         self.joined_at = time.monotonic()
         joined = admission.joined
-        gather_loopback_only(self.link.is_loopback)
         self.mesh = MeshCall(
             joined.participant_id,
             rtc_configuration(admission.welcome.ice_servers, self.link.is_loopback),
@@ -107,27 +129,56 @@ class Meeting:
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
         for participant_id in list(self.participants):
             await self._connect_peer(participant_id)
-        self._reader = asyncio.get_running_loop().create_task(self._read_loop(), name="signaling")
 
     async def _read_loop(self) -> None:
+        reason = ""
         while True:
             try:
                 message = await self.backend.receive()
             except ConnectionLostError as exc:
-                await self._lost(exc.message)
+                if await self._reconnect(reason or exc.message):
+                    reason = ""
+                    continue
                 return
+            if isinstance(message, ServerShutdown):
+                reason = message.reason  # the socket closes next; say why when it does
+                continue
             try:
                 await self._handle(message)
             except PeerConnectionError as exc:
                 log.warning("%s", exc)
                 self._emit(ev.ErrorOccurred(f"a media connection failed: {exc.message}"))
 
-    async def _lost(self, reason: str) -> None:
-        if self._closed:
-            return
+    async def _reconnect(self, reason: str) -> bool:
+        """Rejoin after the server connection was lost, with backoff; False if it gave up."""
+        self._emit(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, reason))
+        await self._drop_everyone()
+        with contextlib.suppress(ConnectionLostError):
+            await self.backend.close()
+        for delay in self._reconnect_policy.delays:
+            await asyncio.sleep(delay)  # backoff between attempts
+            try:
+                admission = await self.backend.join(self._join_request())
+            except (ServerUnreachableError, ConnectionLostError) as exc:
+                log.info("rejoin failed: %s", exc.message)
+                continue
+            except VisioError as exc:  # refused: the room is full, the version changed...
+                reason = exc.message
+                break
+            await self._admit(admission)
+            return True
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, reason))
         self._emit(ev.ErrorOccurred(reason, fatal=True))
         await self.close(notify_server=False)
+        return False
+
+    async def _drop_everyone(self) -> None:
+        for participant_id in list(self.participants):
+            await self._drop_participant(
+                ParticipantLeftMsg(participant_id=participant_id, reason=LeaveReason.DISCONNECTED)
+            )
+        if self.mesh is not None:
+            await self.mesh.close()
 
     async def _handle(self, message: Message) -> None:
         mesh = self.mesh
@@ -151,23 +202,30 @@ class Meeting:
         elif isinstance(message, Chat):
             self._emit(
                 ev.ChatReceived(
-                    message.message_id, message.sender, message.sender_name, message.text,
+                    message.message_id,
+                    message.sender,
+                    message.sender_name,
+                    message.text,
                     message.sent_at,
                 )
-            )  # fmt: skip
+            )
         elif isinstance(message, Caption):
             self._emit(
                 ev.CaptionReceived(
-                    message.segment_id, message.sender, message.sender_name, message.text,
-                    message.final, message.language, message.start, message.end,
+                    message.segment_id,
+                    message.sender,
+                    message.sender_name,
+                    message.text,
+                    message.final,
+                    message.language,
+                    message.start,
+                    message.end,
                 )
-            )  # fmt: skip
+            )
         elif isinstance(message, Reaction):
             self._emit(ev.ReactionReceived(message.sender, message.emoji))
         elif isinstance(message, Error):
             self._emit(ev.ErrorOccurred(f"the server refused a request: {message.message}"))
-        elif isinstance(message, ServerShutdown):
-            await self._lost(message.reason)
 
     async def _connect_peer(self, participant_id: str) -> None:
         assert self.mesh is not None
@@ -241,14 +299,21 @@ class Meeting:
         await self.backend.send(Chat(text=text))
 
     async def send_caption(
-        self, text: str, *, final: bool, language: str, start: float, end: float,
+        self,
+        text: str,
+        *,
+        final: bool,
+        language: str,
+        start: float,
+        end: float,
         segment_id: str | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         segment = segment_id or uuid.uuid4().hex[:16]
         await self.backend.send(
-            Caption(segment_id=segment, text=text, final=final, language=language,
-                    start=start, end=end)
-        )  # fmt: skip
+            Caption(
+                segment_id=segment, text=text, final=final, language=language, start=start, end=end
+            )
+        )
         return segment
 
     async def send_reaction(self, emoji: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.meeting import MediaOptions, Meeting
+from visio_desktop.engine.meeting import MediaOptions, Meeting, ReconnectPolicy
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.signaling.base import MeetingBackend
@@ -37,7 +37,9 @@ class Session:
         engine: EngineThread,
         listener: ev.Listener,
         backend_factory: BackendFactory = VisioSignaling,
+        reconnect: ReconnectPolicy | None = None,
     ) -> None:
+        self._reconnect = reconnect
         self._engine = engine
         self._listener = listener
         self._backend_factory = backend_factory
@@ -55,7 +57,7 @@ class Session:
     async def _join(self, link: MeetingLink, display_name: str, media: MediaOptions) -> None:
         if self._meeting is not None:
             await self._meeting.close()
-        meeting = Meeting(self._backend_factory(link), link, self._emit, media)
+        meeting = Meeting(self._backend_factory(link), link, self._emit, media, self._reconnect)
         self._meeting = meeting
         try:
             await meeting.start(display_name)
@@ -90,9 +92,15 @@ class Session:
         return self._call(lambda m: m.send_reaction(emoji))
 
     def send_caption(
-        self, text: str, *, final: bool, language: str = "", start: float = 0.0,
-        end: float = 0.0, segment_id: str | None = None,
-    ) -> concurrent.futures.Future[str]:  # fmt: skip
+        self,
+        text: str,
+        *,
+        final: bool,
+        language: str = "",
+        start: float = 0.0,
+        end: float = 0.0,
+        segment_id: str | None = None,
+    ) -> concurrent.futures.Future[str]:
         return self._call(
             lambda m: m.send_caption(
                 text,

@@ -30,9 +30,14 @@ def gather_loopback_only(enabled: bool) -> None:
 
 def rtc_configuration(servers: tuple[IceServer, ...], loopback: bool) -> RTCConfiguration:
     """aiortc's configuration: never a default STUN server, and none at all on loopback."""
-    ice = [] if loopback else [
-        RTCIceServer(urls=list(s.urls), username=s.username or None,
-                     credential=s.credential or None)
-        for s in servers
-    ]  # fmt: skip
+    ice = (
+        []
+        if loopback
+        else [
+            RTCIceServer(
+                urls=list(s.urls), username=s.username or None, credential=s.credential or None
+            )
+            for s in servers
+        ]
+    )
     return RTCConfiguration(iceServers=ice)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ipaddress
 import signal
 import ssl
 import threading
@@ -75,14 +73,6 @@ def serve_forever(config: ServerConfig, on_ready: Callable[[RunningServer], None
     asyncio.run(main())
 
 
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).is_loopback
-    return False
-
-
 class EmbeddedServer:
     """The meeting server in a thread of its own, on a free loopback port (demo and tests)."""
 
@@ -106,6 +96,11 @@ class EmbeddedServer:
     def base_url(self) -> str:
         assert self._running is not None, "start() first"
         return self._running.base_url
+
+    @property
+    def port(self) -> int:
+        assert self._running is not None, "start() first"
+        return self._running.port
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
