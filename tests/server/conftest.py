@@ -16,6 +16,7 @@ from visio_desktop.core.protocol import (
     Join,
     Joined,
     Message,
+    ParticipantJoined,
     Welcome,
 )
 from visio_desktop.server.limits import Limits
@@ -63,6 +64,18 @@ class RawClient:
 
 
 Connect = Callable[[], Awaitable[RawClient]]
+
+
+async def three_in_room(client: Connect) -> tuple[RawClient, RawClient, RawClient]:
+    """Alice, Bob and Carol joined in that order, each past the news of the later ones."""
+    a, b, c = await client(), await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await c.join("Carol")
+    await a.expect(ParticipantJoined)
+    await a.expect(ParticipantJoined)
+    await b.expect(ParticipantJoined)
+    return a, b, c
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.server.conftest import ROOM, Connect, RawClient
+from tests.server.conftest import ROOM, Connect, RawClient, three_in_room
 from visio_desktop.core.protocol import (
     Caption,
     Chat,
@@ -65,13 +65,7 @@ async def test_rooms_are_normalised_like_links(client: Connect) -> None:
 
 
 async def test_the_server_stamps_the_sender(client: Connect) -> None:
-    a, b, c = await client(), await client(), await client()
-    await a.join("Alice")
-    await b.join("Bob")
-    await c.join("Carol")
-    await a.expect(ParticipantJoined)
-    await a.expect(ParticipantJoined)
-    await b.expect(ParticipantJoined)
+    a, b, c = await three_in_room(client)
     # Bob pretends to be Alice, in a chat line and in a signal.
     await b.send(Chat(text="I am Alice", sender=a.participant_id, sender_name="Alice"))
     for receiver in (a, b, c):
@@ -197,12 +191,7 @@ async def test_a_full_room_refuses_politely(client: Connect) -> None:
 async def test_leaving_and_disconnecting_are_told_apart(
     server: RunningServer, client: Connect
 ) -> None:
-    a, b, c = await client(), await client(), await client()
-    await a.join("Alice")
-    await b.join("Bob")
-    await c.join("Carol")
-    await a.expect(ParticipantJoined)
-    await a.expect(ParticipantJoined)
+    a, b, c = await three_in_room(client)
     await b.send(Leave())
     left = await a.expect(ParticipantLeft)
     assert (left.participant_id, left.reason) == (b.participant_id, LeaveReason.LEFT)

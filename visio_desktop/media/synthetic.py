@@ -224,6 +224,16 @@ class _Pacer:
         return self._index
 
 
+async def _next_due(track: MediaStreamTrack, pacer: _Pacer) -> int:
+    """The index of the track's next frame, once it is due; MediaStreamError once stopped."""
+    if track.readyState != "live":
+        raise MediaStreamError
+    index = await pacer.next_index()
+    if track.readyState != "live":  # stopped while waiting
+        raise MediaStreamError
+    return index
+
+
 class SyntheticVideoTrack(MediaStreamTrack):
     """A labelled, stamped, moving test pattern in yuv420p, paced in real time at `fps`."""
 
@@ -248,11 +258,7 @@ class SyntheticVideoTrack(MediaStreamTrack):
         self._pacer = _Pacer(Fraction(1, fps), clock, sleep)
 
     async def recv(self) -> VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        index = await self._pacer.next_index()
-        if self.readyState != "live":  # stopped while waiting
-            raise MediaStreamError
+        index = await _next_due(self, self._pacer)
         capture_ms = int(self._clock() * 1000) % CAPTURE_MS_MODULO
         frame = self._pattern.render(index, VideoStamp(index, capture_ms))
         frame.pts = index * VIDEO_CLOCK_RATE // self.fps
@@ -325,11 +331,7 @@ class SyntheticAudioTrack(MediaStreamTrack):
         return cls(_read_wav_48k_mono(path), loop=loop, clock=clock, sleep=sleep)
 
     async def recv(self) -> AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        index = await self._pacer.next_index()
-        if self.readyState != "live":  # stopped while waiting
-            raise MediaStreamError
+        index = await _next_due(self, self._pacer)
         frame = AudioFrame(format="s16", layout="mono", samples=AUDIO_FRAME_SAMPLES)
         plane = memoryview(frame.planes[0])
         self._fill(np.frombuffer(plane, dtype=np.int16, count=AUDIO_FRAME_SAMPLES))
