@@ -21,7 +21,7 @@ from typing import IO, Any
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.meeting import MediaOptions
+from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import NoSources, SyntheticSources

@@ -10,7 +10,7 @@ import pytest
 
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.meeting import ReconnectPolicy
+from visio_desktop.engine.options import ReconnectPolicy
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.server.runner import EmbeddedServer

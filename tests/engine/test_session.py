@@ -11,7 +11,7 @@ from tests.engine.conftest import WAIT, EventLog, frame_from
 from visio_desktop.core.errors import ServerUnreachableError
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.meeting import MediaOptions
+from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import NotInMeetingError, Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
@@ -154,6 +154,42 @@ def test_a_restarted_server_is_rejoined_and_media_flows_again(
         alice.leave().result(timeout=WAIT)
         bob.leave().result(timeout=WAIT)
         replacement.stop()
+
+
+async def _drop_packets(data: bytes) -> None:
+    return None
+
+
+def cut_media_path(engine: EngineThread, session: Session, peer_id: str) -> None:
+    """Drop every RTP packet `session` sends to `peer_id`, as a dead network path would."""
+
+    async def cut() -> None:
+        meeting = session._meeting  # test-only fault injection into the real connection
+        assert meeting is not None and meeting.mesh is not None
+        pc = meeting.mesh.connection(peer_id)
+        assert pc is not None
+        for transceiver in pc.getTransceivers():
+            transceiver.sender.transport._send_rtp = _drop_packets  # type: ignore[method-assign]
+
+    engine.submit(cut()).result(timeout=WAIT)
+
+
+def test_a_dead_media_path_is_noticed_and_replaced(
+    make_session: MakeSession, link: MeetingLink, engine: EngineThread
+) -> None:
+    (alice, alice_log, alice_id), (bob, bob_log, bob_id) = join_two(make_session, link)
+    alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_id))
+    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id))
+    cut_media_path(engine, alice, bob_id)
+    cut_media_path(engine, bob, alice_id)
+    offerer_log, answerer_id = (alice_log, bob_id) if alice_id < bob_id else (bob_log, alice_id)
+    offerer_log.wait_for(
+        ev.PeerStateChanged, lambda e: (e.participant_id, e.state) == (answerer_id, "restarting")
+    )
+    # The replacement connection carries media again, both ways, with nobody leaving.
+    alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_id))
+    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id))
+    assert not any(isinstance(e, ev.ParticipantLeft) for e in alice_log.seen + bob_log.seen)
 
 
 def test_engine_thread_stops_cleanly_with_work_in_flight() -> None:

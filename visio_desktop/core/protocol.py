@@ -48,6 +48,7 @@ class SignalKind(StrEnum):
     OFFER = "offer"
     ANSWER = "answer"
     CANDIDATE = "candidate"
+    RESTART = "restart"  # "my media from you stalled: offer me a new connection"
 
 
 class LeaveReason(StrEnum):

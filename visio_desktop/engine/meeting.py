@@ -11,7 +11,6 @@ import dataclasses
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -38,30 +37,15 @@ from visio_desktop.core.protocol import ParticipantJoined as ParticipantJoinedMs
 from visio_desktop.core.protocol import ParticipantLeft as ParticipantLeftMsg
 from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdatedMsg
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.receive import RemoteTrackPump
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
-from visio_desktop.media.sources import MediaSources, NoSources
+from visio_desktop.engine.watchdog import stalled_peers
 from visio_desktop.rtc.ice import gather_loopback_only, rtc_configuration
 from visio_desktop.rtc.mesh import KINDS, MeshCall
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class MediaOptions:
-    """What to send when joining. Both start off unless the user turned them on."""
-
-    audio: bool = False
-    video: bool = False
-    sources: MediaSources = dataclasses.field(default_factory=NoSources)
-
-
-@dataclass(frozen=True)
-class ReconnectPolicy:
-    """Pauses between attempts to rejoin after losing the server (about a minute in all)."""
-
-    delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
 
 
 class Meeting:
@@ -71,7 +55,9 @@ class Meeting:
         link: MeetingLink,
         listener: ev.Listener,
         options: MediaOptions,
+        *,
         reconnect: ReconnectPolicy | None = None,
+        stall_rules: StallRules | None = None,
     ) -> None:
         self.backend = backend
         self._reconnect_policy = reconnect or ReconnectPolicy()
@@ -89,6 +75,11 @@ class Meeting:
         self.first_frames: dict[tuple[str, str], float] = {}
         self.departed: dict[str, RemoteStats] = {}
         self._reader: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._stall_rules = stall_rules or StallRules()
+        self._connected_at: dict[str, float] = {}  # time.time() of each peer's newest connection
+        self._failed: set[str] = set()
+        self._stall_checks: dict[str, int] = {}  # consecutive checks that found a peer stalled
         self._closed = False
 
     async def start(self, display_name: str) -> None:
@@ -98,7 +89,9 @@ class Meeting:
             self._local[kind] = self._sources.open(kind) if self._wanted[kind] else None
         gather_loopback_only(self.link.is_loopback)
         await self._admit(await self.backend.join(self._join_request()))
-        self._reader = asyncio.get_running_loop().create_task(self._read_loop(), name="signaling")
+        loop = asyncio.get_running_loop()
+        self._reader = loop.create_task(self._read_loop(), name="signaling")
+        self._watchdog = loop.create_task(self._watch_media(), name="media-watchdog")
 
     def _join_request(self) -> JoinRequest:
         return JoinRequest(
@@ -116,7 +109,7 @@ class Meeting:
             rtc_configuration(admission.welcome.ice_servers, self.link.is_loopback),
             self.backend.send,
             self._on_track,
-            lambda pid, state: self._emit(ev.PeerStateChanged(pid, state)),
+            self._on_peer_state,
         )
         for kind in KINDS:
             await self.mesh.set_local_track(kind, self._local[kind])
@@ -236,6 +229,8 @@ class Meeting:
 
     async def _drop_participant(self, message: ParticipantLeftMsg) -> None:
         info = self.participants.pop(message.participant_id, None)
+        self._connected_at.pop(message.participant_id, None)
+        self._failed.discard(message.participant_id)
         if info is not None:
             self.departed[info.id] = await participant_stats(self, info.id, info.display_name)
         for kind in KINDS:
@@ -247,6 +242,46 @@ class Meeting:
             await self.mesh.remove_peer(message.participant_id)
         name = info.display_name if info else ""
         self._emit(ev.ParticipantLeft(message.participant_id, name, message.reason))
+
+    def _on_peer_state(self, participant_id: str, state: str) -> None:
+        if state == "new":  # a fresh connection: the watchdog gives it time to start
+            self._connected_at[participant_id] = time.time()
+            self._failed.discard(participant_id)
+        elif state == "failed":
+            self._failed.add(participant_id)
+        self._emit(ev.PeerStateChanged(participant_id, state))
+
+    async def _watch_media(self) -> None:
+        """Replace the connection of any peer whose media stalled (see engine.watchdog)."""
+        rules = self._stall_rules
+        while True:
+            await asyncio.sleep(rules.check_seconds)  # a periodic check, not a wait for an event
+            if self.mesh is None:
+                continue
+            now = time.time()
+            stalled = stalled_peers(
+                now,
+                self.participants,
+                {key: pump.counter for key, pump in self.pumps.items()},
+                connected_at=self._connected_at,
+                failed=self._failed,
+                rules=rules,
+            )
+            self._stall_checks = {pid: self._stall_checks.get(pid, 0) + 1 for pid in stalled}
+            for participant_id in stalled:
+                # The offering side acts at once; the other asks only if that did not happen.
+                if self._stall_checks[participant_id] < (
+                    1 if self.mesh.offers_to(participant_id) else 3
+                ):
+                    continue
+                self._stall_checks.pop(participant_id)
+                log.info("media from %s stalled; restarting its connection", participant_id)
+                self._connected_at[participant_id] = now
+                self._emit(ev.PeerStateChanged(participant_id, "restarting"))
+                try:
+                    await self.mesh.restart_peer(participant_id)
+                except (PeerConnectionError, ConnectionLostError) as exc:
+                    log.warning("restarting %s failed: %s", participant_id, exc.message)
 
     def _on_track(self, participant_id: str, track: MediaStreamTrack) -> None:
         pump = RemoteTrackPump(participant_id, track, self._on_first_frame)
@@ -326,10 +361,11 @@ class Meeting:
         if self._closed:
             return
         self._closed = True
-        if self._reader is not None and self._reader is not asyncio.current_task():
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+        for task in (self._reader, self._watchdog):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for pump in list(self.pumps.values()):
             await pump.stop()
         if self.mesh is not None:

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.meeting import MediaOptions, Meeting, ReconnectPolicy
+from visio_desktop.engine.meeting import Meeting
+from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.signaling.base import MeetingBackend
@@ -57,7 +58,9 @@ class Session:
     async def _join(self, link: MeetingLink, display_name: str, media: MediaOptions) -> None:
         if self._meeting is not None:
             await self._meeting.close()
-        meeting = Meeting(self._backend_factory(link), link, self._emit, media, self._reconnect)
+        meeting = Meeting(
+            self._backend_factory(link), link, self._emit, media, reconnect=self._reconnect
+        )
         self._meeting = meeting
         try:
             await meeting.start(display_name)

@@ -71,6 +71,24 @@ class MeshCall:
     def offers_to(self, participant_id: str) -> bool:
         return self.self_id < participant_id
 
+    def connection(self, participant_id: str) -> RTCPeerConnection | None:
+        return self._peers.get(participant_id)
+
+    def connection_state(self, participant_id: str) -> str | None:
+        pc = self._peers.get(participant_id)
+        return None if pc is None else str(pc.connectionState)
+
+    async def restart_peer(self, participant_id: str) -> None:
+        """Replace the connection with a participant whose media stalled: the offering side
+        builds a new one at once; the answering side asks it to."""
+        if participant_id not in self._peers:
+            return
+        if self.offers_to(participant_id):
+            await self.remove_peer(participant_id)
+            await self.add_peer(participant_id)
+        else:
+            await self._send_signal(Signal(to=participant_id, kind=SignalKind.RESTART))
+
     async def add_peer(self, participant_id: str) -> None:
         """Connect to a participant; the side with the smaller id sends the offer."""
         if participant_id in self._peers or participant_id == self.self_id:
@@ -98,8 +116,13 @@ class MeshCall:
             if signal.kind is SignalKind.OFFER:
                 if self.offers_to(peer):
                     raise PeerConnectionError("an offer from a peer that should answer")
-                pc = pc or self._create(peer)
-                await self._answer(pc, peer, signal.sdp)
+                if pc is not None:  # no renegotiation here: a new offer is a new connection
+                    await self.remove_peer(peer)
+                await self._answer(self._create(peer), peer, signal.sdp)
+            elif signal.kind is SignalKind.RESTART:
+                if not self.offers_to(peer):
+                    raise PeerConnectionError("a restart request from a peer that should offer")
+                await self.restart_peer(peer)
             elif pc is None:
                 raise PeerConnectionError("a signal from a peer we have no connection with")
             elif signal.kind is SignalKind.ANSWER:
@@ -161,6 +184,7 @@ class MeshCall:
     def _create(self, participant_id: str) -> RTCPeerConnection:
         pc = RTCPeerConnection(self._configuration)
         self._peers[participant_id] = pc
+        self._on_peer_state(participant_id, "new")
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
