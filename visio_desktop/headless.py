@@ -94,6 +94,7 @@ PRINTED = (
     ev.ConnectionStateChanged,
     ev.ErrorOccurred,
     ev.Left,
+    ev.PeerStateChanged,
 )
 
 
