@@ -33,11 +33,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def visio(*args: str, stdout: Any = subprocess.PIPE) -> subprocess.Popen[str]:
+def visio(*args: str, stderr: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "visio_desktop", *args],
-        stdout=stdout,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
         stdin=subprocess.DEVNULL,
         text=True,
     )
@@ -74,6 +74,7 @@ def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, flo
             "30",
             "--stats-json",
             str(workdir / f"{n}.json"),
+            stderr=(workdir / f"{n}.stderr").open("w"),
         )
         for n in range(size)
     ]
@@ -106,6 +107,12 @@ def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, flo
             client.terminate()
         for client in clients:
             client.wait(timeout=30)
+    for n, client in enumerate(clients):
+        if not (workdir / f"{n}.json").exists():
+            raise RuntimeError(
+                f"client {n} exited with {client.returncode} and no stats: "
+                + (workdir / f"{n}.stderr").read_text()[-2000:]
+            )
     remote = [
         r for n in range(size) for r in json.loads((workdir / f"{n}.json").read_text())["remote"]
     ]

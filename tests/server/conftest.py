@@ -95,7 +95,8 @@ async def client(server: RunningServer) -> AsyncIterator[Connect]:
     opened: list[ClientConnection] = []
 
     async def open_client() -> RawClient:
-        ws = await connect(f"ws://127.0.0.1:{server.port}/ws", max_size=2**20)
+        # No compression: tests that fill buffers need bytes on the wire to be what they send.
+        ws = await connect(f"ws://127.0.0.1:{server.port}/ws", max_size=2**20, compression=None)
         opened.append(ws)
         return RawClient(ws)
 

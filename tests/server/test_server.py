@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
@@ -214,3 +216,32 @@ async def test_shutdown_tells_every_client(server: RunningServer, client: Connec
     for someone in (a, idle):
         assert isinstance(await someone.recv(), ServerShutdown)
         assert await someone.closed_code() == 1001
+
+
+@pytest.mark.parametrize(
+    "limits", [Limits(outbound_queue=64, messages_per_second=1e6, message_burst=1e6)]
+)
+async def test_a_client_too_slow_to_read_is_dropped_and_the_room_goes_on(client: Connect) -> None:
+    fast, slow = await client(), await client()
+    await fast.join("Fast reader")
+    await slow.join("Never reads")
+    await fast.expect(ParticipantJoined)
+    # It stops reading and its kernel buffer is kept small (no autotuning to 32 MB): what the
+    # server sends it piles up in the server's socket buffer, then in its bounded queue.
+    sock = slow.ws.transport.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.ws.transport.pause_reading()
+    left: ParticipantLeft | None = None
+    for _ in range(5000):  # 12 KB each: up to 60 MB, far beyond what socket buffers hold
+        await fast.send(Chat(text="€" * 4000))
+        message = await fast.recv()  # the echo, read before the next line goes out
+        if isinstance(message, ParticipantLeft):
+            left = message
+            break
+    assert left is not None, "the client that never reads was not dropped"
+    assert (left.participant_id, left.reason) == (slow.participant_id, LeaveReason.REMOVED)
+    await fast.send(Ping(nonce=11))
+    while not isinstance(message := await fast.recv(), Pong):
+        pass
+    assert message == Pong(nonce=11)
+    slow.ws.transport.abort()  # the server has cut it; do not wait for a closing handshake

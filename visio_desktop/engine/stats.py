@@ -31,11 +31,12 @@ class RemoteStats:
 
 async def collect_stats(meeting: Meeting) -> list[RemoteStats]:
     """Figures for everyone present, then for those who left (as they were when they left)."""
-    result = [
-        await participant_stats(meeting, participant_id, info.display_name)
-        for participant_id, info in meeting.participants.items()
-    ]
-    return result + list(meeting.departed.values())
+    present = {
+        participant_id: await participant_stats(meeting, participant_id, info.display_name)
+        for participant_id, info in list(meeting.participants.items())  # it changes meanwhile
+    }
+    # Someone who left while we were collecting counts once, as they were when they left.
+    return list({**present, **meeting.departed}.values())
 
 
 async def participant_stats(meeting: Meeting, participant_id: str, name: str) -> RemoteStats:

@@ -68,7 +68,8 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     state = request.app[STATE_KEY]
     ws = web.WebSocketResponse(heartbeat=_HEARTBEAT_SECONDS, max_msg_size=_TRANSPORT_MAX_BYTES)
     await ws.prepare(request)
-    connection = Connection(ws, state)
+    transport = request.transport
+    connection = Connection(ws, state, abort=transport.abort if transport else lambda: None)
     state.connections[connection.participant_id] = connection
     try:
         async for frame in ws:

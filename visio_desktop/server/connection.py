@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -51,8 +52,11 @@ log = logging.getLogger(__name__)
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, state: ServerState) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, state: ServerState, abort: Callable[[], None]
+    ) -> None:
         self.ws = ws
+        self._abort = abort
         self.state = state
         self.limits: Limits = state.limits
         self.participant_id = new_participant_id()
@@ -83,11 +87,12 @@ class Connection:
             return
         self.closing = True
         self._close_code = code
-        with contextlib.suppress(asyncio.QueueFull):
-            self._outbox.put_nowait(None)
-        if self._outbox.full():
+        try:
+            self._outbox.put_nowait(None)  # the writer sends what is queued, then closes
+        except asyncio.QueueFull:
+            # A client that stopped reading would never take a closing frame either: cut it.
             self._writer.cancel()
-            asyncio.get_running_loop().create_task(self.ws.close(code=code))
+            self._abort()
 
     async def _write_loop(self) -> None:
         try:
