@@ -47,20 +47,19 @@ class HeadlessOptions:
 class JsonLines:
     """Prints events as JSON lines, one at a time, from whichever thread emits them."""
 
-    def __init__(self, stream: IO[str], prefix: dict[str, Any] | None = None) -> None:
+    def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self._lock = threading.Lock()
-        self._prefix = prefix or {}
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps({**self._prefix, **record}, ensure_ascii=False, default=str)
+        line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()
 
 
 def event_record(event: ev.Event) -> dict[str, Any]:
-    """An event as plain JSON data (media tracks are named, not dumped)."""
+    """An event as plain JSON data (a media track object is left out)."""
     record: dict[str, Any] = {"event": event.name, "t": round(time.time(), 3)}
     for field in dataclasses.fields(event):
         value = getattr(event, field.name)

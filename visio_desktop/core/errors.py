@@ -24,6 +24,10 @@ class ProtocolError(VisioError):
     """A meeting-protocol frame could not be decoded or breaks a rule."""
 
 
+class FrameTooLargeError(ProtocolError):
+    """A protocol frame is over the size limit."""
+
+
 class ServerUnreachableError(VisioError):
     """The meeting server could not be reached or answered nonsense at discovery."""
 

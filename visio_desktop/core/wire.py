@@ -14,7 +14,7 @@ import typing
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from visio_desktop.core.errors import ProtocolError
+from visio_desktop.core.errors import FrameTooLargeError, ProtocolError
 from visio_desktop.core.protocol import MAX_FRAME_BYTES, MESSAGE_TYPES, Message
 
 _MAX_DEPTH = 4
@@ -26,7 +26,7 @@ def encode(message: Message) -> str:
     body = {"type": message.TYPE, **_to_json(message)}
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if len(text.encode()) > MAX_FRAME_BYTES:
-        raise ProtocolError(f"a {message.TYPE} frame would exceed {MAX_FRAME_BYTES} bytes")
+        raise FrameTooLargeError(f"a {message.TYPE} frame would exceed {MAX_FRAME_BYTES} bytes")
     return text
 
 
@@ -39,7 +39,7 @@ def decode(frame: str | bytes) -> Message:
     """Parse one untrusted frame into its message dataclass, strictly."""
     raw = frame.encode("utf-8", "surrogatepass") if isinstance(frame, str) else frame
     if len(raw) > MAX_FRAME_BYTES:
-        raise ProtocolError(f"frame of {len(raw)} bytes exceeds the {MAX_FRAME_BYTES} limit")
+        raise FrameTooLargeError(f"frame of {len(raw)} bytes exceeds the {MAX_FRAME_BYTES} limit")
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, web
 
 from visio_desktop.core import wire
-from visio_desktop.core.errors import LinkError, ProtocolError
+from visio_desktop.core.errors import FrameTooLargeError, LinkError, ProtocolError
 from visio_desktop.core.links import normalise_room
 from visio_desktop.core.protocol import (
     CLIENT_MESSAGE_TYPES,
@@ -120,8 +120,8 @@ class Connection:
         try:
             message = wire.decode(frame)
         except ProtocolError as exc:
-            code = ErrorCode.TOO_LARGE if "exceeds" in exc.message else ErrorCode.BAD_MESSAGE
-            self._refuse(code, exc.message)
+            too_large = isinstance(exc, FrameTooLargeError)
+            self._refuse(ErrorCode.TOO_LARGE if too_large else ErrorCode.BAD_MESSAGE, exc.message)
             return
         if type(message) not in CLIENT_MESSAGE_TYPES:
             self._refuse(ErrorCode.BAD_MESSAGE, f"clients may not send {message.TYPE}")
