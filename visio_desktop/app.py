@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from visio_desktop.core.links import MeetingLink, new_room_slug
 from visio_desktop.demo import run_demo
 from visio_desktop.headless import HeadlessOptions, run_join
-from visio_desktop.server.limits import Limits
 from visio_desktop.server.runner import RunningServer, serve_forever
 from visio_desktop.server.state import ServerConfig
 
@@ -39,16 +38,7 @@ def _stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(signum, handler)
 
 
-def run_serve(
-    host: str, port: int, tls_cert: str | None, tls_key: str | None, max_participants: int
-) -> int:
-    config = ServerConfig(
-        host=host,
-        port=port,
-        tls_cert=tls_cert,
-        tls_key=tls_key,
-        limits=Limits(max_participants=max_participants),
-    )
+def run_serve(config: ServerConfig) -> int:
 
     def ready(server: RunningServer) -> None:
         example = f"{server.base_url}/{new_room_slug()}"

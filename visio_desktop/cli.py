@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", metavar="FILE")
     serve.add_argument("--tls-key", metavar="FILE")
     serve.add_argument("--max-participants", type=int, default=12)
+    serve.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the https://host a reverse proxy serves this server at (it terminates TLS)",
+    )
 
     join = commands.add_parser("join", help="join a meeting from a link")
     join.add_argument("link", help="visio://host/abc-defg-hij or https://host/abc-defg-hij")
@@ -93,9 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "link-check":
         return _link_check(args.link)
     if args.command == "serve":
-        from visio_desktop.app import run_serve
-
-        return run_serve(args.host, args.port, args.tls_cert, args.tls_key, args.max_participants)
+        return _serve(args)
     if args.command == "join":
         return _join(args)
     if args.command == "demo":
@@ -104,6 +109,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo_until_stopped(args.participants, args.duration)
     parser.print_help()
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from visio_desktop.app import run_serve
+    from visio_desktop.server.limits import Limits
+    from visio_desktop.server.state import ServerConfig
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("visio-desktop: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        public_url=args.public_url,
+        limits=Limits(max_participants=args.max_participants),
+    )
+    return run_serve(config)
+
+
+def _public_url(text: str) -> str:
+    """http(s)://host[:port] and nothing more: where clients reach a server behind a proxy."""
+    parts = urllib.parse.urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise argparse.ArgumentTypeError(
+            "expected https://host[:port], such as https://visio.example.fr"
+        )
+    return text.rstrip("/")
 
 
 def _link_check(text: str) -> int:

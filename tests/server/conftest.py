@@ -84,8 +84,13 @@ def limits() -> Limits:
 
 
 @pytest.fixture
-async def server(limits: Limits) -> AsyncIterator[RunningServer]:
-    running = await start_server(ServerConfig(host="127.0.0.1", port=0, limits=limits))
+def config(limits: Limits) -> ServerConfig:
+    return ServerConfig(host="127.0.0.1", port=0, limits=limits)
+
+
+@pytest.fixture
+async def server(config: ServerConfig) -> AsyncIterator[RunningServer]:
+    running = await start_server(config)
     yield running
     await running.stop()
 

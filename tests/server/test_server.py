@@ -31,6 +31,7 @@ from visio_desktop.core.protocol import (
 )
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.runner import RunningServer
+from visio_desktop.server.state import ServerConfig
 
 
 async def test_discovery_and_health(server: RunningServer, client: Connect) -> None:
@@ -85,6 +86,8 @@ async def test_the_server_stamps_the_sender(client: Connect) -> None:
         assert (caption.sender, caption.sender_name) == (b.participant_id, "Bob")
     await b.send(Reaction(emoji="👍", sender=c.participant_id))
     assert (await a.expect(Reaction)).sender == b.participant_id
+    await b.send(Reaction(emoji="<b>"))
+    assert (await b.expect(Error)).code is ErrorCode.BAD_MESSAGE
 
 
 async def test_state_updates_reach_everyone(client: Connect) -> None:
@@ -245,3 +248,12 @@ async def test_a_client_too_slow_to_read_is_dropped_and_the_room_goes_on(client:
         pass
     assert message == Pong(nonce=11)
     slow.ws.transport.abort()  # the server has cut it; do not wait for a closing handshake
+
+
+@pytest.mark.parametrize(
+    "config", [ServerConfig(host="127.0.0.1", port=0, public_url="https://visio.example.gouv.fr")]
+)
+async def test_behind_a_proxy_discovery_names_the_public_address(server: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        discovery = (await http.get("/.well-known/visio")).json()
+    assert discovery["websocket"] == "wss://visio.example.gouv.fr/ws"

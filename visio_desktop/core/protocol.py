@@ -278,6 +278,9 @@ class Discovery:
     server: str = _limit_default(SHORT_TEXT_MAX, "")
 
 
+# The reactions a participant can send; anything else is refused.
+REACTIONS = ("👍", "👎", "👏", "😂", "😮", "❤️", "🎉")
+
 FEATURES = ("chat", "captions", "reactions", "hand", "lobby")
 
 

@@ -39,10 +39,14 @@ def make_app(config: ServerConfig) -> web.Application:
 
 async def _discovery(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
-    scheme = "wss" if request.secure else "ws"
+    public = state.config.public_url
+    if public:
+        base = public.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+    else:
+        base = f"{'wss' if request.secure else 'ws'}://{request.host}"
     document = Discovery(
         protocol=PROTOCOL_VERSION,
-        websocket=f"{scheme}://{request.host}/ws",
+        websocket=f"{base.rstrip('/')}/ws",
         ice_servers=state.ice_servers,
         media_planes=(state.media_plane,),
         features=FEATURES,

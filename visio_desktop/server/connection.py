@@ -22,6 +22,7 @@ from visio_desktop.core.links import normalise_room
 from visio_desktop.core.protocol import (
     CLIENT_MESSAGE_TYPES,
     PROTOCOL_VERSION,
+    REACTIONS,
     Caption,
     Chat,
     Error,
@@ -221,6 +222,8 @@ class Connection:
             stamped_caption = dataclasses.replace(message, sender=me, sender_name=self._name(slug))
             self.state.broadcast(slug, stamped_caption, exclude=self)
         elif isinstance(message, Reaction):
+            if message.emoji not in REACTIONS:
+                raise RoomError(ErrorCode.BAD_MESSAGE, "that reaction is not one of the set")
             self.state.broadcast(slug, dataclasses.replace(message, sender=me), exclude=self)
         elif isinstance(message, UpdateState):
             cleaned = dataclasses.replace(

@@ -22,6 +22,9 @@ class ServerConfig:
     limits: Limits = field(default_factory=Limits)
     tls_cert: str | None = None
     tls_key: str | None = None
+    # Where clients reach this server when it sits behind a reverse proxy that terminates TLS,
+    # such as "https://visio.example.gouv.fr"; otherwise the address of each request is used.
+    public_url: str | None = None
 
 
 class ServerState:
