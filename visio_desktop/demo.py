@@ -7,16 +7,14 @@ reports what it receives. Other clients can join the printed link from another t
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
-import time
 from typing import IO
 
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import new_room_slug, parse_link
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.headless import HeadlessClient, HeadlessOptions, JsonLines
+from visio_desktop.headless import HeadlessClient, HeadlessOptions, JsonLines, stay
 from visio_desktop.server.runner import EmbeddedServer
 
 # Several clients share one process and one GIL here: keep the synthetic video light.
@@ -53,34 +51,35 @@ def run_demo(
     )
     engine = EngineThread()
     engine.start()
-    with open(os.devnull, "w") as quiet:
-        bots = [HeadlessClient(engine, JsonLines(quiet)) for _ in range(participants)]
-        viewer = HeadlessClient(engine, out)
-        try:
-            for number, bot in enumerate(bots, start=1):
-                options = HeadlessOptions(
-                    name=f"Synthetic {number}",
-                    synthetic=True,
-                    width=_WIDTH,
-                    height=_HEIGHT,
-                    fps=_FPS,
-                )
-                bot.join(link, options)
-            viewer.join(link, HeadlessOptions(name="Viewer"))
-            for number, bot in enumerate(bots, start=1):
-                bot.session.send_chat(f"Hello from Synthetic {number}").result(timeout=10)
-            speaker = threading.Thread(
-                target=_speak, args=(bots, stop), name="demo-captions", daemon=True
+    bots = [HeadlessClient(engine, None) for _ in range(participants)]
+    viewer = HeadlessClient(engine, out)
+    try:
+        for number, bot in enumerate(bots, start=1):
+            options = HeadlessOptions(
+                name=f"Synthetic {number}",
+                synthetic=True,
+                width=_WIDTH,
+                height=_HEIGHT,
+                fps=_FPS,
             )
-            speaker.start()
-            _report(viewer, out, duration, stop)
-        except VisioError as exc:
-            out.write({"event": "error", "message": exc.message, "fatal": True})
-            return 1
-        finally:
-            stop.set()
-            engine.stop()
-            server.stop()
+            bot.join(link, options)
+        watching = HeadlessOptions(name="Viewer", duration=duration, stats_interval=_REPORT_SECONDS)
+        viewer.join(link, watching)
+        for number, bot in enumerate(bots, start=1):
+            bot.session.send_chat(f"Hello from Synthetic {number}").result(timeout=10)
+        speaker = threading.Thread(
+            target=_speak, args=(bots, stop), name="demo-captions", daemon=True
+        )
+        speaker.start()
+        stay(viewer, watching, stop)
+    except VisioError as exc:
+        out.write({"event": "error", "message": exc.message, "fatal": True})
+        return 1
+    finally:
+        stop.set()
+        engine.stop()
+        server.stop()
+        out.close()
     return 0
 
 
@@ -98,17 +97,3 @@ def _speak(bots: list[HeadlessClient], stop: threading.Event) -> None:
         line += 1
         if stop.wait(_CAPTION_SECONDS):
             return
-
-
-def _report(
-    viewer: HeadlessClient, out: JsonLines, duration: float | None, stop: threading.Event
-) -> None:
-    """Print what the viewer receives every few seconds until stopped or the duration ends."""
-    deadline = None if duration is None else time.monotonic() + duration
-    while not viewer.finished.is_set():
-        timeout = _REPORT_SECONDS
-        if deadline is not None:
-            timeout = min(timeout, deadline - time.monotonic())
-        if timeout <= 0 or stop.wait(timeout):
-            return
-        out.write({"event": "stats", **viewer.stats_record()})

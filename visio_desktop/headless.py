@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import queue
 import sys
 import threading
 import time
@@ -45,17 +46,44 @@ class HeadlessOptions:
 
 
 class JsonLines:
-    """Prints events as JSON lines, one at a time, from whichever thread emits them."""
+    """Prints records as JSON lines on a thread of its own.
 
-    def __init__(self, stream: IO[str]) -> None:
+    Events come from the engine thread, which must never wait on a slow reader of stdout: it
+    only queues. Past `capacity` unprinted lines, new ones are dropped and counted, and the
+    count is printed once the reader catches up.
+    """
+
+    def __init__(self, stream: IO[str], capacity: int = 10_000) -> None:
         self._stream = stream
-        self._lock = threading.Lock()
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(capacity)
+        self._dropped = 0
+        self._thread = threading.Thread(target=self._print, name="json-lines", daemon=True)
+        self._thread.start()
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, default=str)
-        with self._lock:
-            self._stream.write(line + "\n")
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:
+            self._dropped += 1
+
+    def close(self) -> None:
+        """Print what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _print(self) -> None:
+        while (record := self._queue.get()) is not None:
+            if self._dropped:
+                dropped, self._dropped = self._dropped, 0
+                self._line({"event": "dropped_lines", "count": dropped})
+            self._line(record)
+
+    def _line(self, record: dict[str, Any]) -> None:
+        try:
+            self._stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             self._stream.flush()
+        except (OSError, ValueError):  # the reader went away: nothing left to tell
+            pass
 
 
 def event_record(event: ev.Event) -> dict[str, Any]:
@@ -100,14 +128,14 @@ PRINTED = (
 class HeadlessClient:
     """One participant without a window."""
 
-    def __init__(self, engine: EngineThread, out: JsonLines) -> None:
+    def __init__(self, engine: EngineThread, out: JsonLines | None) -> None:
         self.out = out
         self.finished = threading.Event()
         self.fatal: str | None = None
         self.session = Session(engine, self._on_event)
 
     def _on_event(self, event: ev.Event) -> None:
-        if isinstance(event, PRINTED):
+        if self.out is not None and isinstance(event, PRINTED):
             self.out.write(event_record(event))
         if isinstance(event, ev.ErrorOccurred) and event.fatal:
             self.fatal = event.message
@@ -165,7 +193,8 @@ def run_join(
     """Join, stay until `stop` is set, the duration ends or the meeting ends; 0 on success."""
     engine = EngineThread()
     engine.start()
-    client = HeadlessClient(engine, JsonLines(stdout))
+    out = JsonLines(stdout)
+    client = HeadlessClient(engine, out)
     try:
         try:
             client.join(link, options)
@@ -174,7 +203,7 @@ def run_join(
             return 1
         if on_started is not None:
             on_started(client)
-        _stay(client, options, stop)
+        stay(client, options, stop)
         if options.stats_json is not None:
             options.stats_json.write_text(json.dumps(client.stats_record(), indent=2) + "\n")
         if client.fatal is not None:
@@ -184,9 +213,10 @@ def run_join(
         return 0
     finally:
         engine.stop()
+        out.close()
 
 
-def _stay(client: HeadlessClient, options: HeadlessOptions, stop: threading.Event) -> None:
+def stay(client: HeadlessClient, options: HeadlessOptions, stop: threading.Event) -> None:
     """Stay in the meeting until stopped, the duration ends or the meeting ends for us,
     printing a stats line every `stats_interval` seconds if asked to."""
     start = time.monotonic()
@@ -197,7 +227,7 @@ def _stay(client: HeadlessClient, options: HeadlessOptions, stop: threading.Even
         now = time.monotonic()
         if now >= end:
             return
-        if now >= next_report:
+        if now >= next_report and client.out is not None:
             client.out.write({"event": "stats", **client.stats_record()})
             next_report += tick
         # Wake for the next report, the end, or at least twice a second to see `finished`.
