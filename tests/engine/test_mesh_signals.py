@@ -89,3 +89,31 @@ def test_a_real_offer_is_answered() -> None:
     asyncio.run(run())
     assert [(a.to, a.kind) for a in answers] == [("a", SignalKind.ANSWER)]
     assert "m=video" in answers[0].sdp
+
+
+def test_the_first_offer_is_answered_on_the_waiting_connection_and_a_second_one_replaces_it() -> (
+    None
+):
+    states: list[tuple[str, str]] = []
+
+    async def run() -> None:
+        async def send(_: Signal) -> None:
+            return None
+
+        mesh = MeshCall(
+            "b",
+            RTCConfiguration(iceServers=[]),
+            send,
+            lambda *_: None,
+            lambda pid, state: states.append((pid, state)),
+        )
+        await mesh.add_peer("a")  # a offers to us: we wait with a connection ready
+        waiting = mesh.connection("a")
+        await mesh.handle_signal(Signal(to="b", kind=SignalKind.OFFER, sdp=OFFER, sender="a"))
+        assert mesh.connection("a") is waiting
+        await mesh.handle_signal(Signal(to="b", kind=SignalKind.OFFER, sdp=OFFER, sender="a"))
+        assert mesh.connection("a") is not waiting
+        await mesh.close()
+
+    asyncio.run(run())
+    assert states.count(("a", "new")) == 2

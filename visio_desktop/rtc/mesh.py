@@ -116,9 +116,11 @@ class MeshCall:
             if signal.kind is SignalKind.OFFER:
                 if self.offers_to(peer):
                     raise PeerConnectionError("an offer from a peer that should answer")
-                if pc is not None:  # no renegotiation here: a new offer is a new connection
+                if pc is not None and pc.remoteDescription is not None:
+                    # No renegotiation here: another offer is a restart, on a new connection.
                     await self.remove_peer(peer)
-                await self._answer(self._create(peer), peer, signal.sdp)
+                    pc = None
+                await self._answer(pc or self._create(peer), peer, signal.sdp)
             elif signal.kind is SignalKind.RESTART:
                 if not self.offers_to(peer):
                     raise PeerConnectionError("a restart request from a peer that should offer")
