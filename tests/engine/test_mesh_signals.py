@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from aiortc import RTCConfiguration, RTCPeerConnection
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from visio_desktop.core.errors import PeerConnectionError
@@ -67,6 +67,7 @@ async def apply(kind: SignalKind, sdp: str, have_peer: bool) -> None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(SignalKind)), sdp_texts, st.booleans())
+@example(SignalKind.OFFER, mangle([6], []), False)  # half-applied offer: aiortc's close() broke
 def test_bad_signals_raise_only_peer_connection_errors(
     kind: SignalKind, sdp: str, have_peer: bool
 ) -> None:

@@ -155,7 +155,12 @@ class MeshCall:
             return
         for sender in pc.getSenders():
             self._detach(sender)
-        await pc.close()
+        try:
+            await pc.close()
+        except Exception:
+            # aiortc 1.16 cannot close a connection whose remote description failed half-way
+            # (a transceiver without transport raises AttributeError); it holds nothing else.
+            log.warning("closing the connection with %s failed", participant_id, exc_info=True)
 
     async def set_local_track(self, kind: str, track: MediaStreamTrack | None) -> None:
         """Send `track` (or nothing) to every peer, without renegotiating."""
