@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -10,12 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from visio_desktop.core.links import MeetingLink, new_room_slug
-from visio_desktop.demo import run_demo
+from visio_desktop.demo import run_bots, run_demo
 from visio_desktop.headless import HeadlessOptions, run_join
 from visio_desktop.server.runner import RunningServer, serve_forever
 from visio_desktop.server.state import ServerConfig
 
-__all__ = ["run_demo_until_stopped", "run_headless_join", "run_serve"]
+__all__ = [
+    "run_bots_until_stopped",
+    "run_demo_until_stopped",
+    "run_demo_window",
+    "run_desktop_window",
+    "run_headless_join",
+    "run_serve",
+]
 
 
 @contextmanager
@@ -57,3 +65,29 @@ def run_demo_until_stopped(participants: int, duration: float | None) -> int:
 def run_headless_join(link: MeetingLink, options: HeadlessOptions) -> int:
     with _stop_on_signals() as stop:
         return run_join(link, options, stop)
+
+
+def run_bots_until_stopped(link: MeetingLink, participants: int) -> int:
+    """The demo window's synthetic participants; they leave when stdin closes or on a signal."""
+    with _stop_on_signals() as stop:
+        threading.Thread(target=_stop_at_eof, args=(stop,), name="stdin-eof", daemon=True).start()
+        return run_bots(link, participants, stop)
+
+
+def _stop_at_eof(stop: threading.Event) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        while sys.stdin.buffer.read(4096):
+            pass
+    stop.set()
+
+
+def run_desktop_window(link_text: str | None) -> int:
+    from visio_desktop.desktop import run_desktop  # Qt loads only for the window
+
+    return run_desktop(link_text)
+
+
+def run_demo_window(participants: int) -> int:
+    from visio_desktop.desktop import DemoPlan, run_desktop
+
+    return run_desktop(None, DemoPlan(participants=participants))

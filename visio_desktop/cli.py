@@ -80,18 +80,35 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--chat", metavar="TEXT", help="post this chat line after joining")
     join.add_argument("--caption", metavar="TEXT", help="send this caption after joining")
 
+    open_ = commands.add_parser(
+        "open",
+        help="open the window on a meeting link (the OS link handler uses `open -- LINK`)",
+    )
+    open_.add_argument("link", help="visio://host/abc-defg-hij or https://host/abc-defg-hij")
+
+    bots = commands.add_parser("bots", help="the demo's synthetic participants (used by demo)")
+    bots.add_argument("link")
+    bots.add_argument("--participants", type=int, default=3, choices=range(1, 9), metavar="1-8")
+
     check = commands.add_parser("link-check", help="parse a meeting link and print it as JSON")
     check.add_argument("link")
 
     demo = commands.add_parser("demo", help="a meeting with synthetic participants, locally")
     demo.add_argument("--participants", type=int, default=3, choices=range(0, 9), metavar="0-8")
-    demo.add_argument("--duration", type=_positive, metavar="S")
+    demo.add_argument("--duration", type=_positive, metavar="S", help="with --headless only")
+    demo.add_argument(
+        "--headless", action="store_true", help="no window: a viewer prints JSON lines"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if len(arguments) == 1 and "://" in arguments[0]:
+        # `visio-desktop LINK`: a link is never parsed as options, whatever it starts with.
+        arguments = ["open", "--", arguments[0]]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -104,11 +121,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "join":
         return _join(args)
     if args.command == "demo":
-        from visio_desktop.app import run_demo_until_stopped
+        from visio_desktop.app import run_demo_until_stopped, run_demo_window
 
-        return run_demo_until_stopped(args.participants, args.duration)
-    parser.print_help()
-    return 0
+        if args.headless:
+            return run_demo_until_stopped(args.participants, args.duration)
+        return run_demo_window(args.participants)
+    if args.command == "open":
+        return _open(args.link)
+    if args.command == "bots":
+        return _bots(args)
+    from visio_desktop.app import run_desktop_window
+
+    return run_desktop_window(None)
+
+
+def _open(text: str) -> int:
+    """The window on a link. A malformed link still opens the window, which says what is wrong
+    (the OS hands links over without a terminal to print to)."""
+    from visio_desktop.app import run_desktop_window
+
+    return run_desktop_window(text)
+
+
+def _bots(args: argparse.Namespace) -> int:
+    from visio_desktop.app import run_bots_until_stopped
+    from visio_desktop.core.links import parse_link
+
+    try:
+        link = parse_link(args.link)
+    except LinkError as exc:
+        print(f"visio-desktop: invalid link: {exc.message}", file=sys.stderr)
+        return 2
+    return run_bots_until_stopped(link, args.participants)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -170,12 +214,9 @@ def _join(args: argparse.Namespace) -> int:
         print(f"visio-desktop: invalid link: {exc.message}", file=sys.stderr)
         return 2
     if not args.headless:
-        print(
-            "visio-desktop: the desktop window is not part of this build yet; "
-            "add --headless to join without a window",
-            file=sys.stderr,
-        )
-        return 2
+        from visio_desktop.app import run_desktop_window
+
+        return run_desktop_window(args.link)
     if args.wav is not None and not args.synthetic:
         print("visio-desktop: --wav goes with --synthetic", file=sys.stderr)
         return 2

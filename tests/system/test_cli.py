@@ -10,17 +10,18 @@ from collections.abc import Callable
 import pytest
 
 from tests.system.conftest import Proc, frame_from
+from visio_desktop.demo import BOT_NAMES
 
 pytestmark = pytest.mark.system
 
 
 def test_demo_is_a_living_meeting(processes: Callable[..., Proc]) -> None:
-    demo = processes("demo", "--participants", "2", name="demo")
+    demo = processes("demo", "--headless", "--participants", "2", name="demo")
     link = demo.wait_for("demo")["link"]
     assert link.startswith("http://127.0.0.1:")
     joined = demo.wait_for("joined")
     names = {p["display_name"] for p in joined["participants"]}
-    assert names == {"Synthetic 1", "Synthetic 2", "Viewer"}
+    assert names == {*BOT_NAMES[:2], "Viewer"}
     bots = {p["id"] for p in joined["participants"] if p["display_name"] != "Viewer"}
     for bot in bots:
         demo.wait_for("first_remote_frame", frame_from(bot))

@@ -10,6 +10,9 @@ from typing import Any
 
 from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
 
+SELF_ID = "self"
+"""The key of the local participant's own frames and levels (self-view, pre-join preview)."""
+
 
 class ConnectionState(StrEnum):
     CONNECTING = "connecting"
@@ -119,11 +122,21 @@ class ErrorOccurred(Event):
 
 
 @dataclass(frozen=True)
+class AudioLevels(Event):
+    """Recent audio level per participant, 0 (silence) to 1 (full scale); SELF_ID is the local
+    microphone. Sent a few times a second while anyone has audio."""
+
+    levels: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
 class Left(Event):
     reason: str
 
 
 Listener = Callable[[Event], None]
+VideoSink = Callable[[str, Any], None]
+"""Receives (participant id or SELF_ID, av.VideoFrame) on the engine thread; must not block."""
 
 
 def _snake(name: str) -> str:

@@ -37,6 +37,7 @@ from visio_desktop.core.protocol import ParticipantJoined as ParticipantJoinedMs
 from visio_desktop.core.protocol import ParticipantLeft as ParticipantLeftMsg
 from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdatedMsg
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.receive import RemoteTrackPump
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
@@ -46,6 +47,8 @@ from visio_desktop.rtc.mesh import KINDS, MeshCall
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 
 log = logging.getLogger(__name__)
+
+_LEVEL_SECONDS = 0.25
 
 
 class Meeting:
@@ -58,15 +61,16 @@ class Meeting:
         *,
         reconnect: ReconnectPolicy | None = None,
         stall_rules: StallRules | None = None,
+        video_sink: ev.VideoSink | None = None,
     ) -> None:
         self.backend = backend
         self._reconnect_policy = reconnect or ReconnectPolicy()
         self._display_name = ""
         self.link = link
         self._emit = listener
-        self._sources = options.sources
         self._wanted = {"audio": options.audio, "video": options.video}
-        self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(KINDS)
+        self.local = LocalMedia(options.sources, video_sink)
+        self._video_sink = video_sink
         self.participants: dict[str, ParticipantInfo] = {}
         self.me: ParticipantInfo | None = None
         self.mesh: MeshCall | None = None
@@ -76,6 +80,7 @@ class Meeting:
         self.departed: dict[str, RemoteStats] = {}
         self._reader: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._levels: asyncio.Task[None] | None = None
         self._stall_rules = stall_rules or StallRules()
         self._connected_at: dict[str, float] = {}  # time.time() of each peer's newest connection
         self._failed: set[str] = set()
@@ -86,18 +91,19 @@ class Meeting:
         self._display_name = display_name
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTING))
         for kind in KINDS:
-            self._local[kind] = self._sources.open(kind) if self._wanted[kind] else None
+            await self.local.turn(kind, self._wanted[kind])
         gather_loopback_only(self.link.is_loopback)
         await self._admit(await self.backend.join(self._join_request()))
         loop = asyncio.get_running_loop()
         self._reader = loop.create_task(self._read_loop(), name="signaling")
         self._watchdog = loop.create_task(self._watch_media(), name="media-watchdog")
+        self._levels = loop.create_task(self._report_levels(), name="audio-levels")
 
     def _join_request(self) -> JoinRequest:
         return JoinRequest(
             display_name=self.me.display_name if self.me else self._display_name,
-            audio=self._local["audio"] is not None,
-            video=self._local["video"] is not None,
+            audio=self.local.is_on("audio"),
+            video=self.local.is_on("video"),
         )
 
     async def _admit(self, admission: Admission) -> None:
@@ -110,9 +116,10 @@ class Meeting:
             self.backend.send,
             self._on_track,
             self._on_peer_state,
+            relay=self.local.relay,
         )
         for kind in KINDS:
-            await self.mesh.set_local_track(kind, self._local[kind])
+            await self.mesh.set_local_track(kind, self.local.tracks[kind])
         for info in joined.participants:
             if info.id == joined.participant_id:
                 self.me = info
@@ -283,8 +290,25 @@ class Meeting:
                 except (PeerConnectionError, ConnectionLostError) as exc:
                     log.warning("restarting %s failed: %s", participant_id, exc.message)
 
+    async def _report_levels(self) -> None:
+        """Tell the front end who is loud, a few times a second (for the active speaker)."""
+        while True:
+            await asyncio.sleep(_LEVEL_SECONDS)  # a periodic report, not a wait for an event
+            levels = [
+                (participant_id, round(pump.counter.take_level(), 3))
+                for (participant_id, kind), pump in list(self.pumps.items())
+                if kind == "audio"
+            ]
+            if self.local.is_on("audio"):
+                levels.append((ev.SELF_ID, round(self.local.level(), 3)))
+            if levels:
+                self._emit(ev.AudioLevels(tuple(levels)))
+
     def _on_track(self, participant_id: str, track: MediaStreamTrack) -> None:
         pump = RemoteTrackPump(participant_id, track, self._on_first_frame)
+        sink = self._video_sink
+        if track.kind == "video" and sink is not None:
+            pump.sinks.append(lambda frame: sink(participant_id, frame))
         old = self.pumps.get((participant_id, track.kind))
         if old is not None:
             asyncio.get_running_loop().create_task(old.stop())
@@ -300,15 +324,11 @@ class Meeting:
 
     async def set_media(self, kind: str, on: bool) -> bool:
         """Turn local audio or video on or off; False when there is no device for it."""
-        old = self._local[kind]
-        if on and old is not None:
+        if on and self.local.is_on(kind):
             return True
-        new = self._sources.open(kind) if on else None
-        self._local[kind] = new
+        new = await self.local.turn(kind, on)
         if self.mesh is not None:
             await self.mesh.set_local_track(kind, new)
-        if old is not None:
-            old.stop()  # releases the device, not just the sending
         await self._send_state()
         return new is not None or not on
 
@@ -323,8 +343,8 @@ class Meeting:
         await self.backend.send(
             UpdateState(
                 display_name=self.me.display_name,
-                audio=self._local["audio"] is not None,
-                video=self._local["video"] is not None,
+                audio=self.local.is_on("audio"),
+                video=self.local.is_on("video"),
                 screen=False,
                 hand_raised=self.me.hand_raised,
             )
@@ -361,7 +381,7 @@ class Meeting:
         if self._closed:
             return
         self._closed = True
-        for task in (self._reader, self._watchdog):
+        for task in (self._reader, self._watchdog, self._levels):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -370,10 +390,7 @@ class Meeting:
             await pump.stop()
         if self.mesh is not None:
             await self.mesh.close()
-        for kind, track in self._local.items():
-            if track is not None:
-                track.stop()
-            self._local[kind] = None
+        await self.local.close()
         with contextlib.suppress(ConnectionLostError):
             await self.backend.close()
         self._emit(ev.Left("left" if notify_server else "disconnected"))

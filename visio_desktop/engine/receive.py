@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av import VideoFrame
+from av import AudioFrame, VideoFrame
 
 from visio_desktop.media.synthetic import read_stamp
 
@@ -30,6 +31,11 @@ class TrackCounter:
     first_at: float | None = None
     last_at: float | None = None
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_SAMPLES))
+    peak_level: float = 0.0  # loudest audio frame since the last take_level()
+
+    def take_level(self) -> float:
+        level, self.peak_level = self.peak_level, 0.0
+        return level
 
     def fps(self) -> float:
         if self.first_at is None or self.last_at is None or self.frames < 2:
@@ -45,8 +51,28 @@ class TrackCounter:
         return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[int(pct) - 1]
 
 
+_FLOOR_DB = -60.0
+
+
+def audio_level(frame: AudioFrame) -> float:
+    """Loudness of a frame on a 0..1 scale: RMS from -60 dBFS (0) to full scale (1)."""
+    samples = frame.to_ndarray()
+    if samples.size == 0:
+        return 0.0
+    if samples.dtype.kind == "i":
+        scaled = samples.astype(np.float32) / 32768.0
+    else:
+        scaled = samples.astype(np.float32)
+    rms = float(np.sqrt(np.mean(scaled * scaled)))
+    if rms <= 0.0:
+        return 0.0
+    db = 20.0 * float(np.log10(rms))
+    return min(1.0, max(0.0, (db - _FLOOR_DB) / -_FLOOR_DB))
+
+
 class RemoteTrackPump:
-    """Pulls frames from one remote track until it ends; notifies the first frame once."""
+    """Pulls frames from one track (remote, or a local self-view subscription) until it ends;
+    notifies the first frame once."""
 
     def __init__(
         self,
@@ -80,6 +106,8 @@ class RemoteTrackPump:
                 stamp = read_stamp(frame)
                 if stamp is not None:
                     counter.latencies_ms.append(now * 1000 % 2**40 - stamp.capture_ms)
+            elif isinstance(frame, AudioFrame):
+                counter.peak_level = max(counter.peak_level, audio_level(frame))
             for sink in self.sinks:
                 sink(frame)
 

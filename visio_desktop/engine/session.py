@@ -16,8 +16,10 @@ from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.meeting import Meeting
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
+from visio_desktop.engine.preview import Preview
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.sources import MediaSources
 from visio_desktop.signaling.base import MeetingBackend
 from visio_desktop.signaling.visio import VisioSignaling
 
@@ -39,8 +41,11 @@ class Session:
         listener: ev.Listener,
         backend_factory: BackendFactory = VisioSignaling,
         reconnect: ReconnectPolicy | None = None,
+        video_sink: ev.VideoSink | None = None,
     ) -> None:
         self._reconnect = reconnect
+        self._video_sink = video_sink
+        self._preview: Preview | None = None
         self._engine = engine
         self._listener = listener
         self._backend_factory = backend_factory
@@ -56,10 +61,16 @@ class Session:
         return self._engine.submit(self._join(link, display_name, media or MediaOptions()))
 
     async def _join(self, link: MeetingLink, display_name: str, media: MediaOptions) -> None:
+        await self._stop_preview()  # the meeting opens the devices itself
         if self._meeting is not None:
             await self._meeting.close()
         meeting = Meeting(
-            self._backend_factory(link), link, self._emit, media, reconnect=self._reconnect
+            self._backend_factory(link),
+            link,
+            self._emit,
+            media,
+            reconnect=self._reconnect,
+            video_sink=self._video_sink,
         )
         self._meeting = meeting
         try:
@@ -70,6 +81,31 @@ class Session:
             self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, exc.message))
             self._emit(ev.ErrorOccurred(exc.message, fatal=True))
             raise
+
+    def preview(
+        self, sources: MediaSources, kind: str, on: bool
+    ) -> concurrent.futures.Future[bool]:
+        """Before joining: show the camera in the self-view or measure the microphone (`on`),
+        or release it. False when there is no such device."""
+        return self._engine.submit(self._set_preview(sources, kind, on))
+
+    async def _set_preview(self, sources: MediaSources, kind: str, on: bool) -> bool:
+        if self._preview is not None and self._preview.sources is not sources:
+            await self._stop_preview()  # another device was picked
+        if self._preview is None:
+            if not on:
+                return True
+            sink = self._video_sink or _discard
+            self._preview = Preview(sources, self._emit, sink)
+        return await self._preview.set(kind, on)
+
+    def stop_preview(self) -> concurrent.futures.Future[None]:
+        return self._engine.submit(self._stop_preview())
+
+    async def _stop_preview(self) -> None:
+        preview, self._preview = self._preview, None
+        if preview is not None:
+            await preview.close()
 
     def leave(self) -> concurrent.futures.Future[None]:
         return self._engine.submit(self._leave())
@@ -135,3 +171,7 @@ class Session:
             self._listener(event)
         except Exception:  # a front end's bug must not take the engine down
             log.exception("event listener failed on %s", event.name)
+
+
+def _discard(participant_id: str, frame: object) -> None:
+    return None

@@ -1,11 +1,13 @@
 """A tiny 5x7 bitmap font drawn straight into a numpy luma plane.
 
-It covers what synthetic video needs to label itself: A-Z, 0-9, space, '-', ':' and '.'.
-Lower-case letters are drawn as capitals; any other character is drawn as a hollow box, so a
-missing glyph shows instead of vanishing silently.
+It covers what synthetic video needs to label itself: A-Z, 0-9, space and - : . ( ) ' , /.
+Lower-case letters are drawn as capitals and accented ones without their accent (É as E); any
+other character is drawn as a hollow box, so a missing glyph shows instead of vanishing.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +58,11 @@ _FONT_ROWS: dict[str, str] = {
     "-": "..... ..... ..... .###. ..... ..... .....",
     ":": "..... ..#.. ..#.. ..... ..#.. ..#.. .....",
     ".": "..... ..... ..... ..... ..... .##.. .##..",
+    "(": "...#. ..#.. .#... .#... .#... ..#.. ...#.",
+    ")": ".#... ..#.. ...#. ...#. ...#. ..#.. .#...",
+    "'": "..#.. ..#.. .#... ..... ..... ..... .....",
+    ",": "..... ..... ..... ..... .##.. ..#.. .#...",
+    "/": "....# ...#. ...#. ..#.. .#... .#... #....",
 }
 _MISSING_ROWS = "##### #...# #...# #...# #...# #...# #####"
 
@@ -79,7 +86,10 @@ SUPPORTED_CHARACTERS = frozenset(_GLYPHS)
 
 def glyph(char: str) -> BoolArray:
     """The 7x5 bitmap of one character (True is ink); a hollow box if it is not in the font."""
-    return _GLYPHS.get(char.upper(), _MISSING)
+    upper = char.upper()
+    if upper not in _GLYPHS:
+        upper = unicodedata.normalize("NFKD", upper)[:1] or upper
+    return _GLYPHS.get(upper, _MISSING)
 
 
 def text_size(text: str, scale: int) -> tuple[int, int]:

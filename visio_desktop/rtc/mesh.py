@@ -53,13 +53,15 @@ class MeshCall:
         send_signal: SendSignal,
         on_track: OnTrack,
         on_peer_state: OnPeerState,
+        *,
+        relay: MediaRelay | None = None,
     ) -> None:
         self.self_id = self_id
         self._configuration = configuration
         self._send_signal = send_signal
         self._on_track = on_track
         self._on_peer_state = on_peer_state
-        self._relay = MediaRelay()
+        self._relay = relay or MediaRelay()  # shared with the self-view when given
         self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(KINDS)
         self._peers: dict[str, RTCPeerConnection] = {}
         self._proxies: dict[RTCRtpSender, MediaStreamTrack] = {}

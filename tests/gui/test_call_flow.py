@@ -1,0 +1,199 @@
+"""The window as a user drives it, on the real embedded server with real aiortc peers: home,
+pre-join, a call with three synthetic participants, chat both ways, captions, shortcuts, and
+leaving back to home."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.desktop import Desktop, build_desktop
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.options import MediaOptions
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.devices import DemoDevices
+from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.ui.single_instance import SingleInstance
+
+WAIT_MS = 30_000
+
+
+@dataclass
+class Bot:
+    """A synthetic participant on an engine of its own, remembering what it received."""
+
+    name: str
+    session: Session
+    events: list[ev.Event] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def seen(self) -> list[ev.Event]:
+        with self.lock:
+            return list(self.events)
+
+
+@pytest.fixture
+def server() -> Iterator[EmbeddedServer]:
+    running = EmbeddedServer()
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[Desktop]:
+    instance = SingleInstance(key=f"test-{uuid.uuid4().hex}")
+    assert instance.try_become_primary()
+    built = build_desktop(
+        instance, settings_file=tmp_path / "settings.toml", devices=DemoDevices("Tester")
+    )
+    built.window.resize(1280, 800)
+    yield built
+    built.window.close()
+    built.close()
+
+
+@pytest.fixture
+def bot_engine() -> Iterator[EngineThread]:
+    engine = EngineThread("bots")
+    engine.start()
+    yield engine
+    engine.stop()
+
+
+def start_bots(engine: EngineThread, link: MeetingLink, count: int) -> list[Bot]:
+    bots = []
+    for number in range(1, count + 1):
+        events: list[ev.Event] = []
+        lock = threading.Lock()
+
+        def listen(
+            event: ev.Event, events: list[ev.Event] = events, lock: threading.Lock = lock
+        ) -> None:
+            with lock:
+                events.append(event)
+
+        name = f"Bot {number}"
+        bot = Bot(name, Session(engine, listen), events, lock)
+        sources = SyntheticSources(name, width=160, height=90, fps=10)
+        media = MediaOptions(audio=True, video=True, sources=sources)
+        bot.session.join(link, name, media).result(timeout=30)
+        bots.append(bot)
+    return bots
+
+
+def by_name(root: QWidget, kind: type[QWidget], name: str) -> QWidget:
+    for widget in root.findChildren(kind):
+        if widget.accessibleName() == name and widget.isVisible():
+            return widget
+    raise LookupError(f"no visible {kind.__name__} named {name!r}")
+
+
+def test_from_home_through_a_call_and_back(
+    qtbot: QtBot, desktop: Desktop, server: EmbeddedServer, bot_engine: EngineThread
+) -> None:
+    window = desktop.window
+    link_text = f"{server.base_url}/abc-defg-hij"
+    assert window.stack.currentWidget() is window.home
+
+    # Home: paste the link and press Enter.
+    link_field = window.home.findChildren(QLineEdit)[0]
+    QTest.keyClicks(link_field, link_text)
+    QTest.keyClick(link_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.prejoin, timeout=WAIT_MS)
+
+    # Pre-join: a host never joined before starts with camera and microphone off.
+    prejoin = window.prejoin
+    assert not prejoin.camera_toggle.isChecked() and not prejoin.mic_toggle.isChecked()
+    prejoin.name.clear()
+    QTest.keyClicks(prejoin.name, "Tester")
+    QTest.mouseClick(prejoin.camera_toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: prejoin.preview.frames_shown > 0, timeout=WAIT_MS)
+    QTest.mouseClick(prejoin.join, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=WAIT_MS)
+
+    # Three synthetic participants join: four tiles, and the remote ones move.
+    call = window.call
+    bots = start_bots(bot_engine, parse_link(link_text), 3)
+    qtbot.waitUntil(lambda: len(call.grid.tiles()) == 4, timeout=WAIT_MS)
+    remote = [tile for tile in call.grid.tiles() if tile.key != ev.SELF_ID]
+    assert sorted(tile.name for tile in remote) == ["Bot 1", "Bot 2", "Bot 3"]
+    qtbot.waitUntil(lambda: all(tile.frames_shown > 0 for tile in remote), timeout=WAIT_MS)
+    first: list[QImage] = [tile.grab().toImage() for tile in remote]
+    qtbot.waitUntil(
+        lambda: all(
+            tile.grab().toImage() != image for tile, image in zip(remote, first, strict=True)
+        ),
+        timeout=WAIT_MS,
+    )
+    assert "Bot 1 joined the meeting" in call.notifications.history
+    self_tile = call.grid.tile(ev.SELF_ID)
+    assert self_tile is not None
+    qtbot.waitUntil(lambda: self_tile.frames_shown > 0, timeout=WAIT_MS)  # the self-view
+
+    # Chat: a message typed here reaches a bot, and a bot's reaches the panel.
+    call.controls.action("chat").trigger()
+    chat_input = call.chat.findChildren(QPlainTextEdit)[0]
+    QTest.keyClicks(chat_input, "Bonjour <b>tout le monde</b>")
+    QTest.keyClick(chat_input, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(e, ev.ChatReceived) and e.text == "Bonjour <b>tout le monde</b>"
+            for e in bots[0].seen()
+        ),
+        timeout=WAIT_MS,
+    )
+    bots[1].session.send_chat("Reçu, merci").result(timeout=10)
+    qtbot.waitUntil(lambda: "Reçu, merci" in call.chat.history_text(), timeout=WAIT_MS)
+    assert "<b>tout le monde</b>" in call.chat.history_text()  # shown as typed, not as HTML
+
+    # Captions: a partial then its final replace each other under the grid.
+    segment = bots[2].session.send_caption("Bonjour à", final=False).result(timeout=10)
+    qtbot.waitUntil(lambda: "Bot 3: Bonjour à" in call.captions.text(), timeout=WAIT_MS)
+    bots[2].session.send_caption("Bonjour à tous", final=True, segment_id=segment).result(10)
+    qtbot.waitUntil(lambda: "Bot 3: Bonjour à tous" in call.captions.text(), timeout=WAIT_MS)
+    assert call.captions.text().count("Bot 3:") == 1
+
+    # Shortcuts: Ctrl+Alt+H raises the hand and Ctrl+D turns the microphone on; the bots see it.
+    QTest.keyClick(
+        window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    )
+    QTest.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert call.controls.action("hand").isChecked()
+    assert call.controls.action("mic").isChecked()
+
+    def tester_state(bot: Bot) -> tuple[bool, bool]:
+        updates = [
+            e.participant
+            for e in bot.seen()
+            if isinstance(e, ev.ParticipantUpdated) and e.participant.display_name == "Tester"
+        ]
+        return (updates[-1].hand_raised, updates[-1].audio) if updates else (False, False)
+
+    qtbot.waitUntil(lambda: tester_state(bots[0]) == (True, True), timeout=WAIT_MS)
+
+    # Leaving returns home, the bots see us go, and the meeting is now a recent one.
+    QTest.mouseClick(call.controls.buttons["leave"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(e, ev.ParticipantLeft) and e.display_name == "Tester" for e in bots[0].seen()
+        ),
+        timeout=WAIT_MS,
+    )
+    assert window.settings.recent[0].room == "abc-defg-hij"
+    for bot in bots:
+        bot.session.leave().result(timeout=10)

@@ -1,0 +1,208 @@
+"""Builds the desktop application: Qt, the engine thread, the render thread, the window, the
+single-instance hand-over, and for the demo the embedded server and the synthetic participants.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
+from visio_desktop.core.settings import load_settings, settings_path
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.devices import DemoDevices, DeviceCatalog, NoDevices
+from visio_desktop.media.render import FrameRenderer
+from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.ui import icons
+from visio_desktop.ui.bridge import EngineBridge
+from visio_desktop.ui.i18n import install_translator
+from visio_desktop.ui.main_window import FrameRouter, MainWindow, Services
+from visio_desktop.ui.single_instance import SingleInstance
+
+log = logging.getLogger(__name__)
+
+_LEAVE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    participants: int = 3
+    name: str = "Guest"
+
+
+class _Embedded:
+    """The embedded server, started the first time a meeting needs it."""
+
+    def __init__(self) -> None:
+        self.server: EmbeddedServer | None = None
+
+    def base_url(self) -> str:
+        if self.server is None:
+            self.server = EmbeddedServer()
+            self.server.start()
+        return self.server.base_url
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])  # never hand a link to Qt's own argument parsing
+    app.setApplicationName("visio-desktop")
+    app.setApplicationDisplayName("Visio")
+    app.setDesktopFileName("visio-desktop")
+    app.setWindowIcon(icons.icon("app"))
+    return app
+
+
+def _quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl+C and SIGTERM close the window cleanly. Python runs signal handlers only between
+    bytecodes, so a timer gives it a chance while Qt's loop runs."""
+
+    def quit_app(signum: int, frame: object) -> None:
+        app.quit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, quit_app)
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
+
+
+@dataclass
+class Desktop:
+    """The running application's parts, so that it can be driven and shut down as a whole."""
+
+    app: QApplication
+    window: MainWindow
+    session: Session
+    engine: EngineThread
+    renderer: FrameRenderer
+    embedded: _Embedded
+    instance: SingleInstance
+    bots: subprocess.Popen[bytes] | None = None
+
+    def close(self) -> None:
+        shut_down(self.session, self.engine, self.renderer, self.embedded.stop, self.bots)
+        self.instance.close()
+
+
+def build_desktop(
+    instance: SingleInstance,
+    demo: DemoPlan | None = None,
+    settings_file: Path | None = None,
+    devices: DeviceCatalog | None = None,
+) -> Desktop:
+    """Everything the window needs, built and started; `devices` defaults to what there is
+    (the demo's synthetic devices in the demo)."""
+    app = _application()
+    path = settings_file or settings_path()
+    settings, problems = load_settings(path)
+    for problem in problems:
+        log.warning("settings: %s", problem)
+    install_translator(app, settings.language)
+    embedded = _Embedded()
+    if demo is not None:
+        settings = replace(settings, display_name=settings.display_name or demo.name)
+        devices = devices or DemoDevices(settings.display_name)
+    devices = devices or NoDevices()
+    engine = EngineThread()
+    engine.start()
+    bridge = EngineBridge()
+    renderer = FrameRenderer(bridge.rendered)
+    renderer.start()
+    router = FrameRouter(renderer)
+    session = Session(engine, bridge.listener, video_sink=router.sink)
+    services = Services(
+        session=session,
+        router=router,
+        bridge=bridge,
+        devices=devices,
+        settings=settings,
+        settings_file=path,
+        new_meeting_server=settings.server_url or None,
+    )
+    window = MainWindow(services, start_embedded=embedded.base_url)
+    instance.link_received.connect(window.open_link_text)
+    instance.activation_requested.connect(window.raise_and_activate)
+    desktop = Desktop(app, window, session, engine, renderer, embedded, instance)
+    window.show()
+    if demo is not None:
+        link = parse_link(f"{embedded.base_url()}/{new_room_slug()}")
+        desktop.bots = start_bots(link, demo.participants)
+        window.join_now(link, settings.display_name, audio=False, video=True)
+    return desktop
+
+
+def run_desktop(link_text: str | None = None, demo: DemoPlan | None = None) -> int:
+    """The window: home, or the pre-join screen of `link_text`, or the demo meeting."""
+    app = _application()
+    _quit_on_signals(app)
+    instance = SingleInstance()
+    if demo is None and not instance.try_become_primary():
+        if instance.send_to_primary(link_text or ""):
+            return 0
+        print("visio-desktop: another window is open but does not answer", file=sys.stderr)
+        return 1
+    desktop = build_desktop(instance, demo)
+    try:
+        if link_text:
+            QTimer.singleShot(0, lambda: desktop.window.open_link_text(link_text))
+        return app.exec()
+    finally:
+        desktop.close()
+
+
+def start_bots(link: MeetingLink, participants: int) -> subprocess.Popen[bytes] | None:
+    """The demo's synthetic participants, in a process of their own (see demo.run_bots)."""
+    if participants <= 0:
+        return None
+    command = (
+        [sys.executable]
+        if getattr(sys, "frozen", False)
+        else [sys.executable, "-m", "visio_desktop"]
+    )
+    command += ["bots", link.web_url, "--participants", str(participants)]
+    # The bots read stdin until it closes: if this process dies, they leave too.
+    return subprocess.Popen(command, stdin=subprocess.PIPE, env={**os.environ})
+
+
+def shut_down(
+    session: Session,
+    engine: EngineThread,
+    renderer: FrameRenderer,
+    stop_server: Callable[[], None],
+    bots: subprocess.Popen[bytes] | None,
+) -> None:
+    if session.in_meeting:
+        with contextlib.suppress(Exception):
+            session.leave().result(timeout=_LEAVE_SECONDS)
+    with contextlib.suppress(Exception):
+        session.stop_preview().result(timeout=_LEAVE_SECONDS)
+    if bots is not None:
+        if bots.stdin is not None:
+            bots.stdin.close()
+        bots.terminate()
+        try:
+            bots.wait(timeout=_LEAVE_SECONDS)
+        except subprocess.TimeoutExpired:
+            bots.kill()
+    engine.stop()
+    renderer.stop()
+    stop_server()

@@ -1,0 +1,290 @@
+"""The call window's content: the tile grid with the captions overlay under it, the side
+panels (chat, participants, transcript), the control bar and the connection banner.
+
+It turns engine events into what the user sees, and the user's actions into intents (signals)
+that the main window hands to the engine. It never calls the engine itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visio_desktop.core.protocol import ParticipantInfo
+from visio_desktop.engine import events as ev
+from visio_desktop.media.render import RenderedFrame
+from visio_desktop.ui.call_events import CallEvents
+from visio_desktop.ui.captions import CaptionOverlay, TranscriptPanel
+from visio_desktop.ui.chat import ChatPanel
+from visio_desktop.ui.controls import ControlBar, ShortcutsDialog
+from visio_desktop.ui.grid import TileGrid, ViewMode
+from visio_desktop.ui.notifications import Notifications
+from visio_desktop.ui.participants import ParticipantsPanel
+
+_PANELS = ("chat", "participants", "transcript")
+
+
+class CallView(QWidget):
+    leave_requested = Signal()
+    media_toggled = Signal(str, bool)  # kind, on
+    hand_toggled = Signal(bool)
+    chat_sent = Signal(str)
+    reaction_sent = Signal(str)
+    link_clicked = Signal(str)
+    settings_requested = Signal()
+    fullscreen_toggled = Signal(bool)
+    captions_toggled = Signal(bool)
+    home_requested = Signal()  # after a disconnection, the user goes back
+
+    def __init__(
+        self,
+        renderer_size: Callable[[str, int, int], None],
+        renderer_painted: Callable[[str], None],
+    ) -> None:
+        super().__init__()
+        self.setObjectName("callView")
+        self.setStyleSheet("QWidget#callView { background: #161616; }")
+        self.grid = TileGrid(renderer_size, renderer_painted)
+        self.captions = CaptionOverlay()
+        self.captions.setStyleSheet("background: rgba(0, 0, 0, 170); color: white;")
+        self.notifications = Notifications(self.grid)
+        self.controls = ControlBar()
+        self.chat = ChatPanel()
+        self.participants = ParticipantsPanel()
+        self.transcript = TranscriptPanel()
+        self.side = QStackedWidget()
+        for panel in (self.chat, self.participants, self.transcript):
+            self.side.addWidget(panel)
+        self.side.setFixedWidth(340)
+        self.side.setStyleSheet("background: #ffffff; color: #161616;")
+        self.side.hide()
+        self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.hide()
+        self.home_button = QPushButton()
+        self.home_button.hide()
+        self.home_button.clicked.connect(self.home_requested)
+        self.pager = _Pager(self.grid)
+        self.events = CallEvents(self)
+        self._build()
+        self._connect()
+        self.retranslate()
+
+    def _build(self) -> None:
+        stage = QVBoxLayout()
+        stage.setContentsMargins(8, 8, 8, 0)
+        stage.setSpacing(6)
+        stage.addWidget(self.grid, 1)
+        stage.addWidget(self.captions)
+        stage.addWidget(self.pager)
+        middle = QHBoxLayout()
+        middle.setContentsMargins(0, 0, 0, 0)
+        middle.setSpacing(0)
+        middle.addLayout(stage, 1)
+        middle.addWidget(self.side)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.home_button)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(banner_row)
+        column.addLayout(middle, 1)
+        column.addWidget(self.controls)
+
+    def _connect(self) -> None:
+        action = self.controls.action
+        action("mic").toggled.connect(lambda on: self.media_toggled.emit("audio", on))
+        action("camera").toggled.connect(lambda on: self.media_toggled.emit("video", on))
+        action("share").triggered.connect(self._screen_share_unavailable)
+        action("hand").toggled.connect(self.hand_toggled)
+        action("leave").triggered.connect(self.leave_requested)
+        action("settings").triggered.connect(self.settings_requested)
+        action("help").triggered.connect(self.show_shortcuts)
+        action("fullscreen").toggled.connect(self.fullscreen_toggled)
+        action("captions").toggled.connect(self._set_captions)
+        action("view").toggled.connect(
+            lambda on: self.grid.set_mode(ViewMode.SPEAKER if on else ViewMode.GRID)
+        )
+        for name in _PANELS:
+            action(name).toggled.connect(lambda on, n=name: self._show_panel(n, on))
+        self.controls.reaction_chosen.connect(self._send_reaction)
+        self.chat.send_requested.connect(self.chat_sent)
+        self.chat.unread_changed.connect(self.controls.set_unread)
+        self.chat.link_activated.connect(self.link_clicked)
+        self.grid.pin_changed.connect(
+            lambda key: self.controls.action("view").setChecked(self.grid.mode is ViewMode.SPEAKER)
+        )
+
+    # -- what the main window tells it ---------------------------------------------------------
+
+    def start(self, room: str, display_name: str, audio: bool, video: bool) -> None:
+        """A fresh call: empty grid with the self-view, controls showing the media state."""
+        self.events.reset(display_name)
+        self.controls.room_label.setText(room)
+        self.set_media_checked("audio", audio)
+        self.set_media_checked("video", video)
+        self.controls.action("hand").setChecked(False)
+        self.set_connection(ev.ConnectionState.CONNECTING, "")
+
+    def set_media_checked(self, kind: str, on: bool) -> None:
+        """Show the media state without emitting a toggle (the engine already knows)."""
+        action = self.controls.action("mic" if kind == "audio" else "camera")
+        blocked = action.blockSignals(True)
+        action.setChecked(on)
+        action.blockSignals(blocked)
+        self.controls._refresh(action.objectName())  # the icon follows the state
+        self.events.set_self_media(kind, on)
+
+    def show_frame(self, frame: RenderedFrame) -> None:
+        self.grid.show_frame(frame)
+
+    def handle_event(self, event: ev.Event) -> None:
+        self.events.handle(event)
+
+    def set_connection(self, state: ev.ConnectionState, detail: str) -> None:
+        texts = {
+            ev.ConnectionState.CONNECTING: self.tr("Connecting…"),
+            ev.ConnectionState.RECONNECTING: self.tr(
+                "Connection lost. Reconnecting… Your microphone and camera stay as they were."
+            ),
+            ev.ConnectionState.DISCONNECTED: self.tr("Disconnected from the meeting."),
+        }
+        text = texts.get(state, "")
+        if state is ev.ConnectionState.DISCONNECTED and detail:
+            text = f"{text} {detail}"
+        colours = {
+            ev.ConnectionState.CONNECTING: "#3a3a3a",
+            ev.ConnectionState.RECONNECTING: "#b34000",
+            ev.ConnectionState.DISCONNECTED: "#c9191e",
+        }
+        self.banner.setText(text)
+        self.banner.setStyleSheet(
+            f"background: {colours.get(state, '#3a3a3a')}; color: white; padding: 8px;"
+            " font-size: 14px;"
+        )
+        self.banner.setVisible(bool(text))
+        self.banner.setAccessibleName(text)
+        self.connection_state = state
+        self.home_button.setVisible(state is ev.ConnectionState.DISCONNECTED)
+        if text and state is not ev.ConnectionState.CONNECTING:
+            self.notifications.notify(text)
+
+    def set_caption_size(self, points: int) -> None:
+        self.captions.set_text_size(points)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.controls, self).exec()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _screen_share_unavailable(self) -> None:
+        action = self.controls.action("share")
+        action.setChecked(False)
+        self.notifications.notify(self.tr("Screen sharing is not available in this version yet."))
+
+    def _send_reaction(self, emoji: str) -> None:
+        self.reaction_sent.emit(emoji)
+        self.events.show_reaction(ev.SELF_ID, emoji)
+
+    def _set_captions(self, on: bool) -> None:
+        self.captions.setVisible(on)
+        self.captions_toggled.emit(on)
+
+    def _show_panel(self, name: str, on: bool) -> None:
+        if on:
+            for other in _PANELS:
+                if other != name:
+                    self.controls.action(other).setChecked(False)
+            panel = {"chat": self.chat, "participants": self.participants}.get(
+                name, self.transcript
+            )
+            self.side.setCurrentWidget(panel)
+            self.side.show()
+            panel.setFocus()
+        elif not any(self.controls.action(n).isChecked() for n in _PANELS):
+            self.side.hide()
+        self.chat.set_active(self.controls.action("chat").isChecked())
+
+    def upsert_participant(self, info: ParticipantInfo, is_self: bool) -> None:
+        self.participants.upsert(
+            info.id, info.display_name, info.audio, info.video, info.screen, info.hand_raised
+        )
+        if is_self:
+            self.participants.set_self_id(info.id)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_notifications()
+
+    def _place_notifications(self) -> None:
+        self.notifications.adjustSize()
+        width = self.notifications.sizeHint().width()
+        self.notifications.move(max(0, (self.grid.width() - width) // 2), 12)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+
+    def retranslate(self) -> None:
+        self.home_button.setText(self.tr("Back to home"))
+        self.home_button.setToolTip(self.tr("Leave this meeting screen and return to home"))
+        self.home_button.setAccessibleName(self.tr("Back to home"))
+        self.side.setAccessibleName(self.tr("Side panel"))
+        self.banner.setToolTip(self.tr("Connection to the meeting"))
+
+    def now(self) -> float:
+        return time.time()
+
+
+class _Pager(QWidget):
+    """Previous / next page of the grid, shown only when there are pages."""
+
+    def __init__(self, grid: TileGrid) -> None:
+        super().__init__()
+        self._grid = grid
+        self.previous = QPushButton("‹")
+        self.next = QPushButton("›")
+        self.label = QLabel()
+        self.label.setStyleSheet("color: white;")
+        for button in (self.previous, self.next):
+            button.setFixedWidth(40)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.previous.clicked.connect(lambda: grid.set_page(grid.page - 1))
+        self.next.clicked.connect(lambda: grid.set_page(grid.page + 1))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch(1)
+        row.addWidget(self.previous)
+        row.addWidget(self.label)
+        row.addWidget(self.next)
+        row.addStretch(1)
+        grid.layout_changed.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        pages = self._grid.page_count()
+        self.setVisible(pages > 1)
+        self.label.setText(
+            self.tr("Page %1 of %2")
+            .replace("%1", str(self._grid.page + 1))
+            .replace("%2", str(pages))
+        )
+        self.previous.setEnabled(self._grid.page > 0)
+        self.next.setEnabled(self._grid.page < pages - 1)
+        self.previous.setAccessibleName(self.tr("Previous page"))
+        self.previous.setToolTip(self.tr("Previous page of participants"))
+        self.next.setAccessibleName(self.tr("Next page"))
+        self.next.setToolTip(self.tr("Next page of participants"))

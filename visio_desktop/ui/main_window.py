@@ -1,0 +1,360 @@
+"""The main window: home, pre-join and call screens in one window, and the flow between them.
+
+It owns no network or media code: it asks the engine's Session, through the bridge, and shows
+what comes back. Every engine call returns at once; results arrive as queued signals."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from av import VideoFrame
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+
+from visio_desktop.core.errors import LinkError
+from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
+from visio_desktop.core.settings import (
+    Settings,
+    knows_host,
+    remember_meeting,
+    save_settings,
+)
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.options import MediaOptions
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.stats import RemoteStats
+from visio_desktop.media.devices import DeviceCatalog
+from visio_desktop.media.render import FrameRenderer, RenderedFrame
+from visio_desktop.media.sources import MediaSources
+from visio_desktop.ui import icons
+from visio_desktop.ui.bridge import EngineBridge
+from visio_desktop.ui.call import CallView
+from visio_desktop.ui.home import HomeWidget
+from visio_desktop.ui.i18n import install_translator
+from visio_desktop.ui.messages import friendly_error
+from visio_desktop.ui.prejoin import PREVIEW_KEY, PreJoinWidget
+from visio_desktop.ui.settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
+
+_STATS_MS = 2000
+
+
+class FrameRouter:
+    """The engine's video sink: sends each decoded frame to the renderer under its tile's key.
+    While the pre-join screen previews, the local camera goes to the preview tile."""
+
+    def __init__(self, renderer: FrameRenderer) -> None:
+        self.renderer = renderer
+        self.previewing = False  # set on the GUI thread, read on the engine thread
+
+    def sink(self, participant_id: str, frame: VideoFrame) -> None:
+        key = PREVIEW_KEY if self.previewing and participant_id == ev.SELF_ID else participant_id
+        self.renderer.submit(key, frame)
+
+
+@dataclass
+class Services:
+    """What the window works with; app.py builds them."""
+
+    session: Session
+    router: FrameRouter
+    bridge: EngineBridge
+    devices: DeviceCatalog
+    settings: Settings
+    settings_file: Path | None  # None: do not save (tests, demo with a throwaway profile)
+    new_meeting_server: str | None = None  # base URL; None starts the embedded server on demand
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, start_embedded: Callable[[], str] | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = services.settings
+        self._start_embedded = start_embedded  # starts the embedded server, gives its URL
+        self.link: MeetingLink | None = None
+        self._sources: MediaSources | None = None
+        self._sources_for: tuple[str, str] | None = None
+        self._stats_at = 0.0
+        renderer = services.router.renderer
+        self.home = HomeWidget()
+        self.prejoin = PreJoinWidget(renderer.set_size, renderer.painted)
+        self.call = CallView(renderer.set_size, renderer.painted)
+        self.stack = QStackedWidget()
+        for screen in (self.home, self.prejoin, self.call):
+            self.stack.addWidget(screen)
+        self.setCentralWidget(self.stack)
+        self.setWindowIcon(icons.icon("app"))
+        self.setWindowTitle("Visio")
+        self.resize(1280, 800)
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(_STATS_MS)
+        self._stats_timer.timeout.connect(self._poll_stats)
+        self._connect()
+        self.call.set_caption_size(self.settings.caption_size)
+        self.show_home()
+
+    def _connect(self) -> None:
+        bridge = self.services.bridge
+        bridge.engine_event.connect(self._on_event)
+        bridge.frame_rendered.connect(self._on_frame)
+        self.home.join_requested.connect(self.open_link)
+        self.home.new_meeting_requested.connect(self._new_meeting)
+        self.home.settings_requested.connect(self.edit_settings)
+        self.prejoin.join_clicked.connect(self._join)
+        self.prejoin.back_clicked.connect(self._back_from_prejoin)
+        self.prejoin.preview_changed.connect(self._preview)
+        self.prejoin.devices_changed.connect(self._devices_changed)
+        call = self.call
+        call.leave_requested.connect(self.leave)
+        call.home_requested.connect(self._back_home_after_disconnect)
+        call.media_toggled.connect(self._set_media)
+        call.hand_toggled.connect(self.services.session.raise_hand)
+        call.chat_sent.connect(self.services.session.send_chat)
+        call.reaction_sent.connect(self.services.session.send_reaction)
+        call.link_clicked.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        call.settings_requested.connect(self.edit_settings)
+        call.fullscreen_toggled.connect(self._fullscreen)
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def show_home(self) -> None:
+        self.home.set_recent(self.settings.recent)
+        server = self.services.new_meeting_server
+        self.home.set_server_label(
+            self.tr("New meetings are created on %1").replace("%1", server)
+            if server
+            else self.tr("New meetings are created on this computer's built-in server")
+        )
+        self.stack.setCurrentWidget(self.home)
+        self.setWindowTitle("Visio")
+
+    def open_link(self, link: MeetingLink) -> None:
+        """The pre-join screen for a link. Camera and microphone start off for a new host."""
+        if self.stack.currentWidget() is self.call:
+            self.call.notifications.notify(
+                self.tr("Leave this meeting before joining another one.")
+            )
+            return
+        self.link = link
+        known = knows_host(self.settings, link.host)
+        lists = self.services.devices.lists()
+        self.stack.setCurrentWidget(self.prejoin)
+        self.setWindowTitle(self.tr("Join %1 – Visio").replace("%1", link.room))
+        self.prejoin.open(link, self.settings.display_name, lists, audio=known, video=known)
+
+    def open_link_text(self, text: str) -> None:
+        """A link handed over by the OS or a second launch; "" only raises the window."""
+        self.raise_and_activate()
+        if not text:
+            return
+        try:
+            link = parse_link(text)
+        except LinkError as exc:
+            self.home.show_error(friendly_error(exc, ""))
+            if self.stack.currentWidget() is not self.call:
+                self.show_home()
+            return
+        self.open_link(link)
+
+    def raise_and_activate(self) -> None:
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
+
+    # -- home ----------------------------------------------------------------------------------
+
+    def _new_meeting(self) -> None:
+        server = self.services.new_meeting_server
+        if server is None and self._start_embedded is not None:
+            server = self._start_embedded()
+        if not server:
+            self.home.show_error(self.tr("No meeting server is available."))
+            return
+        self.home.show_created_link(f"{server}/{new_room_slug()}")
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        lists = self.services.devices.lists()
+        dialog.set_devices(list(lists.cameras), list(lists.microphones), list(lists.speakers))
+        if dialog.exec():
+            before = self.settings
+            self.settings = dialog.result_settings()
+            self._save()
+            if self.settings.language != before.language:
+                app = QApplication.instance()
+                if isinstance(app, QApplication):
+                    install_translator(app, self.settings.language)
+            self.call.set_caption_size(self.settings.caption_size)
+
+    # -- pre-join ------------------------------------------------------------------------------
+
+    def _current_sources(self) -> MediaSources:
+        choice = (
+            self.prejoin.chosen(self.prejoin.camera),
+            self.prejoin.chosen(self.prejoin.microphone),
+        )
+        if self._sources is None or self._sources_for != choice:
+            self._sources = self.services.devices.sources(*choice)
+            self._sources_for = choice
+        return self._sources
+
+    def _preview(self, kind: str, on: bool) -> None:
+        self.services.router.previewing = True
+        future = self.services.session.preview(self._current_sources(), kind, on)
+        self.services.bridge.when_done(future, lambda ok: self._preview_result(kind, on, ok))
+
+    def _preview_result(self, kind: str, on: bool, ok: bool) -> None:
+        if on and not ok:
+            what = self.tr("camera") if kind == "video" else self.tr("microphone")
+            self.prejoin.show_error(
+                self.tr(
+                    "Your %1 could not be started. Check that no other application uses it."
+                ).replace("%1", what)
+            )
+
+    def _devices_changed(self) -> None:
+        for kind, toggle in (
+            ("video", self.prejoin.camera_toggle),
+            ("audio", self.prejoin.mic_toggle),
+        ):
+            if toggle.isChecked():
+                self._preview(kind, True)
+
+    def _back_from_prejoin(self) -> None:
+        self._stop_preview()
+        self.show_home()
+
+    def _stop_preview(self) -> None:
+        self.services.router.previewing = False
+        self.services.session.stop_preview()
+
+    def _join(self) -> None:
+        link = self.link
+        if link is None:
+            return
+        name = self.prejoin.display_name
+        audio = self.prejoin.mic_toggle.isChecked()
+        video = self.prejoin.camera_toggle.isChecked()
+        self.settings = replace(
+            self.settings,
+            display_name=name,
+            camera=self.prejoin.chosen(self.prejoin.camera),
+            microphone=self.prejoin.chosen(self.prejoin.microphone),
+            speaker=self.prejoin.chosen(self.prejoin.speaker),
+        )
+        self.prejoin.set_busy(True)
+        self.prejoin.show_error("")
+        self.join_now(link, name, audio, video)
+
+    def join_now(self, link: MeetingLink, name: str, audio: bool, video: bool) -> None:
+        """Join with the chosen media (the demo comes here directly)."""
+        self.link = link
+        self.services.router.previewing = False
+        media = MediaOptions(audio=audio, video=video, sources=self._current_sources())
+        future = self.services.session.join(link, name, media)
+        self.call.start(link.room, name, audio, video)
+        self.services.bridge.when_done(
+            future, lambda _: self._joined(link), lambda error: self._join_failed(link, error)
+        )
+
+    def _joined(self, link: MeetingLink) -> None:
+        self.settings = remember_meeting(
+            self.settings, link.web_url, link.room, link.host, time.time()
+        )
+        self._save()
+        self.stack.setCurrentWidget(self.call)
+        self.setWindowTitle(self.tr("%1 – Visio").replace("%1", link.room))
+        self._stats_at = time.monotonic()
+        self._stats_timer.start()
+
+    def _join_failed(self, link: MeetingLink, error: BaseException) -> None:
+        self.prejoin.set_busy(False)
+        self.prejoin.show_error(friendly_error(error, link.host))
+        if self.stack.currentWidget() is not self.prejoin:
+            self.stack.setCurrentWidget(self.prejoin)
+
+    # -- call ----------------------------------------------------------------------------------
+
+    def _set_media(self, kind: str, on: bool) -> None:
+        future = (
+            self.services.session.set_audio(on)
+            if kind == "audio"
+            else self.services.session.set_video(on)
+        )
+        self.call.set_media_checked(kind, on)
+
+        def result(ok: bool) -> None:
+            if not ok:
+                self.call.set_media_checked(kind, False)
+                what = self.tr("camera") if kind == "video" else self.tr("microphone")
+                self.call.notifications.notify(self.tr("No %1 is available.").replace("%1", what))
+
+        self.services.bridge.when_done(future, result)
+
+    def leave(self) -> None:
+        self._stats_timer.stop()
+        self.services.bridge.when_done(self.services.session.leave(), lambda _: self.show_home())
+        self.show_home()
+        if self.isFullScreen():
+            self.showNormal()
+
+    def _back_home_after_disconnect(self) -> None:
+        self._stats_timer.stop()
+        self.show_home()
+
+    def _fullscreen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def _poll_stats(self) -> None:
+        now = time.monotonic()
+        seconds, self._stats_at = now - self._stats_at, now
+        self.services.bridge.when_done(
+            self.services.session.stats(),
+            lambda stats: self._apply_stats(stats, seconds),
+            lambda _: None,
+        )
+
+    def _apply_stats(self, stats: list[RemoteStats], seconds: float) -> None:
+        self.call.events.apply_stats(stats, seconds)
+
+    # -- from the engine -----------------------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        on_screen = self.stack.currentWidget()
+        if isinstance(event, ev.AudioLevels) and on_screen is self.prejoin:
+            for key, level in event.levels:
+                if key == ev.SELF_ID:
+                    self.prejoin.set_level(level)
+            return
+        if on_screen is self.prejoin:
+            return  # a failed join reports through its future
+        if isinstance(event, ev.ErrorOccurred) and event.fatal and on_screen is self.call:
+            self.call.set_connection(ev.ConnectionState.DISCONNECTED, event.message)
+            self._stats_timer.stop()
+            return
+        self.call.handle_event(event)
+
+    def _on_frame(self, frame: RenderedFrame) -> None:
+        if frame.key == PREVIEW_KEY:
+            self.prejoin.show_frame(frame)
+        else:
+            self.call.show_frame(frame)
+
+    def _save(self) -> None:
+        if self.services.settings_file is None:
+            return
+        try:
+            save_settings(self.services.settings_file, self.settings)
+        except OSError as exc:
+            log.warning("could not save the settings: %s", exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._stats_timer.stop()
+        self._save()
+        super().closeEvent(event)

@@ -1,0 +1,57 @@
+"""Short notices over the call ("Anne joined", "Paul raised a hand"): shown for a few seconds
+at the top of the video area and announced to screen readers."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+_SHOWN_MS = 4000
+_MOST = 3
+_STYLE = (
+    "background: rgba(32, 33, 36, 230); color: white; border-radius: 8px;"
+    " padding: 8px 14px; font-size: 14px;"
+)
+
+
+class Notifications(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._column = QVBoxLayout(self)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(6)
+        self._labels: deque[QLabel] = deque()
+        self.history: list[str] = []  # everything announced, for the record and for tests
+        self.setAccessibleName(self.tr("Notifications"))
+
+    def notify(self, text: str) -> None:
+        self.history.append(text)
+        label = QLabel(text, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setStyleSheet(_STYLE)
+        label.setAccessibleName(text)
+        self._column.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._labels.append(label)
+        while len(self._labels) > _MOST:
+            self._remove(self._labels[0])
+        QTimer.singleShot(_SHOWN_MS, label, lambda: self._remove(label))
+        self.adjustSize()
+        self.show()
+        self.raise_()
+        announcement = QAccessibleAnnouncementEvent(self, text)
+        QAccessible.updateAccessibility(announcement)
+
+    def visible_texts(self) -> list[str]:
+        return [label.text() for label in self._labels]
+
+    def _remove(self, label: QLabel) -> None:
+        if label in self._labels:
+            self._labels.remove(label)
+            label.deleteLater()
+        self.adjustSize()
+        if not self._labels:
+            self.hide()

@@ -1,0 +1,158 @@
+"""The participants panel of the call window: who is in the meeting and their media and hand state.
+
+Rows are plain text (a name is never interpreted as markup): the display name, "(you)" for the
+local participant, then short tags for a muted microphone, a camera that is off, a shared screen
+and a raised hand. Raised hands come first, then everyone alphabetically.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from PySide6.QtGui import QFont, QFontMetrics, Qt
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+# Shown before the "hand raised" tag when the list's font can draw it.
+_HAND_SYMBOL = "\N{RAISED HAND}"
+
+_PID_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass
+class _Participant:
+    pid: str
+    name: str
+    audio: bool
+    video: bool
+    screen: bool
+    hand_raised: bool
+
+    def sort_key(self) -> tuple[bool, str, str, str]:
+        return (not self.hand_raised, _collation_key(self.name), self.name, self.pid)
+
+
+def _collation_key(name: str) -> str:
+    """`name` without case or accents, so that "Émile" sorts between "Bob" and "Zoé"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def symbol_if_drawable(symbol: str, font: QFont) -> str:
+    """`symbol` if every character of it is in `font` (no tofu boxes), else an empty string."""
+    metrics = QFontMetrics(font)
+    return symbol if all(metrics.inFontUcs4(ord(char)) for char in symbol) else ""
+
+
+class ParticipantsPanel(QWidget):
+    """A header with the count and one row per participant, raised hands first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._self_id = ""
+        self._participants: dict[str, _Participant] = {}
+        self._items: dict[str, QListWidgetItem] = {}
+
+        self._header = QLabel(self)
+        self._header.setTextFormat(Qt.TextFormat.PlainText)
+        header_font = QFont(self._header.font())
+        header_font.setBold(True)
+        self._header.setFont(header_font)
+
+        self._list = QListWidget(self)
+        self._list.setAccessibleName(self.tr("Participants"))
+        self._list.setToolTip(self.tr("People in this meeting"))
+        self._list.setWordWrap(True)
+        self._header.setBuddy(self._list)
+        self._hand_symbol = symbol_if_drawable(_HAND_SYMBOL, self._list.font())
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._header)
+        layout.addWidget(self._list, 1)
+        self.setFocusProxy(self._list)
+        self._update_header()
+
+    def set_self_id(self, pid: str) -> None:
+        """Mark the local participant, shown with "(you)"."""
+        previous, self._self_id = self._self_id, pid
+        for changed in (previous, pid):
+            if changed in self._participants:
+                self._refresh_item(self._participants[changed])
+
+    def upsert(  # noqa: PLR0917 - the positional signature the call window uses
+        self, pid: str, name: str, audio: bool, video: bool, screen: bool, hand_raised: bool
+    ) -> None:
+        """Add a participant or update one already listed."""
+        participant = _Participant(pid, name, audio, video, screen, hand_raised)
+        self._participants[pid] = participant
+        if pid not in self._items:
+            item = QListWidgetItem()
+            item.setData(_PID_ROLE, pid)
+            self._items[pid] = item
+            self._list.addItem(item)
+        self._refresh_item(participant)
+        self._reorder()
+        self._update_header()
+
+    def remove(self, pid: str) -> None:
+        """Remove a participant; an unknown id is ignored."""
+        item = self._items.pop(pid, None)
+        self._participants.pop(pid, None)
+        if item is None:
+            return
+        self._list.takeItem(self._list.row(item))
+        self._update_header()
+
+    def clear(self) -> None:
+        self._participants.clear()
+        self._items.clear()
+        self._list.clear()
+        self._update_header()
+
+    def count(self) -> int:
+        return len(self._participants)
+
+    def rows(self) -> list[str]:
+        """The text of each row, in display order."""
+        return [self._list.item(row).text() for row in range(self._list.count())]
+
+    def header_text(self) -> str:
+        return self._header.text()
+
+    def _row_text(self, participant: _Participant) -> str:
+        if participant.pid == self._self_id:
+            name = self.tr("{name} (you)").format(name=participant.name)
+        else:
+            name = participant.name
+        tags: list[str] = []
+        if participant.hand_raised:
+            hand = self.tr("hand raised")
+            tags.append(f"{self._hand_symbol} {hand}" if self._hand_symbol else hand)
+        if not participant.audio:
+            tags.append(self.tr("muted"))
+        if not participant.video:
+            tags.append(self.tr("camera off"))
+        if participant.screen:
+            tags.append(self.tr("sharing screen"))
+        if not tags:
+            return name
+        return self.tr("{name} — {states}").format(name=name, states=", ".join(tags))
+
+    def _refresh_item(self, participant: _Participant) -> None:
+        item = self._items[participant.pid]
+        text = self._row_text(participant)
+        item.setText(text)
+        item.setToolTip(text)
+
+    def _reorder(self) -> None:
+        """Move rows so that the list follows the sort order, keeping the items themselves."""
+        ordered = sorted(self._participants.values(), key=_Participant.sort_key)
+        for row, participant in enumerate(ordered):
+            item = self._items[participant.pid]
+            current = self._list.row(item)
+            if current != row:
+                self._list.takeItem(current)
+                self._list.insertItem(row, item)
+
+    def _update_header(self) -> None:
+        self._header.setText(self.tr("Participants (%n)", "", self.count()))
