@@ -2,6 +2,601 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr" sourcelanguage="en">
 <context>
+    <name>CallEvents</name>
+    <message>
+        <source>%1 joined the meeting</source>
+        <translation>%1 a rejoint la réunion</translation>
+    </message>
+    <message>
+        <source>%1 left the meeting</source>
+        <translation>%1 a quitté la réunion</translation>
+    </message>
+    <message>
+        <source>%1 raised a hand</source>
+        <translation>%1 a levé la main</translation>
+    </message>
+</context>
+<context>
+    <name>CallView</name>
+    <message>
+        <source>Connecting…</source>
+        <translation>Connexion en cours…</translation>
+    </message>
+    <message>
+        <source>Connection lost. Reconnecting… Your microphone and camera stay as they were.</source>
+        <translation>Connexion perdue. Reconnexion en cours… Votre micro et votre caméra restent dans leur état actuel.</translation>
+    </message>
+    <message>
+        <source>Disconnected from the meeting.</source>
+        <translation>La connexion à la réunion a été interrompue.</translation>
+    </message>
+    <message>
+        <source>Screen sharing is not available in this version yet.</source>
+        <translation>Le partage d’écran n’est pas encore disponible dans cette version.</translation>
+    </message>
+    <message>
+        <source>Back to home</source>
+        <translation>Retour à l’accueil</translation>
+    </message>
+    <message>
+        <source>Leave this meeting screen and return to home</source>
+        <translation>Quitter l’écran de la réunion et revenir à l’accueil</translation>
+    </message>
+    <message>
+        <source>Side panel</source>
+        <translation>Panneau latéral</translation>
+    </message>
+    <message>
+        <source>Connection to the meeting</source>
+        <translation>État de la connexion à la réunion</translation>
+    </message>
+</context>
+<context>
+    <name>CaptionOverlay</name>
+    <message>
+        <source>Live captions</source>
+        <translation>Sous-titres en direct</translation>
+    </message>
+    <message>
+        <source>{speaker}: {text}</source>
+        <translation>{speaker}&#xa0;: {text}</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPanel</name>
+    <message>
+        <source>Chat messages</source>
+        <translation>Messages de la discussion</translation>
+    </message>
+    <message>
+        <source>Messages sent in this meeting</source>
+        <translation>Messages envoyés pendant cette réunion</translation>
+    </message>
+    <message>
+        <source>Write a message</source>
+        <translation>Écrire un message</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>Type a message: Enter sends it, Shift+Enter starts a new line</source>
+        <translation>Saisissez un message&#xa0;: Entrée pour l’envoyer, Maj+Entrée pour aller à la ligne</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Envoyer</translation>
+    </message>
+    <message>
+        <source>Send message</source>
+        <translation>Envoyer le message</translation>
+    </message>
+    <message>
+        <source>Send the message to everyone in the meeting</source>
+        <translation>Envoyer le message à tous les participants de la réunion</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Vous</translation>
+    </message>
+</context>
+<context>
+    <name>ControlBar</name>
+    <message numerus="yes">
+        <source>%n unread message(s)</source>
+        <translation>
+            <numerusform>%n message non lu</numerusform>
+            <numerusform>%n messages non lus</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Turn off microphone</source>
+        <translation>Désactiver le micro</translation>
+    </message>
+    <message>
+        <source>Turn on microphone</source>
+        <translation>Activer le micro</translation>
+    </message>
+    <message>
+        <source>Turn off camera</source>
+        <translation>Désactiver la caméra</translation>
+    </message>
+    <message>
+        <source>Turn on camera</source>
+        <translation>Activer la caméra</translation>
+    </message>
+    <message>
+        <source>Share screen</source>
+        <translation>Partager l’écran</translation>
+    </message>
+    <message>
+        <source>Lower hand</source>
+        <translation>Baisser la main</translation>
+    </message>
+    <message>
+        <source>Raise hand</source>
+        <translation>Lever la main</translation>
+    </message>
+    <message>
+        <source>Send a reaction</source>
+        <translation>Envoyer une réaction</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Discussion</translation>
+    </message>
+    <message>
+        <source>Participants</source>
+        <translation>Participants</translation>
+    </message>
+    <message>
+        <source>Captions</source>
+        <translation>Sous-titres</translation>
+    </message>
+    <message>
+        <source>Transcript</source>
+        <translation>Transcription</translation>
+    </message>
+    <message>
+        <source>Speaker view</source>
+        <translation>Vue intervenant</translation>
+    </message>
+    <message>
+        <source>Full screen</source>
+        <translation>Plein écran</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Paramètres</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Raccourcis clavier</translation>
+    </message>
+    <message>
+        <source>Leave the meeting</source>
+        <translation>Quitter la réunion</translation>
+    </message>
+    <message>
+        <source>Microphone on or off</source>
+        <translation>Activer ou désactiver le micro</translation>
+    </message>
+    <message>
+        <source>Camera on or off</source>
+        <translation>Activer ou désactiver la caméra</translation>
+    </message>
+    <message>
+        <source>Raise or lower your hand</source>
+        <translation>Lever ou baisser la main</translation>
+    </message>
+    <message>
+        <source>Reactions</source>
+        <translation>Réactions</translation>
+    </message>
+    <message>
+        <source>Meeting controls</source>
+        <translation>Commandes de la réunion</translation>
+    </message>
+    <message>
+        <source>Leave</source>
+        <translation>Quitter</translation>
+    </message>
+</context>
+<context>
+    <name>HomeWidget</name>
+    <message>
+        <source>Visio</source>
+        <translation>Visio</translation>
+    </message>
+    <message>
+        <source>Secure meetings for public services</source>
+        <translation>Réunions sécurisées pour les services publics</translation>
+    </message>
+    <message>
+        <source>Join a meeting</source>
+        <translation>Rejoindre une réunion</translation>
+    </message>
+    <message>
+        <source>or</source>
+        <translation>ou</translation>
+    </message>
+    <message>
+        <source>Your meeting is ready. Share this link:</source>
+        <translation>Votre réunion est prête. Partagez ce lien&#xa0;:</translation>
+    </message>
+    <message>
+        <source>Recent meetings</source>
+        <translation>Réunions récentes</translation>
+    </message>
+    <message>
+        <source>Meetings you join will appear here.</source>
+        <translation>Les réunions que vous rejoignez apparaîtront ici.</translation>
+    </message>
+    <message>
+        <source>https://visio.example.gouv.fr/abc-defg-hij</source>
+        <translation>https://visio.example.gouv.fr/abc-defg-hij</translation>
+    </message>
+    <message>
+        <source>Visio logo</source>
+        <translation>Logo de Visio</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Paramètres</translation>
+    </message>
+    <message>
+        <source>Open the settings</source>
+        <translation>Ouvrir les paramètres</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>What went wrong</source>
+        <translation>Description du problème</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>Hide this message</source>
+        <translation>Masquer ce message</translation>
+    </message>
+    <message>
+        <source>Meeting link</source>
+        <translation>Lien de la réunion</translation>
+    </message>
+    <message>
+        <source>Paste the link you received</source>
+        <translation>Collez le lien que vous avez reçu</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Rejoindre</translation>
+    </message>
+    <message>
+        <source>Join the meeting at this link</source>
+        <translation>Rejoindre la réunion correspondant à ce lien</translation>
+    </message>
+    <message>
+        <source>New meeting</source>
+        <translation>Nouvelle réunion</translation>
+    </message>
+    <message>
+        <source>Create a meeting and its link</source>
+        <translation>Créer une réunion et son lien</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Serveur</translation>
+    </message>
+    <message>
+        <source>Where new meetings are created</source>
+        <translation>Serveur sur lequel les nouvelles réunions sont créées</translation>
+    </message>
+    <message>
+        <source>New meeting link</source>
+        <translation>Lien de la nouvelle réunion</translation>
+    </message>
+    <message>
+        <source>The new meeting&apos;s link</source>
+        <translation>Le lien à partager pour la nouvelle réunion</translation>
+    </message>
+    <message>
+        <source>Join now</source>
+        <translation>Rejoindre maintenant</translation>
+    </message>
+    <message>
+        <source>Join the new meeting</source>
+        <translation>Rejoindre la nouvelle réunion</translation>
+    </message>
+    <message>
+        <source>Double-click to join</source>
+        <translation>Double-cliquez pour rejoindre</translation>
+    </message>
+    <message>
+        <source>Join the selected meeting</source>
+        <translation>Rejoindre la réunion sélectionnée</translation>
+    </message>
+    <message>
+        <source>This is not a meeting link: {reason}</source>
+        <translation>Ce n’est pas un lien de réunion&#xa0;: {reason}</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Copié</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copier</translation>
+    </message>
+    <message>
+        <source>Copy the link to the clipboard</source>
+        <translation>Copier le lien dans le presse-papiers</translation>
+    </message>
+    <message>
+        <source>Meeting {room} on {host}, {when}</source>
+        <translation>Réunion {room} sur {host}, {when}</translation>
+    </message>
+    <message>
+        <source>today {time}</source>
+        <translation>aujourd’hui à {time}</translation>
+    </message>
+    <message>
+        <source>yesterday {time}</source>
+        <translation>hier à {time}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>New meetings are created on %1</source>
+        <translation>Les nouvelles réunions sont créées sur %1</translation>
+    </message>
+    <message>
+        <source>New meetings are created on this computer&apos;s built-in server</source>
+        <translation>Les nouvelles réunions sont créées sur le serveur intégré de cet ordinateur</translation>
+    </message>
+    <message>
+        <source>Leave this meeting before joining another one.</source>
+        <translation>Quittez cette réunion avant d’en rejoindre une autre.</translation>
+    </message>
+    <message>
+        <source>Join %1 – Visio</source>
+        <translation>Rejoindre %1 – Visio</translation>
+    </message>
+    <message>
+        <source>No meeting server is available.</source>
+        <translation>Aucun serveur de réunion n’est disponible.</translation>
+    </message>
+    <message>
+        <source>%1 – Visio</source>
+        <translation>%1 – Visio</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>This is not a meeting link: %1</source>
+        <translation>Ce n’est pas un lien de réunion : %1</translation>
+    </message>
+    <message>
+        <source>Could not reach the meeting server %1. Check your network connection and the link, then try again.</source>
+        <translation>Impossible de joindre le serveur de réunion %1. Vérifiez votre connexion réseau et le lien, puis réessayez.</translation>
+    </message>
+    <message>
+        <source>This meeting is full. Ask the organiser to make room, then try again.</source>
+        <translation>Cette réunion est complète. Demandez à l’organisateur de libérer une place, puis réessayez.</translation>
+    </message>
+    <message>
+        <source>The meeting server %1 needs another version of this application. Ask your IT department to update it.</source>
+        <translation>Le serveur de réunion %1 nécessite une autre version de cette application. Demandez à votre service informatique de la mettre à jour.</translation>
+    </message>
+    <message>
+        <source>The meeting server refused to let you in: %1</source>
+        <translation>Le serveur de réunion a refusé votre entrée : %1</translation>
+    </message>
+    <message>
+        <source>%1 does not answer like a meeting server. Check the link.</source>
+        <translation>%1 ne répond pas comme un serveur de réunion. Vérifiez le lien.</translation>
+    </message>
+    <message>
+        <source>The connection to the meeting server %1 was lost. Try again.</source>
+        <translation>La connexion au serveur de réunion %1 a été perdue. Réessayez.</translation>
+    </message>
+    <message>
+        <source>Something went wrong: %1</source>
+        <translation>Une erreur s’est produite : %1</translation>
+    </message>
+    <message>
+        <source>Your camera could not be started. Check that it is connected and that no other application is using it.</source>
+        <translation>Impossible de démarrer votre caméra. Vérifiez qu’elle est branchée et qu’aucune autre application ne l’utilise.</translation>
+    </message>
+    <message>
+        <source>Your microphone could not be started. Check that it is connected and that no other application is using it.</source>
+        <translation>Impossible de démarrer votre micro. Vérifiez qu’il est branché et qu’aucune autre application ne l’utilise.</translation>
+    </message>
+</context>
+<context>
+    <name>Notifications</name>
+    <message>
+        <source>Notifications</source>
+        <translation>Notifications</translation>
+    </message>
+</context>
+<context>
+    <name>ParticipantsPanel</name>
+    <message>
+        <source>Participants</source>
+        <translation>Participants</translation>
+    </message>
+    <message>
+        <source>People in this meeting</source>
+        <translation>Personnes présentes dans cette réunion</translation>
+    </message>
+    <message>
+        <source>{name} (you)</source>
+        <translation>{name} (vous)</translation>
+    </message>
+    <message>
+        <source>hand raised</source>
+        <translation>main levée</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>micro coupé</translation>
+    </message>
+    <message>
+        <source>camera off</source>
+        <translation>caméra désactivée</translation>
+    </message>
+    <message>
+        <source>sharing screen</source>
+        <translation>partage son écran</translation>
+    </message>
+    <message>
+        <source>{name} — {states}</source>
+        <translation>{name} — {states}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Participants (%n)</source>
+        <translation>
+            <numerusform>Participants (%n)</numerusform>
+            <numerusform>Participants (%n)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PreJoinWidget</name>
+    <message>
+        <source>Meeting %1 on %2</source>
+        <translation>Réunion %1 sur %2</translation>
+    </message>
+    <message>
+        <source>No camera found</source>
+        <translation>Aucune caméra détectée</translation>
+    </message>
+    <message>
+        <source>No microphone found</source>
+        <translation>Aucun microphone détecté</translation>
+    </message>
+    <message>
+        <source>No speaker found</source>
+        <translation>Aucun haut-parleur détecté</translation>
+    </message>
+    <message>
+        <source>Joining…</source>
+        <translation>Connexion…</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Rejoindre</translation>
+    </message>
+    <message>
+        <source>Turn off camera</source>
+        <translation>Désactiver la caméra</translation>
+    </message>
+    <message>
+        <source>Turn on camera</source>
+        <translation>Activer la caméra</translation>
+    </message>
+    <message>
+        <source>Turn off microphone</source>
+        <translation>Désactiver le micro</translation>
+    </message>
+    <message>
+        <source>Turn on microphone</source>
+        <translation>Activer le micro</translation>
+    </message>
+    <message>
+        <source>Ready to join?</source>
+        <translation>Prêt à rejoindre&#xa0;?</translation>
+    </message>
+    <message>
+        <source>Your &amp;name</source>
+        <translation>Votre &amp;nom</translation>
+    </message>
+    <message>
+        <source>&amp;Camera</source>
+        <translation>&amp;Caméra</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone</source>
+        <translation>&amp;Microphone</translation>
+    </message>
+    <message>
+        <source>&amp;Speaker</source>
+        <translation>&amp;Haut-parleur</translation>
+    </message>
+    <message>
+        <source>The name others will see</source>
+        <translation>Le nom que verront les autres participants</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>Votre nom</translation>
+    </message>
+    <message>
+        <source>The name others will see in the meeting</source>
+        <translation>Le nom que verront les autres participants de la réunion</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Caméra</translation>
+    </message>
+    <message>
+        <source>Which camera to use</source>
+        <translation>Caméra à utiliser</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Microphone</translation>
+    </message>
+    <message>
+        <source>Which microphone to use</source>
+        <translation>Microphone à utiliser</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>Haut-parleur</translation>
+    </message>
+    <message>
+        <source>Where to hear the meeting</source>
+        <translation>Haut-parleur ou casque pour écouter la réunion</translation>
+    </message>
+    <message>
+        <source>Microphone level</source>
+        <translation>Niveau du micro</translation>
+    </message>
+    <message>
+        <source>How loud your microphone is</source>
+        <translation>Volume capté par votre micro</translation>
+    </message>
+    <message>
+        <source>Join the meeting</source>
+        <translation>Rejoindre la réunion</translation>
+    </message>
+    <message>
+        <source>Join the meeting (Enter)</source>
+        <translation>Rejoindre la réunion (Entrée)</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Retour</translation>
+    </message>
+    <message>
+        <source>Back to home</source>
+        <translation>Retour à l’accueil</translation>
+    </message>
+    <message>
+        <source>Return to the home screen without joining</source>
+        <translation>Revenir à l’écran d’accueil sans rejoindre la réunion</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -186,6 +781,129 @@
     <message>
         <source>No speaker found</source>
         <translation>Aucun haut-parleur détecté</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Raccourcis clavier</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>Raccourci</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+</context>
+<context>
+    <name>TileGrid</name>
+    <message>
+        <source>Participants&apos; videos</source>
+        <translation>Vidéos des participants</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptPanel</name>
+    <message>
+        <source>Transcript</source>
+        <translation>Transcription</translation>
+    </message>
+    <message>
+        <source>Everything said in this meeting, with live captions</source>
+        <translation>Tout ce qui a été dit pendant cette réunion, d’après les sous-titres en direct</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copier</translation>
+    </message>
+    <message>
+        <source>Copy transcript</source>
+        <translation>Copier la transcription</translation>
+    </message>
+    <message>
+        <source>Copy the transcript to the clipboard</source>
+        <translation>Copier la transcription dans le presse-papiers</translation>
+    </message>
+    <message>
+        <source>Still being recognised</source>
+        <translation>Reconnaissance en cours</translation>
+    </message>
+    <message>
+        <source>[{time}] {text}</source>
+        <translation>[{time}] {text}</translation>
+    </message>
+    <message>
+        <source>[{time}] {speaker}: {text}</source>
+        <translation>[{time}] {speaker}&#xa0;: {text}</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>%1 (you)</source>
+        <translation>%1 (vous)</translation>
+    </message>
+    <message>
+        <source>Video of %1</source>
+        <translation>Vidéo de %1</translation>
+    </message>
+    <message>
+        <source>microphone on</source>
+        <translation>micro activé</translation>
+    </message>
+    <message>
+        <source>microphone off</source>
+        <translation>micro coupé</translation>
+    </message>
+    <message>
+        <source>camera on</source>
+        <translation>caméra activée</translation>
+    </message>
+    <message>
+        <source>camera off</source>
+        <translation>caméra désactivée</translation>
+    </message>
+    <message>
+        <source>hand raised</source>
+        <translation>main levée</translation>
+    </message>
+    <message>
+        <source>speaking</source>
+        <translation>en train de parler</translation>
+    </message>
+    <message>
+        <source>%1 — double-click to pin</source>
+        <translation>%1 — double-cliquez pour épingler</translation>
+    </message>
+</context>
+<context>
+    <name>_Pager</name>
+    <message>
+        <source>Page %1 of %2</source>
+        <translation>Page %1 sur %2</translation>
+    </message>
+    <message>
+        <source>Previous page</source>
+        <translation>Page précédente</translation>
+    </message>
+    <message>
+        <source>Previous page of participants</source>
+        <translation>Page précédente des participants</translation>
+    </message>
+    <message>
+        <source>Next page</source>
+        <translation>Page suivante</translation>
+    </message>
+    <message>
+        <source>Next page of participants</source>
+        <translation>Page suivante des participants</translation>
     </message>
 </context>
 </TS>

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -224,15 +223,6 @@ class CallView(QWidget):
         if is_self:
             self.participants.set_self_id(info.id)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._place_notifications()
-
-    def _place_notifications(self) -> None:
-        self.notifications.adjustSize()
-        width = self.notifications.sizeHint().width()
-        self.notifications.move(max(0, (self.grid.width() - width) // 2), 12)
-
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.LanguageChange:
@@ -273,6 +263,11 @@ class _Pager(QWidget):
         row.addStretch(1)
         grid.layout_changed.connect(self._update)
         self._update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._update()
 
     def _update(self) -> None:
         pages = self._grid.page_count()

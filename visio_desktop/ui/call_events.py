@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from visio_desktop.core.protocol import ParticipantInfo
+from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.ui.tiles import Quality
@@ -64,7 +64,7 @@ class CallEvents(QObject):
             )
         elif isinstance(event, ev.ParticipantLeft):
             self._remove(event.participant_id)
-            if event.display_name and event.reason != "disconnected":
+            if event.display_name and event.reason is not LeaveReason.DISCONNECTED:
                 view.notifications.notify(
                     self.tr("%1 left the meeting").replace("%1", event.display_name)
                 )

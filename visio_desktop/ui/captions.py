@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QEvent, QTimer, Slot
 from PySide6.QtGui import QBrush, QFont, QGuiApplication, QPalette, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -67,7 +67,6 @@ class CaptionOverlay(QWidget):
         self._lines: list[_CaptionLine] = []  # Oldest first.
         self._text_size = TEXT_SIZE_DEFAULT
 
-        self.setAccessibleName(self.tr("Live captions"))
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._labels: list[QLabel] = []
         layout = QVBoxLayout(self)
@@ -86,6 +85,16 @@ class CaptionOverlay(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(_EXPIRY_TICK_MS)
         self._timer.timeout.connect(self._on_tick)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Live captions"))
+        self._refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
 
     def show_caption(self, segment_id: str, speaker: str, text: str, final: bool) -> None:
         """Show or update one segment: a newer version of a shown segment replaces it in place."""
@@ -201,12 +210,7 @@ class TranscriptPanel(QWidget):
         self._list.setWordWrap(True)
         self._list.setAlternatingRowColors(False)
         self._list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        self._list.setAccessibleName(self.tr("Transcript"))
-        self._list.setToolTip(self.tr("Everything said in this meeting, with live captions"))
-
-        self._copy_button = QPushButton(self.tr("Copy"), self)
-        self._copy_button.setAccessibleName(self.tr("Copy transcript"))
-        self._copy_button.setToolTip(self.tr("Copy the transcript to the clipboard"))
+        self._copy_button = QPushButton(self)
         self._copy_button.clicked.connect(self.copy_to_clipboard)
 
         buttons = QHBoxLayout()
@@ -216,6 +220,19 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self._list, 1)
         layout.addLayout(buttons)
         QWidget.setTabOrder(self._list, self._copy_button)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._list.setAccessibleName(self.tr("Transcript"))
+        self._list.setToolTip(self.tr("Everything said in this meeting, with live captions"))
+        self._copy_button.setText(self.tr("Copy"))
+        self._copy_button.setAccessibleName(self.tr("Copy transcript"))
+        self._copy_button.setToolTip(self.tr("Copy the transcript to the clipboard"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
 
     def add_segment(  # noqa: PLR0917 - the positional signature the call window uses
         self, segment_id: str, speaker: str, text: str, final: bool, start: float, language: str

@@ -12,7 +12,7 @@ import html
 import re
 import time
 
-from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QUrl, Signal, Slot
 from PySide6.QtGui import QKeyEvent, Qt, QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -139,22 +139,13 @@ class ChatPanel(QWidget):
         self._history.setOpenLinks(False)
         self._history.setOpenExternalLinks(False)
         self._history.setReadOnly(True)
-        self._history.setAccessibleName(self.tr("Chat messages"))
-        self._history.setToolTip(self.tr("Messages sent in this meeting"))
         self._history.anchorClicked.connect(self._on_anchor_clicked)
 
         self._input = _ChatInput(MESSAGE_MAX, self)
-        self._input.setPlaceholderText(self.tr("Write a message"))
-        self._input.setAccessibleName(self.tr("Message"))
-        self._input.setToolTip(
-            self.tr("Type a message: Enter sends it, Shift+Enter starts a new line")
-        )
         self._input.setFixedHeight(self._input.fontMetrics().lineSpacing() * 4)
         self._input.submitted.connect(self.send)
 
-        self._send_button = QPushButton(self.tr("Send"), self)
-        self._send_button.setAccessibleName(self.tr("Send message"))
-        self._send_button.setToolTip(self.tr("Send the message to everyone in the meeting"))
+        self._send_button = QPushButton(self)
         self._send_button.clicked.connect(self.send)
 
         input_row = QHBoxLayout()
@@ -167,8 +158,26 @@ class ChatPanel(QWidget):
         QWidget.setTabOrder(self._history, self._input)
         QWidget.setTabOrder(self._input, self._send_button)
         self.setFocusProxy(self._input)
+        self.retranslate()
 
     # -- messages ------------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self._history.setAccessibleName(self.tr("Chat messages"))
+        self._history.setToolTip(self.tr("Messages sent in this meeting"))
+        self._input.setPlaceholderText(self.tr("Write a message"))
+        self._input.setAccessibleName(self.tr("Message"))
+        self._input.setToolTip(
+            self.tr("Type a message: Enter sends it, Shift+Enter starts a new line")
+        )
+        self._send_button.setText(self.tr("Send"))
+        self._send_button.setAccessibleName(self.tr("Send message"))
+        self._send_button.setToolTip(self.tr("Send the message to everyone in the meeting"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
 
     def add_message(
         self, message_id: str, sender_name: str, text: str, sent_at: float, own: bool

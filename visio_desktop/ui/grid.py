@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
@@ -43,7 +43,15 @@ class TileGrid(QWidget):
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor("#161616"))
         self.setPalette(palette)
+        self.retranslate()
+
+    def retranslate(self) -> None:
         self.setAccessibleName(self.tr("Participants' videos"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
 
     # -- tiles ---------------------------------------------------------------------------------
 

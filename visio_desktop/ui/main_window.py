@@ -36,7 +36,7 @@ from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.call import CallView
 from visio_desktop.ui.home import HomeWidget
 from visio_desktop.ui.i18n import install_translator
-from visio_desktop.ui.messages import friendly_error
+from visio_desktop.ui.messages import device_failed, friendly_error
 from visio_desktop.ui.prejoin import PREVIEW_KEY, PreJoinWidget
 from visio_desktop.ui.settings_dialog import SettingsDialog
 
@@ -211,12 +211,7 @@ class MainWindow(QMainWindow):
 
     def _preview_result(self, kind: str, on: bool, ok: bool) -> None:
         if on and not ok:
-            what = self.tr("camera") if kind == "video" else self.tr("microphone")
-            self.prejoin.show_error(
-                self.tr(
-                    "Your %1 could not be started. Check that no other application uses it."
-                ).replace("%1", what)
-            )
+            self.prejoin.show_error(device_failed(kind))
 
     def _devices_changed(self) -> None:
         for kind, toggle in (
@@ -292,8 +287,7 @@ class MainWindow(QMainWindow):
         def result(ok: bool) -> None:
             if not ok:
                 self.call.set_media_checked(kind, False)
-                what = self.tr("camera") if kind == "video" else self.tr("microphone")
-                self.call.notifications.notify(self.tr("No %1 is available.").replace("%1", what))
+                self.call.notifications.notify(device_failed(kind))
 
         self.services.bridge.when_done(future, result)
 

@@ -1,4 +1,7 @@
-"""Errors in words a user understands: what happened and what to do about it."""
+"""Errors in words a user understands: what happened and what to do about it.
+
+Each sentence is written out whole (with its context named literally) so that lupdate finds it
+and a translator sees a full sentence."""
 
 from __future__ import annotations
 
@@ -14,32 +17,57 @@ from visio_desktop.core.errors import (
 from visio_desktop.core.protocol import ErrorCode
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Messages", text)
-
-
 def friendly_error(error: BaseException, host: str) -> str:
     if isinstance(error, LinkError):
-        return _tr("This is not a meeting link: %1").replace("%1", error.message)
+        text = QCoreApplication.translate("Messages", "This is not a meeting link: %1")
+        return text.replace("%1", error.message)
     if isinstance(error, ServerUnreachableError):
-        return _tr(
+        text = QCoreApplication.translate(
+            "Messages",
             "Could not reach the meeting server %1. Check your network connection and the "
-            "link, then try again."
-        ).replace("%1", host)
+            "link, then try again.",
+        )
+        return text.replace("%1", host)
     if isinstance(error, ServerRejectedError):
         if error.code == ErrorCode.ROOM_FULL:
-            return _tr("This meeting is full. Ask the organiser to make room, then try again.")
+            return QCoreApplication.translate(
+                "Messages", "This meeting is full. Ask the organiser to make room, then try again."
+            )
         if error.code == ErrorCode.BAD_VERSION:
-            return _tr(
+            text = QCoreApplication.translate(
+                "Messages",
                 "The meeting server %1 needs another version of this application. "
-                "Ask your IT department to update it."
-            ).replace("%1", host)
-        return _tr("The meeting server refused to let you in: %1").replace("%1", error.message)
-    if isinstance(error, ProtocolError):
-        return _tr("%1 does not answer like a meeting server. Check the link.").replace("%1", host)
-    if isinstance(error, ConnectionLostError):
-        return _tr("The connection to the meeting server %1 was lost. Try again.").replace(
-            "%1", host
+                "Ask your IT department to update it.",
+            )
+            return text.replace("%1", host)
+        text = QCoreApplication.translate(
+            "Messages", "The meeting server refused to let you in: %1"
         )
+        return text.replace("%1", error.message)
+    if isinstance(error, ProtocolError):
+        text = QCoreApplication.translate(
+            "Messages", "%1 does not answer like a meeting server. Check the link."
+        )
+        return text.replace("%1", host)
+    if isinstance(error, ConnectionLostError):
+        text = QCoreApplication.translate(
+            "Messages", "The connection to the meeting server %1 was lost. Try again."
+        )
+        return text.replace("%1", host)
     message = getattr(error, "message", "") or str(error)
-    return _tr("Something went wrong: %1").replace("%1", message)
+    return QCoreApplication.translate("Messages", "Something went wrong: %1").replace("%1", message)
+
+
+def device_failed(kind: str) -> str:
+    """A camera or microphone that could not be started (whole sentences, for translators)."""
+    if kind == "video":
+        return QCoreApplication.translate(
+            "Messages",
+            "Your camera could not be started. Check that it is connected and that no other "
+            "application is using it.",
+        )
+    return QCoreApplication.translate(
+        "Messages",
+        "Your microphone could not be started. Check that it is connected and that no other "
+        "application is using it.",
+    )

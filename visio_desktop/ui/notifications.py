@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -26,7 +26,15 @@ class Notifications(QWidget):
         self._column.setSpacing(6)
         self._labels: deque[QLabel] = deque()
         self.history: list[str] = []  # everything announced, for the record and for tests
+        self.retranslate()
+
+    def retranslate(self) -> None:
         self.setAccessibleName(self.tr("Notifications"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
 
     def notify(self, text: str) -> None:
         self.history.append(text)
@@ -39,7 +47,8 @@ class Notifications(QWidget):
         while len(self._labels) > _MOST:
             self._remove(self._labels[0])
         QTimer.singleShot(_SHOWN_MS, label, lambda: self._remove(label))
-        self.adjustSize()
+        label.ensurePolished()  # the style sheet's padding counts in the size
+        self._place()
         self.show()
         self.raise_()
         announcement = QAccessibleAnnouncementEvent(self, text)
@@ -51,7 +60,19 @@ class Notifications(QWidget):
     def _remove(self, label: QLabel) -> None:
         if label in self._labels:
             self._labels.remove(label)
+            self._column.removeWidget(label)
             label.deleteLater()
-        self.adjustSize()
-        if not self._labels:
+        if self._labels:
+            self._place()
+        else:
             self.hide()
+
+    def _place(self) -> None:
+        """Centred at the top of the parent (the video area), sized to the notices."""
+        hints = [label.sizeHint() for label in self._labels]
+        width = max(hint.width() for hint in hints)
+        height = sum(hint.height() for hint in hints) + self._column.spacing() * (len(hints) - 1)
+        self.resize(width, height)
+        parent = self.parentWidget()
+        if parent is not None:
+            self.move(max(0, (parent.width() - self.width()) // 2), 12)

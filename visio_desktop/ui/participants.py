@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFont, QFontMetrics, Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -60,8 +61,6 @@ class ParticipantsPanel(QWidget):
         self._header.setFont(header_font)
 
         self._list = QListWidget(self)
-        self._list.setAccessibleName(self.tr("Participants"))
-        self._list.setToolTip(self.tr("People in this meeting"))
         self._list.setWordWrap(True)
         self._header.setBuddy(self._list)
         self._hand_symbol = symbol_if_drawable(_HAND_SYMBOL, self._list.font())
@@ -71,6 +70,19 @@ class ParticipantsPanel(QWidget):
         layout.addWidget(self._list, 1)
         self.setFocusProxy(self._list)
         self._update_header()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._list.setAccessibleName(self.tr("Participants"))
+        self._list.setToolTip(self.tr("People in this meeting"))
+        for participant in self._participants.values():
+            self._refresh_item(participant)
+        self._update_header()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
 
     def set_self_id(self, pid: str) -> None:
         """Mark the local participant, shown with "(you)"."""

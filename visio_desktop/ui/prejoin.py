@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -40,10 +41,31 @@ QPushButton#join { background: #000091; color: white; border: none; border-radiu
 QPushButton#join:disabled { background: #929292; }
 QToolButton { background: #3c4043; border: none; border-radius: 22px; padding: 10px; }
 QToolButton:!checked { background: #c9191e; }
+QToolButton:disabled { background: #929292; }
+QProgressBar { background: #dddddd; border: none; border-radius: 3px; }
+QProgressBar::chunk { background: #18753c; border-radius: 3px; }
 """
 
 
 _W = TypeVar("_W", bound=QWidget)
+
+
+class _AspectBox(QWidget):
+    """Holds the preview at the camera's 16:9 shape, as large as the space allows."""
+
+    def __init__(self, child: QWidget) -> None:
+        super().__init__()
+        self._child = child
+        child.setParent(self)
+        self.setMinimumSize(QSize(320, 180))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        width = min(self.width(), self.height() * 16 // 9)
+        height = width * 9 // 16
+        self._child.setGeometry(
+            (self.width() - width) // 2, (self.height() - height) // 2, width, height
+        )
 
 
 def _named(widget: _W, name: str) -> _W:
@@ -74,7 +96,6 @@ class PreJoinWidget(QWidget):
         self.where.setTextFormat(Qt.TextFormat.PlainText)
         self.preview = VideoTile(PREVIEW_KEY, "", on_resized, on_painted)
         self.preview.is_self = True
-        self.preview.setMinimumSize(QSize(480, 270))
         self.level = QProgressBar()
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
@@ -122,7 +143,7 @@ class PreJoinWidget(QWidget):
         toggles.addWidget(self.camera_toggle)
         toggles.addStretch(1)
         left = QVBoxLayout()
-        left.addWidget(self.preview, 1)
+        left.addWidget(_AspectBox(self.preview), 1)
         left.addWidget(self.level)
         left.addLayout(toggles)
         form = QFormLayout()

@@ -4,6 +4,7 @@ indicator and a highlight while they speak. It only paints: frames arrive alread
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable
 from enum import StrEnum
@@ -41,8 +42,13 @@ class Quality(StrEnum):
     POOR = "poor"
 
 
+PaintObserver = Callable[[str, float, float], None]
+"""Told (tile key, seconds the frame waited from decoding to this paint, seconds painting)."""
+
+
 class VideoTile(QWidget):
     pin_requested = Signal(str)
+    observer: PaintObserver | None = None  # set by benchmarks; None costs nothing
 
     def __init__(
         self,
@@ -141,6 +147,7 @@ class VideoTile(QWidget):
     # -- painting ------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        started = time.monotonic()
         painter = QPainter(self)
         rect = self.rect()
         painter.fillRect(rect, _BACKGROUND)
@@ -159,6 +166,10 @@ class VideoTile(QWidget):
             painter.setPen(QPen(QColor("#ffffff"), 2, Qt.PenStyle.DashLine))
             painter.drawRect(rect.adjusted(1, 1, -1, -1))
         painter.end()
+        observer = VideoTile.observer
+        if observer is not None and self._frame is not None and self._unacknowledged:
+            now = time.monotonic()
+            observer(self.key, now - self._frame.decoded_at, now - started)
         self._acknowledge()
 
     def _paint_video(self, painter: QPainter, rect: QRect) -> None:

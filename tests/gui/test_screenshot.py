@@ -1,0 +1,87 @@
+"""The real window on a real X server (Xvfb, started here): the demo meeting's tiles are not
+blank and the caption line shows. The picture is kept in artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """A private Xvfb; it picks a free display number and tells us on a pipe."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is missing: ./dev test installs it (Debian package xvfb)")
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb did not start"
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """The image as an H x W x 3 array of its own (the QImage's buffer dies with it)."""
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    data = np.frombuffer(image.constBits(), dtype=np.uint8).copy()
+    rows = data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
+    return rows.reshape(image.height(), image.width(), 4)[:, :, :3]
+
+
+def test_the_demo_window_shows_moving_tiles_and_captions(
+    qapp: object, x_display: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
+    env.pop("WAYLAND_DISPLAY", None)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_RUNTIME_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.gui.screenshot_driver", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "call-window.png", ARTIFACTS / "call-window.png")
+    layout = json.loads((tmp_path / "call-window.json").read_text())
+    picture = pixels(QImage(str(tmp_path / "call-window.png")))
+    ratio = layout["device_pixel_ratio"]
+
+    def region(rect: list[int]) -> np.ndarray:
+        x, y, w, h = (round(v * ratio) for v in rect)
+        return picture[y : y + h, x : x + w]
+
+    assert len(layout["tiles"]) == 3
+    for name, rect in layout["tiles"].items():
+        tile = region(rect)
+        assert tile.size > 0, name
+        # A test pattern has many colours and strong contrast; a blank tile has one colour.
+        assert tile.std() > 30, f"the tile of {name} looks blank"
+        assert len(np.unique(tile.reshape(-1, 3), axis=0)) > 50, name
+    caption = region(layout["captions"])
+    assert layout["caption_text"].strip()
+    bright = (caption.min(axis=2) > 200).sum()  # white caption text on a dark strip
+    assert bright > 100, "no caption text is drawn"
