@@ -150,8 +150,24 @@ def build_desktop(
     return desktop
 
 
+def no_display_reason() -> str | None:
+    """Why a window cannot open here, or None. Qt would abort the process instead of saying."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no graphical display here (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        "Run it in a desktop session, or try `visio-desktop demo --headless`."
+    )
+
+
 def run_desktop(link_text: str | None = None, demo: DemoPlan | None = None) -> int:
     """The window: home, or the pre-join screen of `link_text`, or the demo meeting."""
+    reason = no_display_reason()
+    if reason is not None:
+        print(f"visio-desktop: {reason}", file=sys.stderr)
+        return 2
     app = _application()
     _quit_on_signals(app)
     instance = SingleInstance()

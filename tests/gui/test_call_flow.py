@@ -197,3 +197,42 @@ def test_from_home_through_a_call_and_back(
     assert window.settings.recent[0].room == "abc-defg-hij"
     for bot in bots:
         bot.session.leave().result(timeout=10)
+
+
+def test_a_new_meeting_on_the_embedded_server(qtbot: QtBot, desktop: Desktop) -> None:
+    window = desktop.window
+    new = by_name(window.home, QWidget, "New meeting")
+    QTest.mouseClick(new, Qt.MouseButton.LeftButton)
+    created = [field.text() for field in window.home.findChildren(QLineEdit) if field.isReadOnly()]
+    assert created and created[0].startswith("http://127.0.0.1:")
+    link = parse_link(created[0])
+    assert desktop.embedded.server is not None and desktop.embedded.server.port == link.port
+    QTest.mouseClick(by_name(window.home, QWidget, "Join now"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.prejoin, timeout=WAIT_MS)
+    assert window.prejoin.link == link
+
+
+def test_an_unreachable_server_is_explained(qtbot: QtBot, desktop: Desktop) -> None:
+    window = desktop.window
+    server = EmbeddedServer()
+    server.start()
+    link = parse_link(f"{server.base_url}/abc-defg-hij")
+    server.stop()  # nothing listens there any more
+    window.open_link(link)
+    window.prejoin.name.setText("Tester")
+    QTest.mouseClick(window.prejoin.join, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.prejoin.error.isVisible(), timeout=WAIT_MS)
+    assert window.prejoin.error.text().startswith("Could not reach the meeting server 127.0.0.1")
+    assert window.stack.currentWidget() is window.prejoin
+    assert window.prejoin.join.isEnabled()  # the user can try again
+
+
+def test_losing_the_server_shows_reconnecting(
+    qtbot: QtBot, desktop: Desktop, server: EmbeddedServer
+) -> None:
+    window = desktop.window
+    window.join_now(parse_link(f"{server.base_url}/abc-defg-hij"), "Tester", False, False)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=WAIT_MS)
+    server.stop()
+    qtbot.waitUntil(lambda: window.call.banner.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Reconnecting" in window.call.banner.text(), timeout=WAIT_MS)

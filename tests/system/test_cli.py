@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -64,3 +65,18 @@ def test_a_link_starting_with_a_dash_is_never_an_option() -> None:
     result = run("link-check", "--", "--help")
     assert result.returncode == 2
     assert "invalid link" in result.stderr
+
+
+def test_the_window_without_a_display_says_so() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "visio_desktop", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "no graphical display" in done.stderr and "demo --headless" in done.stderr
