@@ -221,7 +221,7 @@ def test_an_unreachable_server_is_explained(qtbot: QtBot, desktop: Desktop) -> N
     window.open_link(link)
     window.prejoin.name.setText("Tester")
     QTest.mouseClick(window.prejoin.join, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.prejoin.error.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(window.prejoin.error.isVisible, timeout=WAIT_MS)
     assert window.prejoin.error.text().startswith("Could not reach the meeting server 127.0.0.1")
     assert window.stack.currentWidget() is window.prejoin
     assert window.prejoin.join.isEnabled()  # the user can try again
@@ -234,5 +234,5 @@ def test_losing_the_server_shows_reconnecting(
     window.join_now(parse_link(f"{server.base_url}/abc-defg-hij"), "Tester", False, False)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=WAIT_MS)
     server.stop()
-    qtbot.waitUntil(lambda: window.call.banner.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(window.call.banner.isVisible, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "Reconnecting" in window.call.banner.text(), timeout=WAIT_MS)
