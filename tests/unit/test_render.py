@@ -198,3 +198,46 @@ def test_stop_joins_the_thread_even_with_work_pending() -> None:
 
 def test_stop_before_start_returns() -> None:
     FrameRenderer(lambda frame: None).stop()
+
+
+def test_a_tile_that_always_has_a_new_frame_does_not_starve_the_others() -> None:
+    """When rendering cannot keep up, the tile whose frame waited longest goes next."""
+    frame = solid((0, 0, 0), 64, 36)
+    served: queue.Queue[str] = queue.Queue()
+
+    def instant_gui_and_busy_decoder(rendered: RenderedFrame) -> None:
+        served.put(rendered.key)
+        if served.qsize() < 20:
+            renderer.submit(rendered.key, frame)  # the decoder already has the next frame
+        renderer.painted(rendered.key)  # and the GUI painted this one at once
+
+    renderer = FrameRenderer(instant_gui_and_busy_decoder)
+    for key in ("first", "second", "third"):
+        renderer.set_size(key, 64, 36)
+        renderer.submit(key, frame)
+    renderer.start()
+    try:
+        keys = [served.get(timeout=TIMEOUT) for _ in range(6)]
+    finally:
+        renderer.stop()
+    assert keys == ["first", "second", "third"] * 2
+
+
+def test_a_failing_callback_does_not_stop_the_render_thread() -> None:
+    delivered: queue.Queue[str] = queue.Queue()
+
+    def fails_once_for_first(rendered: RenderedFrame) -> None:
+        if rendered.key == "first":
+            raise RuntimeError("a bug in a tile")
+        delivered.put(rendered.key)
+
+    renderer = FrameRenderer(fails_once_for_first)
+    renderer.set_size("first", 64, 36)
+    renderer.set_size("second", 64, 36)
+    renderer.start()
+    try:
+        renderer.submit("first", solid((0, 0, 0), 64, 36))
+        renderer.submit("second", solid((0, 0, 0), 64, 36))
+        assert delivered.get(timeout=TIMEOUT) == "second"
+    finally:
+        renderer.stop()

@@ -8,6 +8,7 @@ tile cannot show in time is dropped here, never delivered late.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from av import VideoFrame
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -129,13 +132,22 @@ class FrameRenderer:
     # -- render thread -------------------------------------------------------------------------
 
     def _next(self) -> tuple[str, VideoFrame, float, int, int] | None:
+        """The tile whose frame has waited longest: when the thread cannot keep up, every
+        tile loses frames in turn instead of the last ones freezing."""
         with self._lock:
             while not self._stopping:
-                for key, tile in self._tiles.items():
-                    if tile.pending is not None and not tile.in_flight:
-                        (frame, decoded_at), tile.pending = tile.pending, None
-                        tile.in_flight = True
-                        return key, frame, decoded_at, tile.width, tile.height
+                ready = [
+                    (tile.pending[1], key)
+                    for key, tile in self._tiles.items()
+                    if tile.pending is not None and not tile.in_flight
+                ]
+                if ready:
+                    _, key = min(ready)
+                    tile = self._tiles[key]
+                    assert tile.pending is not None
+                    (frame, decoded_at), tile.pending = tile.pending, None
+                    tile.in_flight = True
+                    return key, frame, decoded_at, tile.width, tile.height
                 self._lock.wait()
             return None
 
@@ -143,7 +155,11 @@ class FrameRenderer:
         while (job := self._next()) is not None:
             key, frame, decoded_at, box_w, box_h = job
             started = self._clock()
-            rendered = self._render(key, frame, decoded_at, box_w, box_h)
+            try:
+                rendered = self._render(key, frame, decoded_at, box_w, box_h)
+            except Exception:  # a frame the scaler refuses must not stop all video
+                log.exception("could not render a frame for %s", key)
+                rendered = None
             with self._lock:
                 tile = self._tiles.get(key)
                 if tile is None:
@@ -153,7 +169,11 @@ class FrameRenderer:
                     continue
                 tile.stats.rendered += 1
                 tile.stats.render_seconds += self._clock() - started
-            self._on_rendered(rendered)
+            try:
+                self._on_rendered(rendered)
+            except Exception:
+                log.exception("the rendered-frame callback failed for %s", key)
+                self.painted(key)
 
     def _render(
         self, key: str, frame: VideoFrame, decoded_at: float, box_w: int, box_h: int

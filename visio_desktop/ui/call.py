@@ -49,11 +49,12 @@ class CallView(QWidget):
         self,
         renderer_size: Callable[[str, int, int], None],
         renderer_painted: Callable[[str], None],
+        renderer_removed: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("callView")
         self.setStyleSheet("QWidget#callView { background: #161616; }")
-        self.grid = TileGrid(renderer_size, renderer_painted)
+        self.grid = TileGrid(renderer_size, renderer_painted, renderer_removed)
         self.captions = CaptionOverlay()
         self.captions.setStyleSheet("background: rgba(0, 0, 0, 170); color: white;")
         self.notifications = Notifications(self.grid)

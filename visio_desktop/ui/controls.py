@@ -33,7 +33,7 @@ _SPECS: dict[str, tuple[str, str, str]] = {
     "chat": ("Ctrl+Alt+C", "chat", "chat"),
     "participants": ("Ctrl+Alt+P", "participants", "participants"),
     "captions": ("Ctrl+Shift+C", "captions", "captions"),
-    "transcript": ("Ctrl+Alt+T", "captions", "captions"),
+    "transcript": ("Ctrl+Alt+T", "transcript", "transcript"),
     "view": ("Ctrl+Alt+V", "grid", "speaker-view"),
     "fullscreen": ("F11", "fullscreen", "fullscreen-exit"),
     "settings": ("Ctrl+,", "settings", "settings"),

@@ -28,11 +28,13 @@ class TileGrid(QWidget):
         self,
         on_resized: Callable[[str, int, int], None],
         on_painted: Callable[[str], None],
+        on_removed: Callable[[str], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._on_resized = on_resized
         self._on_painted = on_painted
+        self._on_removed = on_removed
         self._tiles: dict[str, VideoTile] = {}
         self._order: list[str] = []
         self.mode = ViewMode.GRID
@@ -83,6 +85,8 @@ class TileGrid(QWidget):
         self._order.remove(key)
         tile.hide()
         tile.deleteLater()
+        if self._on_removed is not None:
+            self._on_removed(key)  # the renderer forgets the tile
         if self.pinned == key:
             self.pinned = ""
             self.pin_changed.emit("")

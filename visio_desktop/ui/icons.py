@@ -37,6 +37,7 @@ ICON_NAMES = (
     "chat",
     "participants",
     "captions",
+    "transcript",
     "leave",
     "settings",
     "fullscreen",

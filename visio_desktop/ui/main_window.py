@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         renderer = services.router.renderer
         self.home = HomeWidget()
         self.prejoin = PreJoinWidget(renderer.set_size, renderer.painted)
-        self.call = CallView(renderer.set_size, renderer.painted)
+        self.call = CallView(renderer.set_size, renderer.painted, renderer.remove)
         self.stack = QStackedWidget()
         for screen in (self.home, self.prejoin, self.call):
             self.stack.addWidget(screen)
@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self._stats_timer.timeout.connect(self._poll_stats)
         self._connect()
         self.call.set_caption_size(self.settings.caption_size)
+        self.call.controls.action("captions").setChecked(self.settings.captions_on)
+        self.call.captions.setVisible(self.settings.captions_on)
         self.show_home()
 
     def _connect(self) -> None:
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         call.link_clicked.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         call.settings_requested.connect(self.edit_settings)
         call.fullscreen_toggled.connect(self._fullscreen)
+        call.captions_toggled.connect(self._captions_toggled)
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -191,6 +194,7 @@ class MainWindow(QMainWindow):
                 if isinstance(app, QApplication):
                     install_translator(app, self.settings.language)
             self.call.set_caption_size(self.settings.caption_size)
+            self.call.controls.action("captions").setChecked(self.settings.captions_on)
 
     # -- pre-join ------------------------------------------------------------------------------
 
@@ -301,6 +305,11 @@ class MainWindow(QMainWindow):
     def _back_home_after_disconnect(self) -> None:
         self._stats_timer.stop()
         self.show_home()
+
+    def _captions_toggled(self, on: bool) -> None:
+        if on != self.settings.captions_on:
+            self.settings = replace(self.settings, captions_on=on)
+            self._save()
 
     def _fullscreen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
