@@ -13,21 +13,17 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from PySide6.QtCore import QDate, QEvent, QLocale, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QFont, QGuiApplication, QIcon, QShowEvent
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QFont, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -39,6 +35,13 @@ from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.settings import RecentMeeting
 from visio_desktop.ui.icons import icon, pixmap
+from visio_desktop.ui.widgets import HOME_STYLE as _STYLE
+from visio_desktop.ui.widgets import box as _box
+from visio_desktop.ui.widgets import button as _button
+from visio_desktop.ui.widgets import card as _card
+from visio_desktop.ui.widgets import font as _font
+from visio_desktop.ui.widgets import label as _label
+from visio_desktop.ui.widgets import named as _named
 
 __all__ = ["HomeWidget"]
 
@@ -48,36 +51,6 @@ COLUMN_MAX_WIDTH = 560
 COPIED_FEEDBACK_MS = 2000
 VISIBLE_RECENT_ROWS = 5
 _PASTE_SPACE = " \t\r\n"
-_W = TypeVar("_W", bound=QWidget)
-_L = TypeVar("_L", bound=QBoxLayout)
-
-_STYLE = """
-#home, #homePage { background: #f6f6f6; }
-QScrollArea#homeScroll { background: #f6f6f6; border: none; }
-QFrame#card { background: #ffffff; border: 1px solid #dddddd; border-radius: 8px; }
-QLabel { color: #161616; }
-QLabel[role="muted"] { color: #666666; }
-QLabel#linkError, QLabel#bannerText { color: #ce0500; }
-QLineEdit { background: #ffffff; color: #161616; border: 1px solid #929292; border-radius: 4px;
-            padding: 7px 8px; selection-background-color: #000091; }
-QLineEdit:focus { border: 1px solid #000091; }
-QLineEdit:read-only { background: #eeeeee; }
-QPushButton { border-radius: 4px; padding: 7px 16px; border: 2px solid transparent; }
-QPushButton[role="primary"] { background: #000091; color: #ffffff; }
-QPushButton[role="primary"]:hover { background: #1212ff; }
-QPushButton[role="primary"]:disabled { background: #e5e5e5; color: #929292; }
-QPushButton[role="secondary"] { background: #ffffff; color: #000091; border-color: #000091;
-                                border-width: 1px; }
-QPushButton[role="secondary"]:hover { background: #f0f0ff; }
-QPushButton[role="secondary"]:disabled { color: #929292; border-color: #e5e5e5; }
-QPushButton:focus, QToolButton:focus { border: 2px solid #0a76f6; }
-QToolButton { border: 2px solid transparent; border-radius: 4px; padding: 6px; color: #161616; }
-QToolButton:hover { background: #e8e8e8; }
-QFrame#banner { background: #ffe9e9; border: 1px solid #ce0500; border-radius: 4px; }
-QListWidget { border: none; background: transparent; outline: none; }
-QListWidget::item { padding: 8px 4px; border-bottom: 1px solid #eeeeee; color: #161616; }
-QListWidget::item:selected { background: #e3e3fd; color: #000091; }
-"""
 
 
 class HomeWidget(QWidget):
@@ -360,68 +333,6 @@ class HomeWidget(QWidget):
         if when.date() == today - timedelta(days=1):
             return self.tr("yesterday {time}").format(time=time)
         return locale.toString(QDate(when.year, when.month, when.day), "d MMM yyyy")
-
-
-def _font(point_size: float, *, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPointSizeF(point_size)
-    font.setBold(bold)
-    return font
-
-
-def _named(widget: _W, name: str) -> _W:
-    """Give `widget` an object name for the style sheet, and let it paint its background."""
-    widget.setObjectName(name)
-    widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-    return widget
-
-
-def _label(
-    font: QFont | None = None, *, center: bool = False, muted: bool = False, name: str = ""
-) -> QLabel:
-    label = QLabel(wordWrap=True)
-    label.setObjectName(name)
-    if font is not None:
-        label.setFont(font)
-    if center:
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    if muted:
-        label.setProperty("role", "muted")
-    return label
-
-
-def _button(role: str, with_icon: QIcon | None = None) -> QPushButton:
-    button = QPushButton()
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    button.setProperty("role", role)
-    if with_icon is not None:
-        button.setIcon(with_icon)
-    return button
-
-
-_Part = QWidget | QLayout | tuple[QWidget, int] | None
-
-
-def _box(layout: _L, *parts: _Part, spacing: int = 8, margin: int = 0) -> _L:
-    """Fill a box layout: widgets, (widget, stretch), nested layouts, None for a stretch."""
-    layout.setSpacing(spacing)
-    layout.setContentsMargins(margin, margin, margin, margin)
-    for part in parts:
-        if part is None:
-            layout.addStretch(1)
-        elif isinstance(part, tuple):
-            layout.addWidget(part[0], part[1])
-        elif isinstance(part, QWidget):
-            layout.addWidget(part)
-        else:
-            layout.addLayout(part)
-    return layout
-
-
-def _card(*parts: _Part) -> QFrame:
-    card = _named(QFrame(), "card")
-    _box(QVBoxLayout(card), *parts, spacing=10, margin=22)
-    return card
 
 
 def _describe(widget: QWidget, name: str, tip: str) -> None:

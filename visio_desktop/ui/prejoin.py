@@ -6,7 +6,6 @@ never joined); the preview shows the camera and a level meter shows the micropho
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
@@ -28,6 +27,7 @@ from visio_desktop.media.devices import DeviceLists
 from visio_desktop.media.render import RenderedFrame
 from visio_desktop.ui import icons
 from visio_desktop.ui.tiles import VideoTile
+from visio_desktop.ui.widgets import named as _named
 
 PREVIEW_KEY = "preview"
 _MAX_NAME = 64
@@ -47,9 +47,6 @@ QProgressBar::chunk { background: #18753c; border-radius: 3px; }
 """
 
 
-_W = TypeVar("_W", bound=QWidget)
-
-
 class _AspectBox(QWidget):
     """Holds the preview at the camera's 16:9 shape, as large as the space allows."""
 
@@ -66,11 +63,6 @@ class _AspectBox(QWidget):
         self._child.setGeometry(
             (self.width() - width) // 2, (self.height() - height) // 2, width, height
         )
-
-
-def _named(widget: _W, name: str) -> _W:
-    widget.setObjectName(name)
-    return widget
 
 
 class PreJoinWidget(QWidget):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import fields, replace
-from typing import TypeVar
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
@@ -37,6 +36,7 @@ from visio_desktop.core.settings import (
     clean_settings,
     normalise_server_url,
 )
+from visio_desktop.ui.widgets import named as _named
 
 __all__ = ["DEVICE_FIELDS", "EDITED_FIELDS", "SettingsDialog"]
 
@@ -44,14 +44,8 @@ DEVICE_FIELDS = ("camera", "microphone", "speaker")
 EDITED_FIELDS = frozenset(
     {"display_name", "language", "caption_size", "captions_on", "server_url", *DEVICE_FIELDS}
 )
-_W = TypeVar("_W", bound=QWidget)
 # Language names are written in their own language and never translated.
 _LANGUAGES = (("", None), ("en", "English"), ("fr", "Français"))
-
-
-def _named(widget: _W, name: str) -> _W:
-    widget.setObjectName(name)
-    return widget
 
 
 class SettingsDialog(QDialog):
