@@ -236,3 +236,13 @@ def test_losing_the_server_shows_reconnecting(
     server.stop()
     qtbot.waitUntil(window.call.banner.isVisible, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "Reconnecting" in window.call.banner.text(), timeout=WAIT_MS)
+
+
+def test_full_screen_with_f11_and_escape(qtbot: QtBot, desktop: Desktop) -> None:
+    window = desktop.window
+    window.stack.setCurrentWidget(window.call)
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen)
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    assert not window.call.controls.action("fullscreen").isChecked()

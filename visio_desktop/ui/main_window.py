@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from av import VideoFrame
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from visio_desktop.core.errors import LinkError
@@ -297,10 +297,9 @@ class MainWindow(QMainWindow):
 
     def leave(self) -> None:
         self._stats_timer.stop()
-        self.services.bridge.when_done(self.services.session.leave(), lambda _: self.show_home())
+        self.services.bridge.when_done(self.services.session.leave(), lambda _: None)
+        self.call.controls.action("fullscreen").setChecked(False)
         self.show_home()
-        if self.isFullScreen():
-            self.showNormal()
 
     def _back_home_after_disconnect(self) -> None:
         self._stats_timer.stop()
@@ -313,6 +312,12 @@ class MainWindow(QMainWindow):
 
     def _fullscreen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self.call.controls.action("fullscreen").setChecked(False)  # leaves full screen
+            return
+        super().keyPressEvent(event)
 
     def _poll_stats(self) -> None:
         now = time.monotonic()
