@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +17,7 @@ from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import NotInMeetingError, Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.media.synthetic import read_stamp
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.server.state import ServerConfig
 
@@ -203,3 +206,33 @@ def test_engine_thread_stops_cleanly_with_work_in_flight() -> None:
 
 async def _forever() -> None:
     await asyncio.Event().wait()
+
+
+def test_video_turned_back_on_reaches_the_others_again(
+    engine: EngineThread, link: MeetingLink
+) -> None:
+    """aiortc's sender stops for good once its track ends: turning the camera off and on again
+    must not end the track the peers read, only switch its source."""
+    fresh = threading.Event()
+    turned_on_ms = [float("inf")]
+
+    def watch(participant_id: str, frame: object) -> None:
+        stamp = read_stamp(frame)  # type: ignore[arg-type]
+        if stamp is not None and stamp.capture_ms > turned_on_ms[0]:
+            fresh.set()
+
+    alice_log, bob_log = EventLog(), EventLog()
+    alice = Session(engine, alice_log)
+    bob = Session(engine, bob_log, video_sink=watch)
+    try:
+        alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
+        bob.join(link, "Bob", synthetic("Bob")).result(timeout=WAIT)
+        bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+        assert alice.set_video(False).result(timeout=WAIT) is True
+        bob_log.wait_for(ev.ParticipantUpdated, lambda e: not e.participant.video)
+        turned_on_ms[0] = time.time() * 1000 % 2**40
+        assert alice.set_video(True).result(timeout=WAIT) is True
+        assert fresh.wait(timeout=WAIT), "no video from Alice after she turned it back on"
+    finally:
+        for session in (alice, bob):
+            session.leave().result(timeout=WAIT)
