@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="visio-desktop", description="Sovereign meeting client and meeting server."
     )
     parser.add_argument("--version", action="version", version=f"visio-desktop {__version__}")
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="check that every native piece (Qt, codecs, PortAudio, keyring, captions) loads",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging details")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -79,12 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     join.add_argument("--chat", metavar="TEXT", help="post this chat line after joining")
     join.add_argument("--caption", metavar="TEXT", help="send this caption after joining")
+    join.add_argument(
+        "--captions",
+        choices=("auto", "fr", "en"),
+        help="caption your own voice on this machine, in this language (auto: fr or en)",
+    )
 
     open_ = commands.add_parser(
         "open",
         help="open the window on a meeting link (the OS link handler uses `open -- LINK`)",
     )
-    open_.add_argument("link", help="visio://host/abc-defg-hij or https://host/abc-defg-hij")
+    open_.add_argument(
+        "link", nargs="?", help="visio://host/abc-defg-hij or https://host/abc-defg-hij"
+    )
 
     bots = commands.add_parser("bots", help="the demo's synthetic participants (used by demo)")
     bots.add_argument("link")
@@ -114,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.selftest:
+        from visio_desktop.selftest import run_selftest
+
+        return run_selftest()
     if args.command == "link-check":
         return _link_check(args.link)
     if args.command == "serve":
@@ -135,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_desktop_window(None)
 
 
-def _open(text: str) -> int:
+def _open(text: str | None) -> int:
     """The window on a link. A malformed link still opens the window, which says what is wrong
     (the OS hands links over without a terminal to print to)."""
     from visio_desktop.app import run_desktop_window
@@ -233,5 +249,6 @@ def _join(args: argparse.Namespace) -> int:
         chat=args.chat,
         caption=args.caption,
         stats_interval=args.stats_interval,
+        captions=args.captions,
     )
     return run_headless_join(link, options)

@@ -22,6 +22,7 @@ from typing import IO, Any
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
@@ -43,6 +44,7 @@ class HeadlessOptions:
     chat: str | None = None
     caption: str | None = None
     stats_interval: float | None = None
+    captions: str | None = None  # caption our own voice: "auto", "fr" or "en"
 
 
 class JsonLines:
@@ -122,6 +124,7 @@ PRINTED = (
     ev.ErrorOccurred,
     ev.Left,
     ev.PeerStateChanged,
+    ev.CaptionsStateChanged,
 )
 
 
@@ -150,6 +153,11 @@ class HeadlessClient:
         )
         media = MediaOptions(audio=options.synthetic, video=options.synthetic, sources=sources)
         self.session.join(link, options.name, media).result(timeout=JOIN_TIMEOUT)
+        if options.captions is not None:
+            language = "" if options.captions == "auto" else options.captions
+            self.session.set_captions(True, CaptionsOptions(language=language)).result(
+                timeout=JOIN_TIMEOUT
+            )
         if options.chat:
             self.session.send_chat(options.chat).result(timeout=JOIN_TIMEOUT)
         if options.caption:

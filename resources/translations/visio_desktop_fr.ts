@@ -31,6 +31,18 @@
         <translation>La connexion à la réunion a été interrompue.</translation>
     </message>
     <message>
+        <source>Captions of your voice are unavailable: no speech model is installed on this computer.</source>
+        <translation>Les sous-titres de votre voix sont indisponibles : aucun modèle de reconnaissance vocale n’est installé sur cet ordinateur.</translation>
+    </message>
+    <message>
+        <source>Captions of your voice stopped: %1</source>
+        <translation>Les sous-titres de votre voix se sont arrêtés : %1</translation>
+    </message>
+    <message>
+        <source>Your captions are on: your voice is transcribed on this computer.</source>
+        <translation>Vos sous-titres sont activés : votre voix est transcrite sur cet ordinateur.</translation>
+    </message>
+    <message>
         <source>Screen sharing is not available in this version yet.</source>
         <translation>Le partage d’écran n’est pas encore disponible dans cette version.</translation>
     </message>
@@ -49,6 +61,22 @@
     <message>
         <source>Connection to the meeting</source>
         <translation>État de la connexion à la réunion</translation>
+    </message>
+    <message>
+        <source>Get a speech model</source>
+        <translation>Obtenir un modèle vocal</translation>
+    </message>
+    <message>
+        <source>Choose and download a speech model so that your voice can be captioned</source>
+        <translation>Choisir et télécharger un modèle de reconnaissance vocale pour sous-titrer votre voix</translation>
+    </message>
+    <message>
+        <source>Captions status</source>
+        <translation>État des sous-titres</translation>
+    </message>
+    <message>
+        <source>Whether your own voice is captioned</source>
+        <translation>Indique si votre voix est sous-titrée</translation>
     </message>
 </context>
 <context>
@@ -381,7 +409,7 @@
     <name>Messages</name>
     <message>
         <source>This is not a meeting link: %1</source>
-        <translation>Ce n’est pas un lien de réunion : %1</translation>
+        <translation>Ce n’est pas un lien de réunion&#xa0;: %1</translation>
     </message>
     <message>
         <source>Could not reach the meeting server %1. Check your network connection and the link, then try again.</source>
@@ -397,7 +425,7 @@
     </message>
     <message>
         <source>The meeting server refused to let you in: %1</source>
-        <translation>Le serveur de réunion a refusé votre entrée : %1</translation>
+        <translation>Le serveur de réunion a refusé votre entrée&#xa0;: %1</translation>
     </message>
     <message>
         <source>%1 does not answer like a meeting server. Check the link.</source>
@@ -409,7 +437,7 @@
     </message>
     <message>
         <source>Something went wrong: %1</source>
-        <translation>Une erreur s’est produite : %1</translation>
+        <translation>Une erreur s’est produite&#xa0;: %1</translation>
     </message>
     <message>
         <source>Your camera could not be started. Check that it is connected and that no other application is using it.</source>
@@ -418,6 +446,81 @@
     <message>
         <source>Your microphone could not be started. Check that it is connected and that no other application is using it.</source>
         <translation>Impossible de démarrer votre micro. Vérifiez qu’il est branché et qu’aucune autre application ne l’utilise.</translation>
+    </message>
+</context>
+<context>
+    <name>ModelsDialog</name>
+    <message>
+        <source>installed</source>
+        <translation>installé</translation>
+    </message>
+    <message>
+        <source>not installed</source>
+        <translation>non installé</translation>
+    </message>
+    <message>
+        <source>Its checksums are not known yet: it cannot be fetched</source>
+        <translation>Ses sommes de contrôle ne sont pas encore connues : il ne peut pas être téléchargé</translation>
+    </message>
+    <message>
+        <source>Downloading…</source>
+        <translation>Téléchargement…</translation>
+    </message>
+    <message>
+        <source>The model was not installed: %1</source>
+        <translation>Le modèle n’a pas été installé : %1</translation>
+    </message>
+    <message>
+        <source>The model is installed. Captions can be turned on.</source>
+        <translation>Le modèle est installé. Les sous-titres peuvent être activés.</translation>
+    </message>
+    <message>
+        <source>Speech models for captions</source>
+        <translation>Modèles vocaux pour les sous-titres</translation>
+    </message>
+    <message>
+        <source>Captions are made on this computer by a speech model: your voice never leaves it. Choose a model to download; nothing is fetched unless you ask.</source>
+        <translation>Les sous-titres sont produits sur cet ordinateur par un modèle de reconnaissance vocale : votre voix n’en sort jamais. Choisissez un modèle à télécharger ; rien n’est téléchargé sans votre demande.</translation>
+    </message>
+    <message>
+        <source>Speech models</source>
+        <translation>Modèles vocaux</translation>
+    </message>
+    <message>
+        <source>Known speech models, and whether they are installed</source>
+        <translation>Modèles vocaux connus, et s’ils sont installés</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Télécharger</translation>
+    </message>
+    <message>
+        <source>Download the chosen model</source>
+        <translation>Télécharger le modèle choisi</translation>
+    </message>
+    <message>
+        <source>Download the chosen model, checking its checksum</source>
+        <translation>Télécharger le modèle choisi en vérifiant sa somme de contrôle</translation>
+    </message>
+    <message>
+        <source>Cancel download</source>
+        <translation>Annuler le téléchargement</translation>
+    </message>
+    <message>
+        <source>Stop the download; nothing is kept</source>
+        <translation>Arrêter le téléchargement ; rien n’est conservé</translation>
+    </message>
+    <message>
+        <source>Download progress</source>
+        <translation>Progression du téléchargement</translation>
+    </message>
+    <message>
+        <source>How much of the model has arrived</source>
+        <translation>Part du modèle déjà reçue</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
     </message>
 </context>
 <context>
@@ -659,6 +762,14 @@
         <translation>Langue du système</translation>
     </message>
     <message>
+        <source>French or English (detected)</source>
+        <translation>Français ou anglais (détecté)</translation>
+    </message>
+    <message>
+        <source>&amp;I speak:</source>
+        <translation>&amp;Je parle :</translation>
+    </message>
+    <message>
         <source> pt</source>
         <translation>&#xa0;pt</translation>
     </message>
@@ -693,6 +804,14 @@
     <message>
         <source>Show live captions, computed on this computer</source>
         <translation>Afficher les sous-titres en direct, calculés sur cet ordinateur</translation>
+    </message>
+    <message>
+        <source>Language I speak</source>
+        <translation>Langue que je parle</translation>
+    </message>
+    <message>
+        <source>The language of your voice, for your own captions</source>
+        <translation>La langue de votre voix, pour vos propres sous-titres</translation>
     </message>
     <message>
         <source>Caption text size</source>

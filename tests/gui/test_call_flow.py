@@ -57,9 +57,11 @@ def server() -> Iterator[EmbeddedServer]:
 def desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[Desktop]:
     instance = SingleInstance(key=f"test-{uuid.uuid4().hex}")
     assert instance.try_become_primary()
-    built = build_desktop(
-        instance, settings_file=tmp_path / "settings.toml", devices=DemoDevices("Tester")
-    )
+    settings = tmp_path / "settings.toml"
+    # Captions of our own voice would load a speech model when the microphone goes on; the
+    # captions tests cover that, these tests do not need it.
+    settings.write_text("version = 1\ncaptions_on = false\n")
+    built = build_desktop(instance, settings_file=settings, devices=DemoDevices("Tester"))
     built.window.resize(1280, 800)
     yield built
     built.window.close()

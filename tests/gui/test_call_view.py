@@ -196,3 +196,16 @@ def test_quality_and_initials() -> None:
     assert initials("Secrétariat général") == "SG"
     assert initials("Agent") == "AG"
     assert initials("  ") == "?"
+
+
+def test_missing_speech_model_is_explained_with_a_way_to_get_one(
+    view: CallView, qtbot: QtBot
+) -> None:
+    view.handle_event(ev.CaptionsStateChanged("unavailable", "no speech model"))
+    assert view.models_button.isVisible()
+    assert "no speech model is installed" in view.captions_notice.text()
+    with qtbot.waitSignal(view.models_requested):
+        QTest.mouseClick(view.models_button, Qt.MouseButton.LeftButton)
+    view.handle_event(ev.CaptionsStateChanged("on"))
+    assert not view.models_button.isVisible() and not view.captions_notice.isVisible()
+    assert view.notifications.history[-1].startswith("Your captions are on")

@@ -88,6 +88,7 @@ class Settings:
     language: str = ""  # "" follows the system locale; otherwise "en" or "fr"
     caption_size: int = 16  # points
     captions_on: bool = True
+    caption_language: str = ""  # the language I speak: "" detects French or English
     camera: str = ""  # device names; "" is the system default
     microphone: str = ""
     speaker: str = ""
@@ -153,6 +154,9 @@ def clean_settings(settings: Settings) -> Settings:
         settings,
         display_name=clean_display_name(settings.display_name),
         language=settings.language if settings.language in LANGUAGES else "",
+        caption_language=settings.caption_language
+        if settings.caption_language in LANGUAGES
+        else "",
         caption_size=clamp_caption_size(settings.caption_size),
         server_url=server_url,
         known_hosts=tuple(dict.fromkeys(settings.known_hosts)),
@@ -276,6 +280,7 @@ _READERS: dict[str, Callable[[object, list[str]], object]] = {
     "language": _read_language,
     "caption_size": _read_caption_size,
     "captions_on": _read_bool,
+    "caption_language": _read_language,
     "camera": lambda value, _: _string(value),
     "microphone": lambda value, _: _string(value),
     "speaker": lambda value, _: _string(value),

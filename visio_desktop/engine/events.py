@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
+from visio_desktop.core.protocol import Caption, Chat, LeaveReason, ParticipantInfo
 
 SELF_ID = "self"
 """The key of the local participant's own frames and levels (self-view, pre-join preview)."""
@@ -82,6 +82,12 @@ class ChatReceived(Event):
     text: str
     sent_at: float
 
+    @classmethod
+    def of(cls, message: Chat) -> ChatReceived:
+        return cls(
+            message.message_id, message.sender, message.sender_name, message.text, message.sent_at
+        )
+
 
 @dataclass(frozen=True)
 class CaptionReceived(Event):
@@ -93,6 +99,19 @@ class CaptionReceived(Event):
     language: str
     start: float
     end: float
+
+    @classmethod
+    def of(cls, message: Caption) -> CaptionReceived:
+        return cls(
+            message.segment_id,
+            message.sender,
+            message.sender_name,
+            message.text,
+            message.final,
+            message.language,
+            message.start,
+            message.end,
+        )
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,15 @@ class ErrorOccurred(Event):
 
     message: str
     fatal: bool = False
+
+
+@dataclass(frozen=True)
+class CaptionsStateChanged(Event):
+    """Captions of our own voice: "off", "starting", "on", "unavailable" (no speech model, or
+    not allowed) or "failed"; `detail` says why in words."""
+
+    state: str
+    detail: str = ""
 
 
 @dataclass(frozen=True)

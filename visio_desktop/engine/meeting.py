@@ -37,6 +37,7 @@ from visio_desktop.core.protocol import ParticipantJoined as ParticipantJoinedMs
 from visio_desktop.core.protocol import ParticipantLeft as ParticipantLeftMsg
 from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdatedMsg
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.receive import RemoteTrackPump
@@ -81,6 +82,7 @@ class Meeting:
         self._reader: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._levels: asyncio.Task[None] | None = None
+        self.captions = OwnCaptions(self.local, self.backend.send, listener, lambda: self.me)
         self._stall_rules = stall_rules or StallRules()
         self._connected_at: dict[str, float] = {}  # time.time() of each peer's newest connection
         self._failed: set[str] = set()
@@ -119,7 +121,7 @@ class Meeting:
             relay=self.local.relay,
         )
         for kind in KINDS:
-            await self.mesh.set_local_track(kind, self.local.tracks[kind])
+            await self.mesh.set_local_track(kind, self.local.outgoing[kind])
         for info in joined.participants:
             if info.id == joined.participant_id:
                 self.me = info
@@ -200,28 +202,9 @@ class Meeting:
                 self.participants[info.id] = info
             self._emit(ev.ParticipantUpdated(info))
         elif isinstance(message, Chat):
-            self._emit(
-                ev.ChatReceived(
-                    message.message_id,
-                    message.sender,
-                    message.sender_name,
-                    message.text,
-                    message.sent_at,
-                )
-            )
+            self._emit(ev.ChatReceived.of(message))
         elif isinstance(message, Caption):
-            self._emit(
-                ev.CaptionReceived(
-                    message.segment_id,
-                    message.sender,
-                    message.sender_name,
-                    message.text,
-                    message.final,
-                    message.language,
-                    message.start,
-                    message.end,
-                )
-            )
+            self._emit(ev.CaptionReceived.of(message))
         elif isinstance(message, Reaction):
             self._emit(ev.ReactionReceived(message.sender, message.emoji))
         elif isinstance(message, Error):
@@ -326,10 +309,10 @@ class Meeting:
         """Turn local audio or video on or off; False when there is no device for it."""
         if on and self.local.is_on(kind):
             return True
-        new = await self.local.turn(kind, on)
-        if self.mesh is not None:
-            await self.mesh.set_local_track(kind, new)
+        new = await self.local.turn(kind, on)  # the peers' track stays; its source changes
         await self._send_state()
+        if kind == "audio":
+            await self.captions.follow_microphone()
         return new is not None or not on
 
     async def set_hand(self, raised: bool) -> None:
@@ -371,6 +354,10 @@ class Meeting:
         )
         return segment
 
+    async def set_captions(self, on: bool, options: CaptionsOptions) -> None:
+        """Caption the local voice (or stop); the state arrives as CaptionsStateChanged."""
+        await self.captions.set(on, options)
+
     async def send_reaction(self, emoji: str) -> None:
         await self.backend.send(Reaction(emoji=emoji))
 
@@ -390,6 +377,7 @@ class Meeting:
             await pump.stop()
         if self.mesh is not None:
             await self.mesh.close()
+        await self.captions.close()
         await self.local.close()
         with contextlib.suppress(ConnectionLostError):
             await self.backend.close()

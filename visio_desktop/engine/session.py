@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.meeting import Meeting
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
 from visio_desktop.engine.preview import Preview
@@ -150,6 +151,13 @@ class Session:
                 segment_id=segment_id,
             )
         )
+
+    def set_captions(
+        self, on: bool, options: CaptionsOptions | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Caption our own voice (on this machine) or stop; CaptionsStateChanged tells how it
+        went. Others' captions arrive either way."""
+        return self._call(lambda m: m.set_captions(on, options or CaptionsOptions()))
 
     def stats(self) -> concurrent.futures.Future[list[RemoteStats]]:
         return self._call(lambda m: m.stats())

@@ -1,7 +1,7 @@
 """Which cameras, microphones and speakers there are, and the media sources for a choice.
 
-Real device discovery (av for cameras, sounddevice for audio) arrives with the devices issue;
-until then a normal run has no devices and says so. The demo has clearly named synthetic ones.
+`SystemDevices` is the real catalogue (av for cameras, sounddevice for audio, see
+discovery.py); `NoDevices` has none and says so; the demo has clearly named synthetic ones.
 """
 
 from __future__ import annotations
@@ -11,7 +11,30 @@ from typing import Protocol
 
 from aiortc.mediastreams import MediaStreamTrack
 
+from visio_desktop.media.audio_processing import (
+    DEFAULT_PROCESSING,
+    EchoReference,
+    ProcessingOptions,
+    make_processor,
+)
+from visio_desktop.media.camera import SD, CameraMode, open_camera
+from visio_desktop.media.discovery import (
+    AudioDeviceInfo,
+    CameraInfo,
+    DeviceChanges,
+    DeviceWatcher,
+    Inventory,
+)
+from visio_desktop.media.microphone import AudioTap, MicrophoneTrack, portaudio_input
+from visio_desktop.media.playout import OutputStreamFactory, Playout, portaudio_output
 from visio_desktop.media.sources import MediaSources, NoSources, SyntheticSources
+from visio_desktop.media.status import (
+    DeviceKind,
+    DeviceState,
+    StatusCallback,
+    describe,
+    ignore_status,
+)
 
 TEST_PATTERN = "Test pattern (demo)"
 TEST_TONE = "Test tone (demo)"
@@ -67,3 +90,110 @@ class DemoDevices:
             video=camera in ("", TEST_PATTERN),
             audio=microphone in ("", TEST_TONE),
         )
+
+
+class SystemSources:
+    """Opens the chosen real camera and microphone. A device that is not there gives None
+    and a NO_DEVICE status; a device that fails later reports through `on_status`."""
+
+    def __init__(
+        self,
+        camera: CameraInfo | None,
+        microphone: AudioDeviceInfo | None,
+        *,
+        wanted: tuple[str, str] = ("", ""),
+        camera_mode: CameraMode = SD,
+        processing: ProcessingOptions = DEFAULT_PROCESSING,
+        reference: EchoReference | None = None,
+        tap: AudioTap | None = None,
+        on_status: StatusCallback = ignore_status,
+    ) -> None:
+        self.camera, self.microphone = camera, microphone
+        self._wanted = wanted
+        self.camera_mode, self.processing = camera_mode, processing
+        self.reference = reference if reference is not None else EchoReference()
+        self.tap, self._on_status = tap, on_status
+
+    def open(self, kind: str) -> MediaStreamTrack | None:
+        if kind == "video":
+            if self.camera is None:
+                self._on_status(describe(DeviceKind.CAMERA, DeviceState.NO_DEVICE, self._wanted[0]))
+                return None
+            return open_camera(self.camera, self.camera_mode, self._on_status)
+        if kind == "audio":
+            if self.microphone is None:
+                self._on_status(
+                    describe(DeviceKind.MICROPHONE, DeviceState.NO_DEVICE, self._wanted[1])
+                )
+                return None
+            return MicrophoneTrack(
+                portaudio_input(self.microphone),
+                device=self.microphone.id.label,
+                processor=make_processor(self.processing),
+                reference=self.reference,
+                tap=self.tap,
+                on_status=self._on_status,
+            )
+        return None
+
+
+class SystemDevices:
+    """The machine's real cameras (av), microphones and speakers (sounddevice).
+
+    Labels in `lists()` are `DeviceId.label`s: stable across re-listing, for the UI to
+    remember. `refresh()` re-lists (blocking: call it in an executor every few seconds) and
+    returns what changed. The `reference` links playout to the microphone's echo canceller:
+    build the call's `Playout` with `playout()` so that both share it.
+    """
+
+    def __init__(
+        self,
+        *,
+        camera_mode: CameraMode = SD,
+        processing: ProcessingOptions = DEFAULT_PROCESSING,
+        on_status: StatusCallback = ignore_status,
+        watcher: DeviceWatcher | None = None,
+    ) -> None:
+        self.camera_mode, self.processing, self.on_status = camera_mode, processing, on_status
+        self.reference = EchoReference()
+        self.tap: AudioTap | None = None  # given to microphone tracks opened from now on
+        self._watcher = watcher if watcher is not None else DeviceWatcher()
+
+    @property
+    def inventory(self) -> Inventory:
+        return self._watcher.inventory
+
+    def lists(self) -> DeviceLists:
+        inv = self.inventory
+        return DeviceLists(
+            cameras=tuple(c.id.label for c in inv.cameras),
+            microphones=tuple(m.id.label for m in inv.microphones),
+            speakers=tuple(s.id.label for s in inv.speakers),
+        )
+
+    def refresh(self) -> DeviceChanges:
+        return self._watcher.poll()
+
+    def sources(self, camera: str, microphone: str) -> SystemSources:
+        inv = self.inventory
+        return SystemSources(
+            inv.find_camera(camera),
+            inv.find_microphone(microphone),
+            wanted=(camera, microphone),
+            camera_mode=self.camera_mode,
+            processing=self.processing,
+            reference=self.reference,
+            tap=self.tap,
+            on_status=self.on_status,
+        )
+
+    def playout(self) -> Playout:
+        """A playout feeding this catalogue's echo reference (no output until set_output)."""
+        return Playout(self.reference, self.on_status)
+
+    def speaker_output(self, speaker: str) -> OutputStreamFactory | None:
+        """The output for a speaker label ("" = the default), None when there is none."""
+        found = self.inventory.find_speaker(speaker)
+        if found is None:
+            return None
+        return portaudio_output(found)

@@ -44,6 +44,7 @@ class CallView(QWidget):
     fullscreen_toggled = Signal(bool)
     captions_toggled = Signal(bool)
     home_requested = Signal()  # after a disconnection, the user goes back
+    models_requested = Signal()  # the user wants a speech model for captions
 
     def __init__(
         self,
@@ -76,6 +77,18 @@ class CallView(QWidget):
         self.home_button.hide()
         self.home_button.clicked.connect(self.home_requested)
         self.pager = _Pager(self.grid)
+        self.captions_notice = QLabel()
+        self.captions_notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.captions_notice.setWordWrap(True)
+        self.captions_notice.setStyleSheet("color: #ffca00;")
+        self.models_button = QPushButton()
+        self.models_button.clicked.connect(self.models_requested)
+        self._notice_row = QWidget()
+        notice = QHBoxLayout(self._notice_row)
+        notice.setContentsMargins(0, 0, 0, 0)
+        notice.addWidget(self.captions_notice, 1)
+        notice.addWidget(self.models_button)
+        self._notice_row.hide()
         self.events = CallEvents(self)
         self._build()
         self._connect()
@@ -86,6 +99,7 @@ class CallView(QWidget):
         stage.setContentsMargins(8, 8, 8, 0)
         stage.setSpacing(6)
         stage.addWidget(self.grid, 1)
+        stage.addWidget(self._notice_row)
         stage.addWidget(self.captions)
         stage.addWidget(self.pager)
         middle = QHBoxLayout()
@@ -181,6 +195,27 @@ class CallView(QWidget):
         if text and state is not ev.ConnectionState.CONNECTING:
             self.notifications.notify(text)
 
+    def show_captions_state(self, state: str, detail: str) -> None:
+        """Our own captions: say when they cannot run, and offer a speech model if missing."""
+        if state == "unavailable":
+            text = self.tr(
+                "Captions of your voice are unavailable: no speech model is installed on this "
+                "computer."
+            )
+        elif state == "failed":
+            text = self.tr("Captions of your voice stopped: %1").replace("%1", detail)
+        else:
+            text = ""
+        self.captions_notice.setText(text)
+        self.models_button.setVisible(state == "unavailable")
+        self._notice_row.setVisible(bool(text))
+        if text:
+            self.notifications.notify(text)
+        elif state == "on":
+            self.notifications.notify(
+                self.tr("Your captions are on: your voice is transcribed on this computer.")
+            )
+
     def set_caption_size(self, points: int) -> None:
         self.captions.set_text_size(points)
 
@@ -235,6 +270,13 @@ class CallView(QWidget):
         self.home_button.setAccessibleName(self.tr("Back to home"))
         self.side.setAccessibleName(self.tr("Side panel"))
         self.banner.setToolTip(self.tr("Connection to the meeting"))
+        self.models_button.setText(self.tr("Get a speech model"))
+        self.models_button.setAccessibleName(self.tr("Get a speech model"))
+        self.models_button.setToolTip(
+            self.tr("Choose and download a speech model so that your voice can be captioned")
+        )
+        self.captions_notice.setAccessibleName(self.tr("Captions status"))
+        self.captions_notice.setToolTip(self.tr("Whether your own voice is captioned"))
 
     def now(self) -> float:
         return time.time()

@@ -94,6 +94,8 @@ class CallEvents(QObject):
             view.notifications.notify(event.message)
         elif isinstance(event, ev.AudioLevels):
             self._levels(event.levels)
+        elif isinstance(event, ev.CaptionsStateChanged):
+            view.show_captions_state(event.state, event.detail)
 
     def caption(self, segment_id: str, speaker: str, text: str, final: bool, language: str) -> None:
         """A caption segment, from someone else or from this machine's own recognizer."""

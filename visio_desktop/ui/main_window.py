@@ -25,6 +25,7 @@ from visio_desktop.core.settings import (
     save_settings,
 )
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.stats import RemoteStats
@@ -37,6 +38,7 @@ from visio_desktop.ui.call import CallView
 from visio_desktop.ui.home import HomeWidget
 from visio_desktop.ui.i18n import install_translator
 from visio_desktop.ui.messages import device_failed, friendly_error
+from visio_desktop.ui.models_dialog import ModelsDialog
 from visio_desktop.ui.prejoin import PREVIEW_KEY, PreJoinWidget
 from visio_desktop.ui.settings_dialog import SettingsDialog
 
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
         call.settings_requested.connect(self.edit_settings)
         call.fullscreen_toggled.connect(self._fullscreen)
         call.captions_toggled.connect(self._captions_toggled)
+        call.models_requested.connect(self.choose_model)
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -271,6 +274,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("%1 – Visio").replace("%1", link.room))
         self._stats_at = time.monotonic()
         self._stats_timer.start()
+        if self.settings.captions_on:
+            self._own_captions(True)
 
     def _join_failed(self, link: MeetingLink, error: BaseException) -> None:
         self.prejoin.set_busy(False)
@@ -309,6 +314,20 @@ class MainWindow(QMainWindow):
         if on != self.settings.captions_on:
             self.settings = replace(self.settings, captions_on=on)
             self._save()
+        if self.stack.currentWidget() is self.call:
+            self._own_captions(on)
+
+    def _own_captions(self, on: bool) -> None:
+        options = CaptionsOptions(language=self.settings.caption_language)
+        self.services.bridge.when_done(
+            self.services.session.set_captions(on, options), lambda _: None, lambda _: None
+        )
+
+    def choose_model(self) -> None:
+        """The speech models dialog; captions start once a model is there."""
+        ModelsDialog(parent=self).exec()
+        if self.call.controls.action("captions").isChecked():
+            self._own_captions(True)
 
     def _fullscreen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()

@@ -42,7 +42,15 @@ __all__ = ["DEVICE_FIELDS", "EDITED_FIELDS", "SettingsDialog"]
 
 DEVICE_FIELDS = ("camera", "microphone", "speaker")
 EDITED_FIELDS = frozenset(
-    {"display_name", "language", "caption_size", "captions_on", "server_url", *DEVICE_FIELDS}
+    {
+        "display_name",
+        "language",
+        "caption_size",
+        "captions_on",
+        "caption_language",
+        "server_url",
+        *DEVICE_FIELDS,
+    }
 )
 # Language names are written in their own language and never translated.
 _LANGUAGES = (("", None), ("en", "English"), ("fr", "Français"))
@@ -68,6 +76,10 @@ class SettingsDialog(QDialog):
         self._language.setCurrentIndex(max(0, self._language.findData(settings.language)))
         self._captions = _named(QCheckBox(self), "captions_on")
         self._captions.setChecked(settings.captions_on)
+        self._speech = _named(QComboBox(self), "caption_language")
+        for code, label in _LANGUAGES:
+            self._speech.addItem(label or "", code)
+        self._speech.setCurrentIndex(max(0, self._speech.findData(settings.caption_language)))
         self._size = _named(QSpinBox(self), "caption_size")
         self._size.setRange(MIN_CAPTION_SIZE, MAX_CAPTION_SIZE)
         self._size.setValue(settings.caption_size)
@@ -121,6 +133,7 @@ class SettingsDialog(QDialog):
             language=str(self._language.currentData() or ""),
             caption_size=self._size.value(),
             captions_on=self._captions.isChecked(),
+            caption_language=str(self._speech.currentData() or ""),
             camera=self._chosen["camera"],
             microphone=self._chosen["microphone"],
             speaker=self._chosen["speaker"],
@@ -162,6 +175,8 @@ class SettingsDialog(QDialog):
         self._labels["server_url"].setText(self.tr("Ser&ver address:"))
         self._captions.setText(self.tr("Show live &captions"))
         self._language.setItemText(0, self.tr("System language"))
+        self._speech.setItemText(0, self.tr("French or English (detected)"))
+        self._labels["caption_language"].setText(self.tr("&I speak:"))
         self._size.setSuffix(self.tr(" pt"))
         self._server.setPlaceholderText(self.tr("Built-in server"))
         self._server_error.setText(
@@ -179,6 +194,10 @@ class SettingsDialog(QDialog):
             "captions_on": (
                 self.tr("Show live captions"),
                 self.tr("Show live captions, computed on this computer"),
+            ),
+            "caption_language": (
+                self.tr("Language I speak"),
+                self.tr("The language of your voice, for your own captions"),
             ),
             "caption_size": (
                 self.tr("Caption text size"),
@@ -215,7 +234,7 @@ class SettingsDialog(QDialog):
     def _build_layout(self) -> None:
         rows = {
             "profile": ("display_name", "language"),
-            "captions": ("captions_on", "caption_size"),
+            "captions": ("captions_on", "caption_language", "caption_size"),
             "devices": DEVICE_FIELDS,
             "server": ("server_url",),
         }
