@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     bots.add_argument("link")
     bots.add_argument("--participants", type=int, default=3, choices=range(1, 9), metavar="1-8")
 
+    captions = commands.add_parser(
+        "captions", help="speech recognition on this machine: transcribe a file, models"
+    )
+    from visio_desktop.captions.cli import add_arguments  # light: no model or runtime loads
+
+    add_arguments(captions)
+
     check = commands.add_parser("link-check", help="parse a meeting link and print it as JSON")
     check.add_argument("link")
 
@@ -144,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo_window(args.participants)
     if args.command == "open":
         return _open(args.link)
+    if args.command == "captions":
+        from visio_desktop.captions.cli import run
+
+        return run(args)
     if args.command == "bots":
         return _bots(args)
     from visio_desktop.app import run_desktop_window

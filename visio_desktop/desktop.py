@@ -1,38 +1,55 @@
 """Builds the desktop application: Qt, the engine thread, the render thread, the window, the
 single-instance hand-over, and for the demo the embedded server and the synthetic participants.
+
+The system policy is read once, here: its values win over the user's settings, the meeting
+backend gets it (TLS trust, server-supplied addresses), and the window gets it in `Services`.
+Problems in it are logged and told once on the home screen; a broken policy is read the safest
+way (`core.policy`) and never stops the application.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import httpx
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from visio_desktop.captions import DownloadProgress, ModelDownloadError, download_model
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
+from visio_desktop.core.policy import Policy, apply_policy, load_policy
 from visio_desktop.core.settings import load_settings, settings_path
+from visio_desktop.core.tls import client_ssl_context
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.media.devices import DemoDevices, DeviceCatalog, NoDevices
+from visio_desktop.media.devices import DemoDevices, DeviceCatalog, SystemDevices
+from visio_desktop.media.playout import Playout
 from visio_desktop.media.render import FrameRenderer
+from visio_desktop.media.status import DeviceStatus
 from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.server.state import ServerConfig
+from visio_desktop.signaling.visio import VisioSignaling
 from visio_desktop.ui import icons
 from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.i18n import install_translator
-from visio_desktop.ui.main_window import FrameRouter, MainWindow, Services
+from visio_desktop.ui.main_window import MainWindow
+from visio_desktop.ui.services import FrameRouter, Services
 from visio_desktop.ui.single_instance import SingleInstance
 
 log = logging.getLogger(__name__)
 
 _LEAVE_SECONDS = 5.0
+_EMBEDDED_HOST = "127.0.0.1"  # where the embedded server always listens (on a free port)
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class _Embedded:
 
     def base_url(self) -> str:
         if self.server is None:
-            self.server = EmbeddedServer()
+            self.server = EmbeddedServer(ServerConfig(host=_EMBEDDED_HOST, port=0))
             self.server.start()
         return self.server.base_url
 
@@ -97,9 +114,12 @@ class Desktop:
     embedded: _Embedded
     instance: SingleInstance
     bots: subprocess.Popen[bytes] | None = None
+    playout: Playout | None = None
 
     def close(self) -> None:
         shut_down(self.session, self.engine, self.renderer, self.embedded.stop, self.bots)
+        if self.playout is not None:
+            self.playout.close()
         self.instance.close()
 
 
@@ -108,27 +128,42 @@ def build_desktop(
     demo: DemoPlan | None = None,
     settings_file: Path | None = None,
     devices: DeviceCatalog | None = None,
+    policy_file: Path | None = None,
 ) -> Desktop:
     """Everything the window needs, built and started; `devices` defaults to what there is
-    (the demo's synthetic devices in the demo)."""
+    (the demo's synthetic devices in the demo), `policy_file` to the system policy."""
     app = _application()
     path = settings_file or settings_path()
     settings, problems = load_settings(path)
     for problem in problems:
         log.warning("settings: %s", problem)
+    policy, policy_problems = load_policy(policy_file)
+    for problem in policy_problems:
+        log.warning("system policy: %s", problem)
+    settings = apply_policy(settings, policy)
     install_translator(app, settings.language)
     embedded = _Embedded()
     if demo is not None:
         settings = replace(settings, display_name=settings.display_name or demo.name)
         devices = devices or DemoDevices(settings.display_name)
-    devices = devices or NoDevices()
+    devices = devices or SystemDevices(on_status=_log_device_status)
+    # Remote audio goes to the speakers through the playout mixer, which also feeds the
+    # microphone's echo canceller (only real devices have speakers).
+    playout = devices.playout() if isinstance(devices, SystemDevices) else None
     engine = EngineThread()
     engine.start()
     bridge = EngineBridge()
     renderer = FrameRenderer(bridge.rendered)
     renderer.start()
     router = FrameRouter(renderer)
-    session = Session(engine, bridge.listener, video_sink=router.sink)
+    backend = functools.partial(VisioSignaling, policy=policy)
+    session = Session(
+        engine,
+        bridge.listener,
+        backend_factory=backend,
+        video_sink=router.sink,
+        audio_out=playout,
+    )
     services = Services(
         session=session,
         router=router,
@@ -137,17 +172,58 @@ def build_desktop(
         settings=settings,
         settings_file=path,
         new_meeting_server=settings.server_url or None,
+        policy=policy,
+        trusted_hosts=(_EMBEDDED_HOST,),
+        model_download=functools.partial(_download_model, policy),
     )
     window = MainWindow(services, start_embedded=embedded.base_url)
+    notice = window.links.policy_notice(policy_problems)
+    if notice:
+        window.home.show_error(notice)
     instance.link_received.connect(window.open_link_text)
     instance.activation_requested.connect(window.raise_and_activate)
-    desktop = Desktop(app, window, session, engine, renderer, embedded, instance)
+    desktop = Desktop(app, window, session, engine, renderer, embedded, instance, playout=playout)
+    if playout is not None and isinstance(devices, SystemDevices):
+        speakers = devices
+        threading.Thread(  # opening an audio device can block
+            target=lambda: playout.set_output(
+                speakers.speaker_output(settings.speaker), settings.speaker
+            ),
+            name="speaker-open",
+            daemon=True,
+        ).start()
     window.show()
     if demo is not None:
         link = parse_link(f"{embedded.base_url()}/{new_room_slug()}")
         desktop.bots = start_bots(link, demo.participants)
         window.join_now(link, settings.display_name, audio=False, video=True)
     return desktop
+
+
+def _log_device_status(status: DeviceStatus) -> None:
+    if status.state.is_problem:
+        log.warning("%s: %s", status.kind.value, status.message or status.state.value)
+
+
+def _download_model(
+    policy: Policy,
+    name: str,
+    *,
+    mirror: str | None = None,
+    progress: Callable[[DownloadProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """`download_model` as the policy says: refused when downloads are blocked, and through
+    the policy's CA bundle and proxy (the mirror comes from the models dialog)."""
+    if not policy.model_downloads_allowed:
+        raise ModelDownloadError("model downloads are blocked by the system policy")
+    try:
+        context = client_ssl_context(policy.extra_ca_bundle or None)
+        client = httpx.Client(verify=context, proxy=policy.proxy or None, timeout=30.0)
+    except (OSError, ImportError, ValueError) as exc:  # ImportError: a SOCKS proxy's library
+        raise ModelDownloadError(f"the system policy's proxy or CA cannot be used: {exc}") from None
+    with client:
+        return download_model(name, mirror=mirror, progress=progress, cancel=cancel, client=client)
 
 
 def no_display_reason() -> str | None:

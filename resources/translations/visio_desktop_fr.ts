@@ -32,15 +32,15 @@
     </message>
     <message>
         <source>Captions of your voice are unavailable: no speech model is installed on this computer.</source>
-        <translation>Les sous-titres de votre voix sont indisponibles : aucun modèle de reconnaissance vocale n’est installé sur cet ordinateur.</translation>
+        <translation>Les sous-titres de votre voix sont indisponibles&#xa0;: aucun modèle de reconnaissance vocale n’est installé sur cet ordinateur.</translation>
     </message>
     <message>
         <source>Captions of your voice stopped: %1</source>
-        <translation>Les sous-titres de votre voix se sont arrêtés : %1</translation>
+        <translation>Les sous-titres de votre voix se sont arrêtés&#xa0;: %1</translation>
     </message>
     <message>
         <source>Your captions are on: your voice is transcribed on this computer.</source>
-        <translation>Vos sous-titres sont activés : votre voix est transcrite sur cet ordinateur.</translation>
+        <translation>Vos sous-titres sont activés&#xa0;: votre voix est transcrite sur cet ordinateur.</translation>
     </message>
     <message>
         <source>Screen sharing is not available in this version yet.</source>
@@ -379,7 +379,93 @@
     </message>
 </context>
 <context>
+    <name>LinkGate</name>
+    <message>
+        <source>This meeting is on %1. The meeting rules set by your IT department on this computer could not be read, so no meeting server is allowed until they are fixed. Ask your IT department.</source>
+        <translation>Cette réunion a lieu sur %1. Les règles de réunion définies par votre service informatique sur cet ordinateur n’ont pas pu être lues&#xa0;: aucun serveur de réunion n’est autorisé tant qu’elles ne sont pas corrigées. Adressez-vous à votre service informatique.</translation>
+    </message>
+    <message>
+        <source>This meeting is on %1, a server your organisation does not allow. On this computer, meetings are only allowed on: %2. Ask your IT department.</source>
+        <translation>Cette réunion a lieu sur %1, un serveur que votre organisation n’autorise pas. Sur cet ordinateur, les réunions ne sont autorisées que sur&#xa0;: %2. Adressez-vous à votre service informatique.</translation>
+    </message>
+    <message>
+        <source>This meeting is on %1, and your organisation allows no meeting server on this computer. Ask your IT department.</source>
+        <translation>Cette réunion a lieu sur %1, et votre organisation n’autorise aucun serveur de réunion sur cet ordinateur. Adressez-vous à votre service informatique.</translation>
+    </message>
+    <message>
+        <source>Your administrator allows meetings only on approved servers, so a meeting cannot be created on this computer.</source>
+        <translation>Votre administrateur n’autorise les réunions que sur des serveurs approuvés, une réunion ne peut donc pas être créée sur cet ordinateur.</translation>
+    </message>
+    <message>
+        <source>The meeting rules set by your IT department on this computer could not be read. Until they are fixed, meeting links are refused and captions are off. Please tell your IT department.</source>
+        <translation>Les règles de réunion définies par votre service informatique sur cet ordinateur n’ont pas pu être lues. Tant qu’elles ne sont pas corrigées, les liens de réunion sont refusés et les sous-titres sont désactivés. Merci de prévenir votre service informatique.</translation>
+    </message>
+    <message>
+        <source>Some of the meeting rules set by your IT department on this computer are not valid; the safest choice applies to them until they are fixed. Please tell your IT department.</source>
+        <translation>Certaines règles de réunion définies par votre service informatique sur cet ordinateur ne sont pas valides&#xa0;; le choix le plus sûr s’applique à elles tant qu’elles ne sont pas corrigées. Merci de prévenir votre service informatique.</translation>
+    </message>
+</context>
+<context>
+    <name>LinkPrompt</name>
+    <message>
+        <source>Unknown meeting server</source>
+        <translation>Serveur de réunion inconnu</translation>
+    </message>
+    <message>
+        <source>This meeting is on a server your organisation has not approved:
+
+%1
+
+Join anyway?</source>
+        <translation>Cette réunion a lieu sur un serveur que votre organisation n’a pas approuvé&#xa0;:
+
+%1
+
+Rejoindre quand même&#xa0;?</translation>
+    </message>
+    <message>
+        <source>This meeting is on a server you have never used:
+
+%1
+
+Join anyway?</source>
+        <translation>Cette réunion a lieu sur un serveur que vous n’avez jamais utilisé&#xa0;:
+
+%1
+
+Rejoindre quand même&#xa0;?</translation>
+    </message>
+    <message>
+        <source>Join only if you trust the person who sent you this link and recognise the server’s name. Your camera and microphone will start off.</source>
+        <translation>Ne rejoignez la réunion que si vous faites confiance à la personne qui vous a envoyé ce lien et si vous reconnaissez le nom du serveur. Votre caméra et votre micro seront coupés au départ.</translation>
+    </message>
+    <message>
+        <source>Join anyway</source>
+        <translation>Rejoindre quand même</translation>
+    </message>
+    <message>
+        <source>Open the meeting, with your camera and microphone off</source>
+        <translation>Ouvrir la réunion, caméra et micro coupés</translation>
+    </message>
+    <message>
+        <source>Do not join</source>
+        <translation>Ne pas rejoindre</translation>
+    </message>
+    <message>
+        <source>Go back without opening the meeting</source>
+        <translation>Revenir sans ouvrir la réunion</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
+    <message>
+        <source>Captions are turned off by your administrator</source>
+        <translation>Les sous-titres sont désactivés par votre administrateur</translation>
+    </message>
+    <message>
+        <source>New meetings are created on %1, as set by your administrator</source>
+        <translation>Les nouvelles réunions sont créées sur %1, comme l’a défini votre administrateur</translation>
+    </message>
     <message>
         <source>New meetings are created on %1</source>
         <translation>Les nouvelles réunions sont créées sur %1</translation>
@@ -401,8 +487,16 @@
         <translation>Aucun serveur de réunion n’est disponible.</translation>
     </message>
     <message>
+        <source>Set by your administrator</source>
+        <translation>Défini par votre administrateur</translation>
+    </message>
+    <message>
         <source>%1 – Visio</source>
         <translation>%1 – Visio</translation>
+    </message>
+    <message>
+        <source>Your administrator has blocked speech model downloads on this computer. Ask your IT department to install a model.</source>
+        <translation>Votre administrateur a bloqué le téléchargement des modèles de reconnaissance vocale sur cet ordinateur. Demandez à votre service informatique d’installer un modèle.</translation>
     </message>
 </context>
 <context>
@@ -418,6 +512,10 @@
     <message>
         <source>This meeting is full. Ask the organiser to make room, then try again.</source>
         <translation>Cette réunion est complète. Demandez à l’organisateur de libérer une place, puis réessayez.</translation>
+    </message>
+    <message>
+        <source>The meeting server %1 tried to send you to another server. For your safety, the connection was stopped. Tell your IT department.</source>
+        <translation>Le serveur de réunion %1 a tenté de vous rediriger vers un autre serveur. Par sécurité, la connexion a été interrompue. Prévenez votre service informatique.</translation>
     </message>
     <message>
         <source>The meeting server %1 needs another version of this application. Ask your IT department to update it.</source>
@@ -460,7 +558,7 @@
     </message>
     <message>
         <source>Its checksums are not known yet: it cannot be fetched</source>
-        <translation>Ses sommes de contrôle ne sont pas encore connues : il ne peut pas être téléchargé</translation>
+        <translation>Ses sommes de contrôle ne sont pas encore connues&#xa0;: il ne peut pas être téléchargé</translation>
     </message>
     <message>
         <source>Downloading…</source>
@@ -468,7 +566,7 @@
     </message>
     <message>
         <source>The model was not installed: %1</source>
-        <translation>Le modèle n’a pas été installé : %1</translation>
+        <translation>Le modèle n’a pas été installé&#xa0;: %1</translation>
     </message>
     <message>
         <source>The model is installed. Captions can be turned on.</source>
@@ -480,7 +578,7 @@
     </message>
     <message>
         <source>Captions are made on this computer by a speech model: your voice never leaves it. Choose a model to download; nothing is fetched unless you ask.</source>
-        <translation>Les sous-titres sont produits sur cet ordinateur par un modèle de reconnaissance vocale : votre voix n’en sort jamais. Choisissez un modèle à télécharger ; rien n’est téléchargé sans votre demande.</translation>
+        <translation>Les sous-titres sont produits sur cet ordinateur par un modèle de reconnaissance vocale&#xa0;: votre voix n’en sort jamais. Choisissez un modèle à télécharger&#xa0;; rien n’est téléchargé sans votre demande.</translation>
     </message>
     <message>
         <source>Speech models</source>
@@ -508,7 +606,7 @@
     </message>
     <message>
         <source>Stop the download; nothing is kept</source>
-        <translation>Arrêter le téléchargement ; rien n’est conservé</translation>
+        <translation>Arrêter le téléchargement&#xa0;; rien n’est conservé</translation>
     </message>
     <message>
         <source>Download progress</source>
@@ -767,7 +865,7 @@
     </message>
     <message>
         <source>&amp;I speak:</source>
-        <translation>&amp;Je parle :</translation>
+        <translation>&amp;Je parle&#xa0;:</translation>
     </message>
     <message>
         <source> pt</source>
@@ -951,6 +1049,26 @@
         <translation>Copier la transcription dans le presse-papiers</translation>
     </message>
     <message>
+        <source>Save…</source>
+        <translation>Enregistrer…</translation>
+    </message>
+    <message>
+        <source>Save the transcript</source>
+        <translation>Enregistrer la transcription</translation>
+    </message>
+    <message>
+        <source>Save the transcript as a text file or as subtitles (.srt, .vtt)</source>
+        <translation>Enregistrer la transcription dans un fichier texte ou en sous-titres (.srt, .vtt)</translation>
+    </message>
+    <message>
+        <source>Transcript saving</source>
+        <translation>Enregistrement de la transcription</translation>
+    </message>
+    <message>
+        <source>Where the transcript was saved</source>
+        <translation>Emplacement de la transcription enregistrée</translation>
+    </message>
+    <message>
         <source>Still being recognised</source>
         <translation>Reconnaissance en cours</translation>
     </message>
@@ -961,6 +1079,26 @@
     <message>
         <source>[{time}] {speaker}: {text}</source>
         <translation>[{time}] {speaker}&#xa0;: {text}</translation>
+    </message>
+    <message>
+        <source>Text (*.txt)</source>
+        <translation>Texte (*.txt)</translation>
+    </message>
+    <message>
+        <source>Subtitles (*.srt)</source>
+        <translation>Sous-titres (*.srt)</translation>
+    </message>
+    <message>
+        <source>Web subtitles (*.vtt)</source>
+        <translation>Sous-titres web (*.vtt)</translation>
+    </message>
+    <message>
+        <source>Could not save the transcript: %1</source>
+        <translation>Impossible d’enregistrer la transcription&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>Saved to %1</source>
+        <translation>Enregistrée dans %1</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -211,3 +212,27 @@ def test_copy_button_puts_the_finals_on_the_clipboard(
     QGuiApplication.clipboard().clear()
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == f"[{_stamp(START)}] Alice: kept"
+
+
+def test_the_transcript_is_saved_as_text_srt_or_vtt_only_when_asked(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    panel = TranscriptPanel()
+    qtbot.addWidget(panel)
+    panel.add_segment("a", "Agent", "Bonjour à tous", False, 1000.0, "fr")
+    panel.add_segment("a", "Agent", "Bonjour à tous.", True, 1000.0, "fr", 2.0)
+    panel.add_segment("b", "Juriste", "Merci, <b>bonjour</b>.", True, 1004.5, "fr", 1.0)
+    assert list(tmp_path.iterdir()) == []  # nothing is written by itself
+    panel.export(tmp_path / "meeting.srt")
+    srt = (tmp_path / "meeting.srt").read_text(encoding="utf-8")
+    assert "00:00:00,000 --> 00:00:02,000" in srt and "Bonjour à tous." in srt
+    assert "00:00:04,500 --> 00:00:06,000" in srt
+    panel.export(tmp_path / "meeting.vtt")
+    vtt = (tmp_path / "meeting.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT") and "<v Juriste>" in vtt and "<b>" not in vtt
+    panel.export(tmp_path / "meeting.txt")
+    txt = (tmp_path / "meeting.txt").read_text(encoding="utf-8").splitlines()
+    assert txt == [
+        "[00:00:00] Agent: Bonjour à tous.",
+        "[00:00:04] Juriste: Merci, <b>bonjour</b>.",
+    ]

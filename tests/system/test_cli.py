@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,11 @@ def test_the_window_without_a_display_says_so() -> None:
     )
     assert done.returncode == 2
     assert "no graphical display" in done.stderr and "demo --headless" in done.stderr
+
+
+def test_captions_transcribe_explains_an_unreadable_file(tmp_path: Path) -> None:
+    not_wav = tmp_path / "notes.wav"
+    not_wav.write_text("these are not audio samples")
+    done = run("captions", "transcribe", str(not_wav), "--lang", "fr")
+    assert done.returncode == 2
+    assert "cannot read" in done.stderr and "Traceback" not in done.stderr

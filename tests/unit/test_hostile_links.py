@@ -16,13 +16,9 @@ from __future__ import annotations
 import pytest
 
 from visio_desktop.core.errors import LinkError
+from visio_desktop.core.link_policy import LinkOutcome, check_server_supplied_url, decide_link
 from visio_desktop.core.links import parse_link
-from visio_desktop.core.policy import (
-    LinkOutcome,
-    Policy,
-    check_server_supplied_url,
-    decide_link,
-)
+from visio_desktop.core.policy import Policy
 
 ROOM = "abc-defg-hij"
 STRICT = Policy(allowed_servers=("*.gouv.fr",), allow_unknown_servers=False)

@@ -15,17 +15,15 @@ from hypothesis import strategies as st
 from tests.server.test_tls import write_self_signed
 from visio_desktop.core import policy as policy_module
 from visio_desktop.core.errors import LinkError, ServerUnreachableError
+from visio_desktop.core.link_policy import LinkOutcome, check_server_supplied_url, decide_link
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import (
     REG_DWORD,
     REG_MULTI_SZ,
     REG_SZ,
     Captions,
-    LinkOutcome,
     Policy,
     apply_policy,
-    check_server_supplied_url,
-    decide_link,
     load_policy,
     locked_fields,
     parse_policy,

@@ -1,4 +1,4 @@
-"""System policy written by IT: read it, apply it over the user's settings, and judge links.
+"""System policy written by IT: read it and apply it over the user's settings.
 
 Where it is read (`load_policy`):
 - Windows: the values of `HKLM\\SOFTWARE\\Policies\\Visio\\Desktop` (64-bit view), written by
@@ -26,6 +26,8 @@ the reading that grants the least: a bad `allow_unknown_servers` forbids unknown
 downloads, a missing CA file adds no trust. A policy that cannot be read at all (not TOML, not
 UTF-8, unreadable) is all of these at once: only the servers it would have allowed are usable,
 that is none, and every link is refused with a sentence saying to ask the administrator.
+
+Links and server-supplied URLs are judged under a policy in `core.link_policy`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from visio_desktop.core.errors import LinkError
-from visio_desktop.core.links import MeetingLink, check_server_url, is_host_allowed, parse_link
+from visio_desktop.core.links import is_host_allowed, parse_link
 from visio_desktop.core.settings import Settings, normalise_server_url
 
 __all__ = [
@@ -50,16 +52,13 @@ __all__ = [
     "REGISTRY_KEY",
     "REGISTRY_NAMES",
     "Captions",
-    "LinkDecision",
-    "LinkOutcome",
     "Policy",
     "apply_policy",
-    "check_server_supplied_url",
-    "decide_link",
     "load_policy",
     "locked_fields",
     "parse_policy",
     "registry_data",
+    "server_host",
 ]
 
 POLICY_FILE = Path("/etc/visio-desktop/policy.toml")
@@ -117,11 +116,18 @@ class Policy:
         """False when the mirror setting is broken: never fall back to the public hub then."""
         return "model_mirror" not in self.invalid
 
+    @property
+    def unreadable(self) -> bool:
+        """Whether nothing of it could be read (every setting is at its safest)."""
+        return self.invalid >= frozenset(REGISTRY_NAMES.values())
+
     def allows_host(self, host: str) -> bool:
         """Whether the policy itself names `host`: allowed_servers or the default server."""
         if is_host_allowed(host, self.allowed_servers):
             return True
-        return bool(self.default_server) and is_host_allowed(host, [_host_of(self.default_server)])
+        return bool(self.default_server) and is_host_allowed(
+            host, [server_host(self.default_server)]
+        )
 
 
 _UNREADABLE = Policy(  # every setting read the safest way
@@ -385,80 +391,8 @@ def _policy_values(policy: Policy) -> dict[str, Any]:
     return values
 
 
-# -- links --------------------------------------------------------------------------------------
-
-
-class LinkOutcome(enum.Enum):
-    ALLOW = "allow"  # open the pre-join screen
-    ASK = "ask"  # ask first, showing `shown_host`; camera and microphone start off
-    REFUSE = "refuse"  # show `message`; there is no way to go on
-
-
-@dataclass(frozen=True, slots=True)
-class LinkDecision:
-    outcome: LinkOutcome
-    link: MeetingLink
-    shown_host: str  # host[:port] as the user must see it: ASCII, punycode for IDN labels
-    message: str  # the question (ASK) or the refusal (REFUSE); "" for ALLOW
-    media_on: bool  # whether camera and microphone may start on in the pre-join screen
-
-
-def decide_link(link: MeetingLink, policy: Policy, known_hosts: Iterable[str]) -> LinkDecision:
-    """Whether a meeting link may open: hosts the policy names are allowed; other hosts are
-    refused when unknown servers are forbidden, allowed when the user accepted them before
-    (`known_hosts`, exact names), and otherwise asked about."""
-    shown = link.server_base_url.split("://", 1)[1]
-    if policy.allows_host(link.host):
-        return LinkDecision(LinkOutcome.ALLOW, link, shown, "", media_on=True)
-    if not policy.allow_unknown_servers:
-        if "allowed_servers" in policy.invalid and not policy.allowed_servers:
-            why = "this computer's meeting policy could not be read"
-        elif policy.allowed_servers or policy.default_server:
-            names = [*policy.allowed_servers, _host_of(policy.default_server)]
-            why = f"this computer only allows meetings on {', '.join(n for n in names if n)}"
-        else:
-            why = "this computer's policy allows no meeting server"
-        message = f"This meeting is on {shown}, and {why}. Ask your IT department."
-        return LinkDecision(LinkOutcome.REFUSE, link, shown, message, media_on=False)
-    if any(is_host_allowed(link.host, [known]) for known in known_hosts if "*" not in known):
-        return LinkDecision(LinkOutcome.ALLOW, link, shown, "", media_on=True)
-    message = (
-        f"This meeting is on {shown}, a server you have not used before. Join only if you "
-        "trust it; your camera and microphone will start off."
-    )
-    return LinkDecision(LinkOutcome.ASK, link, shown, message, media_on=False)
-
-
-def check_server_supplied_url(url: str, link: MeetingLink, policy: Policy) -> None:
-    """Raise `LinkError` unless a URL the meeting server handed over (WebSocket, TURN/STUN,
-    media server) may be used: wss/https/turn(s)/stun(s) (ws and http only for a server on this
-    computer), no userinfo or odd characters, and on the link's own host, or on another host
-    that the policy itself names. A user's "known" hosts or `allow_unknown_servers` never let a
-    server send the client elsewhere."""
-    schemes = {"wss", "https", "turn", "turns", "stun", "stuns"}
-    if link.is_loopback:
-        schemes |= {"ws", "http"}
-    host = _url_host(url, schemes)
-    check_server_url(url, host, schemes)
-    if host != link.host and not is_host_allowed(host, policy.allowed_servers):
-        raise LinkError(f"The server sent an address on another host ({host}); refused.")
-
-
-def _url_host(url: str, schemes: set[str]) -> str:
-    """The normalised host of a server-supplied URL, with the meeting-link rules for hosts."""
-    scheme, colon, rest = url.partition(":")
-    if not colon or scheme.lower() not in schemes:
-        check_server_url(url, "invalid.invalid", schemes)  # raises, naming the scheme
-        raise LinkError("The server sent an address with an unsupported scheme.")
-    if rest.startswith("//"):
-        rest = rest[2:]
-    elif scheme.lower() not in ("turn", "turns", "stun", "stuns"):
-        raise LinkError(f"The server sent a “{scheme}:” address with no “//” and no host.")
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    return parse_link(f"https://{authority}/{_PLACEHOLDER_ROOM}").host
-
-
-def _host_of(server_url: str) -> str:
+def server_host(server_url: str) -> str:
+    """The normalised host of a normalised server URL (`https://host[:port]`); "" for ""."""
     if not server_url:
         return ""
     return parse_link(f"{server_url}/{_PLACEHOLDER_ROOM}").host

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from visio_desktop.core.protocol import Caption, Chat, LeaveReason, ParticipantInfo
 
@@ -165,6 +165,14 @@ class Left(Event):
 Listener = Callable[[Event], None]
 VideoSink = Callable[[str, Any], None]
 """Receives (participant id or SELF_ID, av.VideoFrame) on the engine thread; must not block."""
+
+
+class AudioSink(Protocol):
+    """Where remote audio goes (the playout mixer); called on the engine thread, never blocks."""
+
+    def push(self, participant_id: str, frame: Any) -> None: ...
+
+    def remove_participant(self, participant_id: str) -> None: ...
 
 
 def _snake(name: str) -> str:

@@ -63,6 +63,7 @@ class Meeting:
         reconnect: ReconnectPolicy | None = None,
         stall_rules: StallRules | None = None,
         video_sink: ev.VideoSink | None = None,
+        audio_out: ev.AudioSink | None = None,
     ) -> None:
         self.backend = backend
         self._reconnect_policy = reconnect or ReconnectPolicy()
@@ -72,6 +73,7 @@ class Meeting:
         self._wanted = {"audio": options.audio, "video": options.video}
         self.local = LocalMedia(options.sources, video_sink)
         self._video_sink = video_sink
+        self._audio_out = audio_out
         self.participants: dict[str, ParticipantInfo] = {}
         self.me: ParticipantInfo | None = None
         self.mesh: MeshCall | None = None
@@ -223,6 +225,8 @@ class Meeting:
         self._failed.discard(message.participant_id)
         if info is not None:
             self.departed[info.id] = await participant_stats(self, info.id, info.display_name)
+        if self._audio_out is not None:
+            self._audio_out.remove_participant(message.participant_id)
         for kind in KINDS:
             pump = self.pumps.pop((message.participant_id, kind), None)
             if pump is not None:
@@ -289,9 +293,11 @@ class Meeting:
 
     def _on_track(self, participant_id: str, track: MediaStreamTrack) -> None:
         pump = RemoteTrackPump(participant_id, track, self._on_first_frame)
-        sink = self._video_sink
+        sink, audio_out = self._video_sink, self._audio_out
         if track.kind == "video" and sink is not None:
             pump.sinks.append(lambda frame: sink(participant_id, frame))
+        elif track.kind == "audio" and audio_out is not None:
+            pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
         old = self.pumps.get((participant_id, track.kind))
         if old is not None:
             asyncio.get_running_loop().create_task(old.stop())
@@ -373,8 +379,10 @@ class Meeting:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        for pump in list(self.pumps.values()):
+        for (participant_id, _), pump in list(self.pumps.items()):
             await pump.stop()
+            if self._audio_out is not None:
+                self._audio_out.remove_participant(participant_id)
         if self.mesh is not None:
             await self.mesh.close()
         await self.captions.close()

@@ -42,10 +42,13 @@ class Session:
         listener: ev.Listener,
         backend_factory: BackendFactory = VisioSignaling,
         reconnect: ReconnectPolicy | None = None,
+        *,
         video_sink: ev.VideoSink | None = None,
+        audio_out: ev.AudioSink | None = None,
     ) -> None:
         self._reconnect = reconnect
         self._video_sink = video_sink
+        self._audio_out = audio_out
         self._preview: Preview | None = None
         self._engine = engine
         self._listener = listener
@@ -72,6 +75,7 @@ class Session:
             media,
             reconnect=self._reconnect,
             video_sink=self._video_sink,
+            audio_out=self._audio_out,
         )
         self._meeting = meeting
         try:

@@ -1,4 +1,10 @@
-"""Client side of our own meeting server: discovery over HTTPS, then the WebSocket protocol."""
+"""Client side of our own meeting server: discovery over HTTPS, then the WebSocket protocol.
+
+Under the system policy (`core.policy`): TLS trusts the OS store plus the policy's CA bundle,
+with no way to ignore a certificate error, and every address the server hands over (the
+WebSocket, TURN/STUN servers in discovery and in the welcome) is held to the link rules of
+`core.link_policy`, so that a server cannot send the client to another host.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +29,15 @@ from visio_desktop.core.errors import (
     ServerRejectedError,
     ServerUnreachableError,
 )
-from visio_desktop.core.links import MeetingLink, check_server_url
+from visio_desktop.core.link_policy import check_server_supplied_url
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.policy import Policy
 from visio_desktop.core.protocol import (
     PROTOCOL_VERSION,
     Discovery,
     Error,
     Hello,
+    IceServer,
     Join,
     Joined,
     Leave,
@@ -46,19 +55,29 @@ _TRANSPORT_MAX_BYTES = 1024 * 1024
 _PING_INTERVAL = 5.0
 _PING_TIMEOUT = 10.0
 _M = TypeVar("_M", bound=Message)
+_ICE_SCHEMES = {"turn", "turns", "stun", "stuns"}
 
 
 class VisioSignaling:
-    """A `MeetingBackend` for `visio-desktop serve` servers."""
+    """A `MeetingBackend` for `visio-desktop serve` servers. `policy` (default: none) adds its
+    CA bundle to the trusted ones and names the other hosts a server may send the client to;
+    `ssl_context`, when given, replaces the policy's TLS context."""
 
-    def __init__(self, link: MeetingLink, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        link: MeetingLink,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        policy: Policy | None = None,
+    ) -> None:
         self.link = link
+        self.policy = policy or Policy()
         self._ssl = ssl_context
         self._ws: ClientConnection | None = None
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl is None:
-            self._ssl = client_ssl_context()
+            self._ssl = _policy_tls(self.policy)
         return self._ssl
 
     async def discover(self) -> Discovery:
@@ -89,14 +108,26 @@ class VisioSignaling:
                 f"{self.link.host} speaks protocol {document.protocol}, "
                 f"this application {PROTOCOL_VERSION}; update the application",
             )
-        schemes = {"ws", "wss"} if self.link.is_loopback else {"wss"}
+        self._check_addresses(document.websocket, document.ice_servers)
+        return document
+
+    def _check_addresses(self, websocket: str | None, ice_servers: tuple[IceServer, ...]) -> None:
+        """Refuse (`ServerRejectedError` "bad_redirect") a WebSocket or TURN/STUN address that
+        the link and the policy do not allow; `websocket` None: ICE servers only."""
+        checks: list[tuple[str, set[str]]] = []
+        if websocket is not None:
+            checks.append((websocket, {"ws", "wss"} if self.link.is_loopback else {"wss"}))
+        checks += [(url, _ICE_SCHEMES) for server in ice_servers for url in server.urls]
         try:
-            check_server_url(document.websocket, self.link.host, schemes)
+            for url, schemes in checks:
+                check_server_supplied_url(url, self.link, self.policy)
+                scheme = url.partition(":")[0].lower()
+                if scheme not in schemes:
+                    raise LinkError(f"a “{scheme[:20]}:” address is not valid here.")
         except LinkError as exc:
             raise ServerRejectedError(
                 "bad_redirect", f"the server sent an unsafe meeting address: {exc.message}"
             ) from None
-        return document
 
     async def join(self, request: JoinRequest) -> Admission:
         discovery = await self.discover()
@@ -119,6 +150,7 @@ class VisioSignaling:
         try:
             await self.send(Hello(protocol=PROTOCOL_VERSION, client=f"visio-desktop {__version__}"))
             welcome = await self._expect(Welcome)
+            self._check_addresses(None, welcome.ice_servers)
             await self.send(
                 Join(
                     room=self.link.room,
@@ -172,6 +204,16 @@ class VisioSignaling:
         with contextlib.suppress(ConnectionClosed):
             await ws.send(wire.encode(Leave()))
         await ws.close()
+
+
+def _policy_tls(policy: Policy) -> ssl.SSLContext:
+    """The OS trust store plus the policy's CA bundle; a bundle that cannot be loaded any more
+    adds no trust (logged), as the policy's safest reading says."""
+    try:
+        return client_ssl_context(policy.extra_ca_bundle or None)
+    except (OSError, ssl.SSLError) as exc:
+        log.warning("the policy's CA bundle %s is not usable: %s", policy.extra_ca_bundle, exc)
+        return client_ssl_context()
 
 
 def _reason(exc: BaseException) -> str:

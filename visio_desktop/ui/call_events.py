@@ -80,7 +80,12 @@ class CallEvents(QObject):
             )
         elif isinstance(event, ev.CaptionReceived):
             self.caption(
-                event.segment_id, event.sender_name, event.text, event.final, event.language
+                event.segment_id,
+                event.sender_name,
+                event.text,
+                event.final,
+                event.language,
+                duration=max(0.0, event.end - event.start),
             )
         elif isinstance(event, ev.ReactionReceived):
             self.show_reaction(event.sender, event.emoji)
@@ -97,11 +102,21 @@ class CallEvents(QObject):
         elif isinstance(event, ev.CaptionsStateChanged):
             view.show_captions_state(event.state, event.detail)
 
-    def caption(self, segment_id: str, speaker: str, text: str, final: bool, language: str) -> None:
+    def caption(  # noqa: PLR0917 - the fields of a caption segment
+        self,
+        segment_id: str,
+        speaker: str,
+        text: str,
+        final: bool,
+        language: str,
+        duration: float = 0.0,
+    ) -> None:
         """A caption segment, from someone else or from this machine's own recognizer."""
         started = self._segment_started.setdefault(segment_id, time.time())
         self._view.captions.show_caption(segment_id, speaker, text, final)
-        self._view.transcript.add_segment(segment_id, speaker, text, final, started, language)
+        self._view.transcript.add_segment(
+            segment_id, speaker, text, final, started, language, duration
+        )
 
     def show_reaction(self, sender: str, emoji: str) -> None:
         name = (

@@ -11,10 +11,12 @@ import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QTimer, Slot
 from PySide6.QtGui import QBrush, QFont, QGuiApplication, QPalette, Qt
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from visio_desktop.captions.transcript import TranscriptEntry, render
 
 Clock = Callable[[], float]
 
@@ -188,10 +192,14 @@ class _Segment:
     start: float
     language: str
     arrival: int
+    duration: float = 0.0
 
     @property
     def key(self) -> tuple[float, int]:
         return (self.start, self.arrival)
+
+
+_MIN_SUBTITLE_S = 1.5  # a subtitle stays at least this long on screen
 
 
 class TranscriptPanel(QWidget):
@@ -212,14 +220,21 @@ class TranscriptPanel(QWidget):
         self._list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self._copy_button = QPushButton(self)
         self._copy_button.clicked.connect(self.copy_to_clipboard)
+        self._save_button = QPushButton(self)
+        self._save_button.clicked.connect(self.save_as)
+        self._saved = QLabel(self)
+        self._saved.setTextFormat(Qt.TextFormat.PlainText)
+        self._saved.setWordWrap(True)
 
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self._saved, 1)
         buttons.addWidget(self._copy_button)
+        buttons.addWidget(self._save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self._list, 1)
         layout.addLayout(buttons)
         QWidget.setTabOrder(self._list, self._copy_button)
+        QWidget.setTabOrder(self._copy_button, self._save_button)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -228,6 +243,13 @@ class TranscriptPanel(QWidget):
         self._copy_button.setText(self.tr("Copy"))
         self._copy_button.setAccessibleName(self.tr("Copy transcript"))
         self._copy_button.setToolTip(self.tr("Copy the transcript to the clipboard"))
+        self._save_button.setText(self.tr("Save…"))
+        self._save_button.setAccessibleName(self.tr("Save the transcript"))
+        self._save_button.setToolTip(
+            self.tr("Save the transcript as a text file or as subtitles (.srt, .vtt)")
+        )
+        self._saved.setAccessibleName(self.tr("Transcript saving"))
+        self._saved.setToolTip(self.tr("Where the transcript was saved"))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -235,7 +257,14 @@ class TranscriptPanel(QWidget):
             self.retranslate()
 
     def add_segment(  # noqa: PLR0917 - the positional signature the call window uses
-        self, segment_id: str, speaker: str, text: str, final: bool, start: float, language: str
+        self,
+        segment_id: str,
+        speaker: str,
+        text: str,
+        final: bool,
+        start: float,
+        language: str,
+        duration: float = 0.0,
     ) -> None:
         """Add a segment, or update the one with the same id in place (a partial by its final)."""
         segment = self._segments.get(segment_id)
@@ -259,6 +288,7 @@ class TranscriptPanel(QWidget):
                 self._list.insertItem(row, item)
             segment.speaker, segment.text, segment.final = speaker, text, final
             segment.language = language
+        segment.duration = max(segment.duration, duration)
         self._style_item(item, segment)
 
     def _style_item(self, item: QListWidgetItem, segment: _Segment) -> None:
@@ -290,3 +320,55 @@ class TranscriptPanel(QWidget):
     @Slot()
     def copy_to_clipboard(self) -> None:
         QGuiApplication.clipboard().setText(self.plain_text())
+
+    def entries(self) -> list[TranscriptEntry]:
+        """The final segments, timed from the first one (for subtitles)."""
+        finals = sorted(
+            (segment for segment in self._segments.values() if segment.final and segment.text),
+            key=lambda segment: segment.key,
+        )
+        if not finals:
+            return []
+        origin = finals[0].start
+        return [
+            TranscriptEntry(
+                start=segment.start - origin,
+                end=segment.start - origin + max(segment.duration, _MIN_SUBTITLE_S),
+                text=segment.text,
+                speaker=segment.speaker,
+                language=segment.language,
+            )
+            for segment in finals
+        ]
+
+    def export(self, path: Path) -> None:
+        """Write the transcript to `path`: .srt and .vtt as subtitles, anything else as text.
+        Raises OSError. Nothing is ever written unless the user asked."""
+        fmt = path.suffix.lower().lstrip(".")
+        text = render(self.entries(), fmt if fmt in ("srt", "vtt") else "txt")
+        path.write_text(text, encoding="utf-8")
+
+    @Slot()
+    def save_as(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Save the transcript"),
+            "transcript.txt",
+            ";;".join(
+                (
+                    self.tr("Text (*.txt)"),
+                    self.tr("Subtitles (*.srt)"),
+                    self.tr("Web subtitles (*.vtt)"),
+                )
+            ),
+        )
+        if not name:
+            return
+        try:
+            self.export(Path(name))
+        except OSError as exc:
+            self._saved.setText(
+                self.tr("Could not save the transcript: %1").replace("%1", str(exc))
+            )
+        else:
+            self._saved.setText(self.tr("Saved to %1").replace("%1", name))

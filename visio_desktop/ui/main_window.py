@@ -1,25 +1,27 @@
 """The main window: home, pre-join and call screens in one window, and the flow between them.
 
 It owns no network or media code: it asks the engine's Session, through the bridge, and shows
-what comes back. Every engine call returns at once; results arrive as queued signals."""
+what comes back. Every engine call returns at once; results arrive as queued signals.
+
+The system policy (`Services.policy`) is in force throughout: links go through `LinkGate`
+(allowed, asked about or refused), the settings it sets are locked in the settings dialog and
+re-applied after it, captions follow it, and new meetings go to its default server."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
-from av import VideoFrame
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
+from visio_desktop.core.policy import apply_policy, locked_fields
 from visio_desktop.core.settings import (
-    Settings,
     knows_host,
     remember_meeting,
     save_settings,
@@ -27,50 +29,23 @@ from visio_desktop.core.settings import (
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
-from visio_desktop.engine.session import Session
 from visio_desktop.engine.stats import RemoteStats
-from visio_desktop.media.devices import DeviceCatalog
-from visio_desktop.media.render import FrameRenderer, RenderedFrame
+from visio_desktop.media.render import RenderedFrame
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.ui import icons
-from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.call import CallView
 from visio_desktop.ui.home import HomeWidget
 from visio_desktop.ui.i18n import install_translator
+from visio_desktop.ui.link_prompt import LinkGate
 from visio_desktop.ui.messages import device_failed, friendly_error
 from visio_desktop.ui.models_dialog import ModelsDialog
 from visio_desktop.ui.prejoin import PREVIEW_KEY, PreJoinWidget
+from visio_desktop.ui.services import Services
 from visio_desktop.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
 _STATS_MS = 2000
-
-
-class FrameRouter:
-    """The engine's video sink: sends each decoded frame to the renderer under its tile's key.
-    While the pre-join screen previews, the local camera goes to the preview tile."""
-
-    def __init__(self, renderer: FrameRenderer) -> None:
-        self.renderer = renderer
-        self.previewing = False  # set on the GUI thread, read on the engine thread
-
-    def sink(self, participant_id: str, frame: VideoFrame) -> None:
-        key = PREVIEW_KEY if self.previewing and participant_id == ev.SELF_ID else participant_id
-        self.renderer.submit(key, frame)
-
-
-@dataclass
-class Services:
-    """What the window works with; app.py builds them."""
-
-    session: Session
-    router: FrameRouter
-    bridge: EngineBridge
-    devices: DeviceCatalog
-    settings: Settings
-    settings_file: Path | None  # None: do not save (tests, demo with a throwaway profile)
-    new_meeting_server: str | None = None  # base URL; None starts the embedded server on demand
 
 
 class MainWindow(QMainWindow):
@@ -80,6 +55,7 @@ class MainWindow(QMainWindow):
         self.settings = services.settings
         self._start_embedded = start_embedded  # starts the embedded server, gives its URL
         self.link: MeetingLink | None = None
+        self.links = LinkGate(services.policy, services.trusted_hosts, self)
         self._sources: MediaSources | None = None
         self._sources_for: tuple[str, str] | None = None
         self._stats_at = 0.0
@@ -101,6 +77,11 @@ class MainWindow(QMainWindow):
         self.call.set_caption_size(self.settings.caption_size)
         self.call.controls.action("captions").setChecked(self.settings.captions_on)
         self.call.captions.setVisible(self.settings.captions_on)
+        if services.policy.captions_on is False:  # the settings dialog's lock says why
+            self.call.controls.action("captions").setEnabled(False)
+            self.call.controls.buttons["captions"].setAccessibleDescription(
+                self.tr("Captions are turned off by your administrator")
+            )
         self.show_home()
 
     def _connect(self) -> None:
@@ -108,6 +89,8 @@ class MainWindow(QMainWindow):
         bridge.engine_event.connect(self._on_event)
         bridge.frame_rendered.connect(self._on_frame)
         self.home.join_requested.connect(self.open_link)
+        self.links.allowed.connect(self._open_prejoin)
+        self.links.refused.connect(self._link_refused)
         self.home.new_meeting_requested.connect(self._new_meeting)
         self.home.settings_requested.connect(self.edit_settings)
         self.prejoin.join_clicked.connect(self._join)
@@ -131,24 +114,33 @@ class MainWindow(QMainWindow):
 
     def show_home(self) -> None:
         self.home.set_recent(self.settings.recent)
-        server = self.services.new_meeting_server
-        self.home.set_server_label(
-            self.tr("New meetings are created on %1").replace("%1", server)
-            if server
-            else self.tr("New meetings are created on this computer's built-in server")
-        )
+        server = self._new_meeting_server()
+        if self.services.policy.default_server:
+            label = self.tr("New meetings are created on %1, as set by your administrator")
+        elif server:
+            label = self.tr("New meetings are created on %1")
+        else:
+            label = self.tr("New meetings are created on this computer's built-in server")
+        self.home.set_server_label(label.replace("%1", server or ""))
         self.stack.setCurrentWidget(self.home)
         self.setWindowTitle("Visio")
 
     def open_link(self, link: MeetingLink) -> None:
-        """The pre-join screen for a link. Camera and microphone start off for a new host."""
+        """A link, judged under the policy: the pre-join screen, a question first, or a
+        refusal on the home screen (see `LinkGate`)."""
         if self.stack.currentWidget() is self.call:
             self.call.notifications.notify(
                 self.tr("Leave this meeting before joining another one.")
             )
             return
+        self.links.judge(link, self.settings.known_hosts)
+
+    def _open_prejoin(self, link: MeetingLink, media_on: bool) -> None:
+        """The pre-join screen; camera and microphone start off for a host never joined."""
+        if self.stack.currentWidget() is self.call:
+            return  # a meeting started while the question was open
         self.link = link
-        known = knows_host(self.settings, link.host)
+        known = media_on and knows_host(self.settings, link.host)
         lists = self.services.devices.lists()
         self.stack.setCurrentWidget(self.prejoin)
         self.setWindowTitle(self.tr("Join %1 – Visio").replace("%1", link.room))
@@ -168,6 +160,13 @@ class MainWindow(QMainWindow):
             return
         self.open_link(link)
 
+    def _link_refused(self, text: str) -> None:
+        self.home.show_error(text)
+        if self.stack.currentWidget() is self.prejoin:
+            self._stop_preview()
+        if self.stack.currentWidget() is not self.call:
+            self.show_home()
+
     def raise_and_activate(self) -> None:
         self.showNormal() if self.isMinimized() else self.show()
         self.raise_()
@@ -175,8 +174,15 @@ class MainWindow(QMainWindow):
 
     # -- home ----------------------------------------------------------------------------------
 
+    def _new_meeting_server(self) -> str | None:
+        return self.services.policy.default_server or self.services.new_meeting_server
+
     def _new_meeting(self) -> None:
-        server = self.services.new_meeting_server
+        server = self._new_meeting_server()
+        refusal = "" if server else self.links.built_in_server_refusal()
+        if refusal:
+            self.home.show_error(refusal)
+            return
         if server is None and self._start_embedded is not None:
             server = self._start_embedded()
         if not server:
@@ -188,9 +194,11 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         lists = self.services.devices.lists()
         dialog.set_devices(list(lists.cameras), list(lists.microphones), list(lists.speakers))
+        policy = self.services.policy
+        dialog.set_locked(locked_fields(policy), self.tr("Set by your administrator"))
         if dialog.exec():
             before = self.settings
-            self.settings = dialog.result_settings()
+            self.settings = apply_policy(dialog.result_settings(), policy)
             self._save()
             if self.settings.language != before.language:
                 app = QApplication.instance()
@@ -312,20 +320,34 @@ class MainWindow(QMainWindow):
 
     def _captions_toggled(self, on: bool) -> None:
         if on != self.settings.captions_on:
-            self.settings = replace(self.settings, captions_on=on)
+            policy = self.services.policy
+            self.settings = apply_policy(replace(self.settings, captions_on=on), policy)
             self._save()
         if self.stack.currentWidget() is self.call:
             self._own_captions(on)
 
     def _own_captions(self, on: bool) -> None:
-        options = CaptionsOptions(language=self.settings.caption_language)
+        policy = self.services.policy
+        on = on and policy.captions_on is not False  # never on against the policy
+        language = policy.captions_language or self.settings.caption_language
+        options = CaptionsOptions(language=language)
         self.services.bridge.when_done(
             self.services.session.set_captions(on, options), lambda _: None, lambda _: None
         )
 
     def choose_model(self) -> None:
         """The speech models dialog; captions start once a model is there."""
-        ModelsDialog(parent=self).exec()
+        policy = self.services.policy
+        dialog = ModelsDialog(policy.model_mirror or None, self, self.services.model_download)
+        if not policy.model_downloads_allowed:
+            dialog.fetch.hide()
+            dialog.status.setText(
+                self.tr(
+                    "Your administrator has blocked speech model downloads on this computer. "
+                    "Ask your IT department to install a model."
+                )
+            )
+        dialog.exec()
         if self.call.controls.action("captions").isChecked():
             self._own_captions(True)
 

@@ -33,6 +33,13 @@ def friendly_error(error: BaseException, host: str) -> str:
             return QCoreApplication.translate(
                 "Messages", "This meeting is full. Ask the organiser to make room, then try again."
             )
+        if error.code == "bad_redirect":
+            text = QCoreApplication.translate(
+                "Messages",
+                "The meeting server %1 tried to send you to another server. For your safety, "
+                "the connection was stopped. Tell your IT department.",
+            )
+            return text.replace("%1", host)
         if error.code == ErrorCode.BAD_VERSION:
             text = QCoreApplication.translate(
                 "Messages",

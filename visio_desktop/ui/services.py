@@ -1,0 +1,49 @@
+"""What the main window works with, built by desktop.py: the engine session, the video frame
+router, the bridge, devices, settings and policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from av import VideoFrame
+
+from visio_desktop.captions import download_model
+from visio_desktop.core.policy import Policy
+from visio_desktop.core.settings import Settings
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.session import Session
+from visio_desktop.media.devices import DeviceCatalog
+from visio_desktop.media.render import FrameRenderer
+from visio_desktop.ui.bridge import EngineBridge
+from visio_desktop.ui.models_dialog import Download
+from visio_desktop.ui.prejoin import PREVIEW_KEY
+
+
+class FrameRouter:
+    """The engine's video sink: sends each decoded frame to the renderer under its tile's key.
+    While the pre-join screen previews, the local camera goes to the preview tile."""
+
+    def __init__(self, renderer: FrameRenderer) -> None:
+        self.renderer = renderer
+        self.previewing = False  # set on the GUI thread, read on the engine thread
+
+    def sink(self, participant_id: str, frame: VideoFrame) -> None:
+        key = PREVIEW_KEY if self.previewing and participant_id == ev.SELF_ID else participant_id
+        self.renderer.submit(key, frame)
+
+
+@dataclass
+class Services:
+    """What the window works with; app.py builds them."""
+
+    session: Session
+    router: FrameRouter
+    bridge: EngineBridge
+    devices: DeviceCatalog
+    settings: Settings
+    settings_file: Path | None  # None: do not save (tests, demo with a throwaway profile)
+    new_meeting_server: str | None = None  # base URL; None starts the embedded server on demand
+    policy: Policy = field(default_factory=Policy)  # the system policy, already applied
+    trusted_hosts: tuple[str, ...] = ()  # hosts trusted as if joined before (embedded server)
+    model_download: Download = download_model  # fetches a speech model (policy's TLS, proxy)
