@@ -5,6 +5,7 @@ untrusted certificate."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from aiohttp import WSMsgType, web
 from tests.server.test_tls import write_self_signed
 from visio_desktop.core import wire
 from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
+from visio_desktop.core.link_policy import check_server_supplied_url
 from visio_desktop.core.links import parse_link
-from visio_desktop.core.policy import Policy
+from visio_desktop.core.policy import Policy, load_policy
 from visio_desktop.core.protocol import PROTOCOL_VERSION, IceServer, Welcome
+from visio_desktop.core.tls import client_ssl_context
 from visio_desktop.server.runner import RunningServer, start_server
 from visio_desktop.server.state import ServerConfig
 from visio_desktop.signaling.base import JoinRequest
@@ -165,3 +168,32 @@ async def test_the_policy_ca_is_trusted_for_discovery_and_websocket(
     admission = await backend.join(request)
     assert admission.discovery.websocket.startswith("wss://127.0.0.1:")
     await backend.close()
+
+
+def policy_file(folder: Path, ca: Path) -> Path:
+    path = folder / "policy.toml"
+    path.write_text(f'extra_ca_bundle = "{ca}"\n')
+    return path
+
+
+async def test_an_untrusted_ca_is_refused_until_the_policy_trusts_it(
+    tls_server: tuple[RunningServer, Path], tmp_path: Path
+) -> None:
+    server, cert = tls_server
+    link = parse_link(f"https://127.0.0.1:{server.port}/{ROOM}")
+    without, _ = load_policy(tmp_path / "absent.toml")
+    with pytest.raises(ServerUnreachableError, match="certificate is not trusted"):
+        await VisioSignaling(link, client_ssl_context(without.extra_ca_bundle or None)).discover()
+
+    (tmp_path / "other").mkdir()
+    other_ca, _ = write_self_signed(tmp_path / "other")
+    wrong, _ = load_policy(policy_file(tmp_path, other_ca))
+    with pytest.raises(ServerUnreachableError, match="certificate is not trusted"):
+        await VisioSignaling(link, client_ssl_context(wrong.extra_ca_bundle)).discover()
+
+    trusted, problems = load_policy(policy_file(tmp_path, cert))
+    assert problems == [] and trusted.extra_ca_bundle == str(cert)
+    context = client_ssl_context(trusted.extra_ca_bundle)
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    discovery = await VisioSignaling(link, context).discover()
+    check_server_supplied_url(discovery.websocket, link, trusted)

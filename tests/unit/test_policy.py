@@ -3,18 +3,15 @@ locks and overrides, link decisions, server-supplied URLs, and TLS with a policy
 
 from __future__ import annotations
 
-import ssl
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.server.test_tls import write_self_signed
 from visio_desktop.core import policy as policy_module
-from visio_desktop.core.errors import LinkError, ServerUnreachableError
+from visio_desktop.core.errors import LinkError
 from visio_desktop.core.link_policy import LinkOutcome, check_server_supplied_url, decide_link
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import (
@@ -30,10 +27,6 @@ from visio_desktop.core.policy import (
     registry_data,
 )
 from visio_desktop.core.settings import Settings
-from visio_desktop.core.tls import client_ssl_context
-from visio_desktop.server.runner import RunningServer, start_server
-from visio_desktop.server.state import ServerConfig
-from visio_desktop.signaling.visio import VisioSignaling
 
 ROOM = "abc-defg-hij"
 KEYS = sorted(policy_module.REGISTRY_NAMES.values())
@@ -338,38 +331,3 @@ def test_loopback_servers_may_hand_out_plain_ws() -> None:
     check_server_supplied_url("ws://127.0.0.1:8470/ws", link, Policy())
     with pytest.raises(LinkError, match="another host"):
         check_server_supplied_url("ws://localhost:8470/ws", link, Policy())
-
-
-# -- TLS with the policy's CA -----------------------------------------------------------------
-
-
-@pytest.fixture
-async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Path]]:
-    cert, key = write_self_signed(tmp_path)
-    config = ServerConfig(host="127.0.0.1", port=0, tls_cert=str(cert), tls_key=str(key))
-    running = await start_server(config)
-    yield running, cert
-    await running.stop()
-
-
-async def test_an_untrusted_ca_is_refused_until_the_policy_trusts_it(
-    tls_server: tuple[RunningServer, Path], tmp_path: Path
-) -> None:
-    server, cert = tls_server
-    link = parse_link(f"https://127.0.0.1:{server.port}/{ROOM}")
-    without, _ = load_policy(tmp_path / "absent.toml")
-    with pytest.raises(ServerUnreachableError, match="certificate is not trusted"):
-        await VisioSignaling(link, client_ssl_context(without.extra_ca_bundle or None)).discover()
-
-    (tmp_path / "other").mkdir()
-    other_ca, _ = write_self_signed(tmp_path / "other")
-    wrong, _ = load_policy(write(tmp_path, f'extra_ca_bundle = "{other_ca}"\n'))
-    with pytest.raises(ServerUnreachableError, match="certificate is not trusted"):
-        await VisioSignaling(link, client_ssl_context(wrong.extra_ca_bundle)).discover()
-
-    trusted, problems = load_policy(write(tmp_path, f'extra_ca_bundle = "{cert}"\n'))
-    assert problems == [] and trusted.extra_ca_bundle == str(cert)
-    context = client_ssl_context(trusted.extra_ca_bundle)
-    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
-    discovery = await VisioSignaling(link, context).discover()
-    check_server_supplied_url(discovery.websocket, link, trusted)

@@ -228,6 +228,31 @@ def portaudio() -> Any:
     return importlib.import_module("sounddevice")
 
 
+def open_portaudio_stream(
+    direction: str,
+    device: AudioDeviceInfo | None,
+    callback: Callable[..., None],
+    finished: Callable[[], None],
+    *,
+    rate: int,
+    block: int,
+) -> Any:
+    """A PortAudio "input" or "output" stream on `device` (None: the default): mono int16 at
+    `rate` Hz in blocks of `block` frames, with low latency."""
+    sd = portaudio()
+    stream_class = sd.InputStream if direction == "input" else sd.OutputStream
+    return stream_class(
+        samplerate=rate,
+        blocksize=block,
+        channels=1,
+        dtype="int16",
+        latency="low",
+        device=None if device is None else device.index,
+        callback=callback,
+        finished_callback=finished,
+    )
+
+
 class _PortAudioUsers:
     """How many PortAudio streams are open. PortAudio lists devices once, when it starts:
     seeing a device plugged in later means restarting it, which would kill open streams."""

@@ -41,7 +41,11 @@ from visio_desktop.media.audio_processing import (
     Samples,
     make_processor,
 )
-from visio_desktop.media.discovery import PORTAUDIO_USERS, AudioDeviceInfo, portaudio
+from visio_desktop.media.discovery import (
+    PORTAUDIO_USERS,
+    AudioDeviceInfo,
+    open_portaudio_stream,
+)
 from visio_desktop.media.status import (
     DeviceKind,
     DeviceState,
@@ -79,17 +83,8 @@ def portaudio_input(device: AudioDeviceInfo | None) -> InputStreamFactory:
     """Opens `device` (None: the default) at 48 kHz mono, 10 ms blocks, low latency."""
 
     def factory(callback: InputCallback, finished: FinishedCallback) -> InputStream:
-        sd = portaudio()
-
-        stream: InputStream = sd.InputStream(
-            samplerate=RATE,
-            blocksize=BLOCK,
-            channels=1,
-            dtype="int16",
-            latency="low",
-            device=None if device is None else device.index,
-            callback=callback,
-            finished_callback=finished,
+        stream: InputStream = open_portaudio_stream(
+            "input", device, callback, finished, rate=RATE, block=BLOCK
         )
         return stream
 

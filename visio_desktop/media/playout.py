@@ -26,7 +26,11 @@ import numpy as np
 from av import AudioFrame, AudioResampler
 
 from visio_desktop.media.audio_processing import BLOCK, RATE, EchoReference, SampleRing, Samples
-from visio_desktop.media.discovery import PORTAUDIO_USERS, AudioDeviceInfo, portaudio
+from visio_desktop.media.discovery import (
+    PORTAUDIO_USERS,
+    AudioDeviceInfo,
+    open_portaudio_stream,
+)
 from visio_desktop.media.status import (
     DeviceKind,
     DeviceState,
@@ -59,17 +63,8 @@ def portaudio_output(device: AudioDeviceInfo | None) -> OutputStreamFactory:
     """Opens `device` (None: the default) at 48 kHz mono, 10 ms blocks, low latency."""
 
     def factory(callback: OutputCallback, finished: FinishedCallback) -> OutputStream:
-        sd = portaudio()
-
-        stream: OutputStream = sd.OutputStream(
-            samplerate=RATE,
-            blocksize=BLOCK,
-            channels=1,
-            dtype="int16",
-            latency="low",
-            device=None if device is None else device.index,
-            callback=callback,
-            finished_callback=finished,
+        stream: OutputStream = open_portaudio_stream(
+            "output", device, callback, finished, rate=RATE, block=BLOCK
         )
         return stream
 
