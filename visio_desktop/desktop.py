@@ -175,6 +175,7 @@ def build_desktop(
         policy=policy,
         trusted_hosts=(_EMBEDDED_HOST,),
         model_download=functools.partial(_download_model, policy),
+        use_speaker=_speaker_switch(playout, devices) if playout is not None else None,
     )
     window = MainWindow(services, start_embedded=embedded.base_url)
     notice = window.links.policy_notice(policy_problems)
@@ -183,21 +184,28 @@ def build_desktop(
     instance.link_received.connect(window.open_link_text)
     instance.activation_requested.connect(window.raise_and_activate)
     desktop = Desktop(app, window, session, engine, renderer, embedded, instance, playout=playout)
-    if playout is not None and isinstance(devices, SystemDevices):
-        speakers = devices
-        threading.Thread(  # opening an audio device can block
-            target=lambda: playout.set_output(
-                speakers.speaker_output(settings.speaker), settings.speaker
-            ),
-            name="speaker-open",
-            daemon=True,
-        ).start()
+    if playout is not None and services.use_speaker is not None:
+        services.use_speaker(settings.speaker)
     window.show()
     if demo is not None:
         link = parse_link(f"{embedded.base_url()}/{new_room_slug()}")
         desktop.bots = start_bots(link, demo.participants)
         window.join_now(link, settings.display_name, audio=False, video=True)
     return desktop
+
+
+def _speaker_switch(playout: Playout, devices: DeviceCatalog) -> Callable[[str], None]:
+    """Plays remote audio on the speaker with this label ("" = the default)."""
+
+    def use(label: str) -> None:
+        if not isinstance(devices, SystemDevices):
+            return
+        output = devices.speaker_output(label)
+        threading.Thread(  # opening an audio device can block
+            target=playout.set_output, args=(output, label), name="speaker-open", daemon=True
+        ).start()
+
+    return use
 
 
 def _log_device_status(status: DeviceStatus) -> None:

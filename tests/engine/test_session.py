@@ -236,3 +236,29 @@ def test_video_turned_back_on_reaches_the_others_again(
     finally:
         for session in (alice, bob):
             session.leave().result(timeout=WAIT)
+
+
+def test_changing_camera_mid_call_keeps_the_others_receiving(
+    engine: EngineThread, link: MeetingLink
+) -> None:
+    """Another device without renegotiating: Bob sees frames of the new camera's size."""
+    small = threading.Event()
+
+    def watch(participant_id: str, frame: object) -> None:
+        if getattr(frame, "width", 0) == 160:
+            small.set()
+
+    alice_log, bob_log = EventLog(), EventLog()
+    alice = Session(engine, alice_log)
+    bob = Session(engine, bob_log, video_sink=watch)
+    try:
+        alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
+        bob.join(link, "Bob").result(timeout=WAIT)
+        bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+        assert not small.is_set()
+        second_camera = SyntheticSources("Alice 2", width=160, height=90, fps=15)
+        alice.use_sources(second_camera).result(timeout=WAIT)
+        assert small.wait(timeout=WAIT), "Bob got nothing from Alice's second camera"
+    finally:
+        for session in (alice, bob):
+            session.leave().result(timeout=WAIT)

@@ -46,6 +46,16 @@ class LocalMedia:
             self._start_view(kind)
         return new
 
+    async def use_sources(self, sources: MediaSources) -> None:
+        """Other devices, mid-call: each kind that is on moves to the new device at once."""
+        self._sources = sources
+        for kind in KINDS:
+            if self.is_on(kind):
+                new = sources.open(kind)
+                old = self.outgoing[kind].replace(new)
+                if old is not None:
+                    old.stop()
+
     def level(self) -> float:
         """The loudest microphone level since the last call, 0..1."""
         view = self._views.get("audio")

@@ -43,6 +43,7 @@ from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRul
 from visio_desktop.engine.receive import RemoteTrackPump
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
 from visio_desktop.engine.watchdog import stalled_peers
+from visio_desktop.media.sources import MediaSources
 from visio_desktop.rtc.ice import gather_loopback_only, rtc_configuration
 from visio_desktop.rtc.mesh import KINDS, MeshCall
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
@@ -320,6 +321,11 @@ class Meeting:
         if kind == "audio":
             await self.captions.follow_microphone()
         return new is not None or not on
+
+    async def use_sources(self, sources: MediaSources) -> None:
+        """Change devices mid-call without renegotiating: the peers' tracks stay."""
+        await self.local.use_sources(sources)
+        await self._send_state()
 
     async def set_hand(self, raised: bool) -> None:
         if self.me is not None:

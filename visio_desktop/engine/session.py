@@ -126,6 +126,10 @@ class Session:
     def set_video(self, on: bool) -> concurrent.futures.Future[bool]:
         return self._call(lambda m: m.set_media("video", on))
 
+    def use_sources(self, sources: MediaSources) -> concurrent.futures.Future[None]:
+        """Other camera or microphone, mid-call (the ones that are on switch at once)."""
+        return self._call(lambda m: m.use_sources(sources))
+
     def raise_hand(self, raised: bool = True) -> concurrent.futures.Future[None]:
         return self._call(lambda m: m.set_hand(raised))
 

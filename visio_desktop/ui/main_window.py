@@ -22,6 +22,7 @@ from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import apply_policy, locked_fields
 from visio_desktop.core.settings import (
+    Settings,
     knows_host,
     remember_meeting,
     save_settings,
@@ -206,6 +207,20 @@ class MainWindow(QMainWindow):
                     install_translator(app, self.settings.language)
             self.call.set_caption_size(self.settings.caption_size)
             self.call.controls.action("captions").setChecked(self.settings.captions_on)
+            self._devices_chosen(before)
+
+    def _devices_chosen(self, before: Settings) -> None:
+        """Devices changed in the settings: a call moves to them at once."""
+        now = self.settings
+        if self.stack.currentWidget() is self.call and (now.camera, now.microphone) != (
+            before.camera,
+            before.microphone,
+        ):
+            self._sources = self.services.devices.sources(now.camera, now.microphone)
+            self._sources_for = (now.camera, now.microphone)
+            self.services.session.use_sources(self._sources)
+        if now.speaker != before.speaker and self.services.use_speaker is not None:
+            self.services.use_speaker(now.speaker)
 
     # -- pre-join ------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ router, the bridge, devices, settings and policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,3 +48,4 @@ class Services:
     policy: Policy = field(default_factory=Policy)  # the system policy, already applied
     trusted_hosts: tuple[str, ...] = ()  # hosts trusted as if joined before (embedded server)
     model_download: Download = download_model  # fetches a speech model (policy's TLS, proxy)
+    use_speaker: Callable[[str], None] | None = None  # plays remote audio on another speaker
