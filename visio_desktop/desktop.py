@@ -146,13 +146,21 @@ def build_desktop(
     if demo is not None:
         settings = replace(settings, display_name=settings.display_name or demo.name)
         devices = devices or DemoDevices(settings.display_name)
-    devices = devices or SystemDevices(on_status=_log_device_status)
+    bridge = EngineBridge()
+    window_ref: list[MainWindow] = []
+
+    def device_status(status: DeviceStatus) -> None:  # device threads
+        _log_device_status(status)
+        if status.state.is_problem and window_ref:
+            window = window_ref[0]
+            bridge.post(lambda: window.show_device_problem(status.message))
+
+    devices = devices or SystemDevices(on_status=device_status)
     # Remote audio goes to the speakers through the playout mixer, which also feeds the
     # microphone's echo canceller (only real devices have speakers).
     playout = devices.playout() if isinstance(devices, SystemDevices) else None
     engine = EngineThread()
     engine.start()
-    bridge = EngineBridge()
     renderer = FrameRenderer(bridge.rendered)
     renderer.start()
     router = FrameRouter(renderer)
@@ -176,8 +184,10 @@ def build_desktop(
         trusted_hosts=(_EMBEDDED_HOST,),
         model_download=functools.partial(_download_model, policy),
         use_speaker=_speaker_switch(playout, devices) if playout is not None else None,
+        set_volume=playout.set_volume if playout is not None else None,
     )
     window = MainWindow(services, start_embedded=embedded.base_url)
+    window_ref.append(window)
     notice = window.links.policy_notice(policy_problems)
     if notice:
         window.home.show_error(notice)

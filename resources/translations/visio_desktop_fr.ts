@@ -1108,6 +1108,30 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>%1 (vous)</translation>
     </message>
     <message>
+        <source>Unpin</source>
+        <translation>Détacher</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>Épingler</translation>
+    </message>
+    <message>
+        <source>Mute for me</source>
+        <translation>Couper le son pour moi</translation>
+    </message>
+    <message>
+        <source>Volume 50%</source>
+        <translation>Volume 50 %</translation>
+    </message>
+    <message>
+        <source>Volume 100%</source>
+        <translation>Volume 100 %</translation>
+    </message>
+    <message>
+        <source>Volume 150%</source>
+        <translation>Volume 150 %</translation>
+    </message>
+    <message>
         <source>Video of %1</source>
         <translation>Vidéo de %1</translation>
     </message>
@@ -1136,8 +1160,8 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>en train de parler</translation>
     </message>
     <message>
-        <source>%1 — double-click to pin</source>
-        <translation>%1 — double-cliquez pour épingler</translation>
+        <source>%1 — double-click to pin, right-click for the volume</source>
+        <translation>%1 — double-cliquez pour épingler, clic droit pour le volume</translation>
     </message>
 </context>
 <context>

@@ -248,3 +248,13 @@ def test_full_screen_with_f11_and_escape(qtbot: QtBot, desktop: Desktop) -> None
     QTest.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isFullScreen())
     assert not window.call.controls.action("fullscreen").isChecked()
+
+
+def test_a_device_problem_is_said_where_the_user_is(qtbot: QtBot, desktop: Desktop) -> None:
+    window = desktop.window
+    window.open_link(parse_link("http://127.0.0.1:9/abc-defg-hij"))
+    window.show_device_problem("The microphone (USB Headset) is used by another application.")
+    assert window.prejoin.error.text().startswith("The microphone (USB Headset) is used")
+    window.stack.setCurrentWidget(window.call)
+    window.show_device_problem("The camera was unplugged.")
+    assert window.call.notifications.history[-1] == "The camera was unplugged."

@@ -209,3 +209,19 @@ def test_missing_speech_model_is_explained_with_a_way_to_get_one(
     view.handle_event(ev.CaptionsStateChanged("on"))
     assert not view.models_button.isVisible() and not view.captions_notice.isVisible()
     assert view.notifications.history[-1].startswith("Your captions are on")
+
+
+def test_a_participant_can_be_quieter_for_me_only(view: CallView, qtbot: QtBot) -> None:
+    join(view, 3)
+    tile = view.grid.tile("p01")
+    assert tile is not None
+    menu = tile.volume_menu()
+    mute = next(action for action in menu.actions() if action.text() == "Mute for me")
+    with qtbot.waitSignal(view.volume_changed) as changed:
+        mute.trigger()
+    assert changed.args == ["p01", 0.0]
+    checked = [action.text() for action in tile.volume_menu().actions() if action.isChecked()]
+    assert checked == ["Mute for me"]
+    own = view.grid.tile(ev.SELF_ID)
+    assert own is not None
+    assert [action.text() for action in own.volume_menu().actions()] == ["Pin"]

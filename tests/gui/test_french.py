@@ -171,7 +171,7 @@ def test_call_view_switches_to_french_and_back(qtbot: QtBot, french: QApplicatio
     assert view.controls.buttons["leave"].text() == "Quitter"
     assert tile.accessibleName() == "Vidéo de Marie"
     assert tile.accessibleDescription() == "micro coupé, caméra désactivée"
-    assert tile.toolTip() == "Marie — double-cliquez pour épingler"
+    assert tile.toolTip() == "Marie — double-cliquez pour épingler, clic droit pour le volume"
 
     anne = ParticipantInfo(id="p-anne", display_name="Anne", audio=True)
     view.handle_event(ev.ParticipantJoined(anne))

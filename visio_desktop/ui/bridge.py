@@ -36,6 +36,10 @@ class EngineBridge(QObject):
         """The renderer's callback: the render thread."""
         self.frame_rendered.emit(frame)
 
+    def post(self, call: Callable[[], Any]) -> None:
+        """Run `call` on the GUI thread (from any thread)."""
+        self._call.emit(call)
+
     def when_done(
         self,
         future: concurrent.futures.Future[_T],

@@ -45,6 +45,7 @@ class CallView(QWidget):
     captions_toggled = Signal(bool)
     home_requested = Signal()  # after a disconnection, the user goes back
     models_requested = Signal()  # the user wants a speech model for captions
+    volume_changed = Signal(str, float)  # participant id, 0 (muted for me) to 2
 
     def __init__(
         self,
@@ -137,6 +138,7 @@ class CallView(QWidget):
         self.chat.send_requested.connect(self.chat_sent)
         self.chat.unread_changed.connect(self.controls.set_unread)
         self.chat.link_activated.connect(self.link_clicked)
+        self.grid.volume_requested.connect(self.volume_changed)
         self.grid.pin_changed.connect(
             lambda key: self.controls.action("view").setChecked(self.grid.mode is ViewMode.SPEAKER)
         )

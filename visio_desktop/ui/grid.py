@@ -23,6 +23,7 @@ class ViewMode(StrEnum):
 class TileGrid(QWidget):
     layout_changed = Signal()  # pages, mode or visible tiles changed
     pin_changed = Signal(str)  # the pinned key, "" when none
+    volume_requested = Signal(str, float)  # a tile's participant, volume 0-2
 
     def __init__(
         self,
@@ -70,6 +71,7 @@ class TileGrid(QWidget):
             return existing
         tile = VideoTile(key, name, self._on_resized, self._on_painted, self)
         tile.pin_requested.connect(self.toggle_pin)
+        tile.volume_requested.connect(self.volume_requested)
         self._tiles[key] = tile
         if first:
             self._order.insert(0, key)

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         call.fullscreen_toggled.connect(self._fullscreen)
         call.captions_toggled.connect(self._captions_toggled)
         call.models_requested.connect(self.choose_model)
+        call.volume_changed.connect(self._set_volume)
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -208,6 +209,20 @@ class MainWindow(QMainWindow):
             self.call.set_caption_size(self.settings.caption_size)
             self.call.controls.action("captions").setChecked(self.settings.captions_on)
             self._devices_chosen(before)
+
+    def show_device_problem(self, message: str) -> None:
+        """A camera, microphone or speaker that is missing, busy or unplugged: say so where
+        the user is; the call goes on."""
+        if not message:
+            return
+        if self.stack.currentWidget() is self.prejoin:
+            self.prejoin.show_error(message)
+        else:
+            self.call.notifications.notify(message)
+
+    def _set_volume(self, participant_id: str, volume: float) -> None:
+        if self.services.set_volume is not None:
+            self.services.set_volume(participant_id, volume)
 
     def _devices_chosen(self, before: Settings) -> None:
         """Devices changed in the settings: a call moves to them at once."""

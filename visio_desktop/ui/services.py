@@ -49,3 +49,4 @@ class Services:
     trusted_hosts: tuple[str, ...] = ()  # hosts trusted as if joined before (embedded server)
     model_download: Download = download_model  # fetches a speech model (policy's TLS, proxy)
     use_speaker: Callable[[str], None] | None = None  # plays remote audio on another speaker
+    set_volume: Callable[[str, float], None] | None = None  # one participant's volume, 0-2

@@ -12,6 +12,7 @@ from enum import StrEnum
 from PySide6.QtCore import QEvent, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontMetrics,
     QHideEvent,
@@ -23,7 +24,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from visio_desktop.media.render import RenderedFrame
 from visio_desktop.ui import icons
@@ -48,6 +49,7 @@ PaintObserver = Callable[[str, float, float], None]
 
 class VideoTile(QWidget):
     pin_requested = Signal(str)
+    volume_requested = Signal(str, float)
     observer: PaintObserver | None = None  # set by benchmarks; None costs nothing
 
     def __init__(
@@ -73,6 +75,7 @@ class VideoTile(QWidget):
         self.speaking = False
         self.pinned = False
         self.is_self = False
+        self.volume = 1.0
         self.quality = Quality.UNKNOWN
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -262,6 +265,33 @@ class VideoTile(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.pin_requested.emit(self.key)
 
+    def volume_menu(self) -> QMenu:
+        """Pin, and this participant's volume for me only (not for the self-view)."""
+        menu = QMenu(self)
+        menu.addAction(self.tr("Unpin") if self.pinned else self.tr("Pin")).triggered.connect(
+            lambda: self.pin_requested.emit(self.key)
+        )
+        if not self.is_self:
+            menu.addSeparator()
+            for label, volume in (
+                (self.tr("Mute for me"), 0.0),
+                (self.tr("Volume 50%"), 0.5),
+                (self.tr("Volume 100%"), 1.0),
+                (self.tr("Volume 150%"), 1.5),
+            ):
+                action = menu.addAction(label)
+                action.setCheckable(True)
+                action.setChecked(abs(self.volume - volume) < 0.01)
+                action.triggered.connect(lambda _=False, v=volume: self._choose_volume(v))
+        return menu
+
+    def _choose_volume(self, volume: float) -> None:
+        self.volume = volume
+        self.volume_requested.emit(self.key, volume)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.volume_menu().exec(event.globalPos())
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.LanguageChange:
@@ -277,7 +307,11 @@ class VideoTile(QWidget):
         if self.speaking:
             states.append(self.tr("speaking"))
         self.setAccessibleDescription(", ".join(states))
-        self.setToolTip(self.tr("%1 — double-click to pin").replace("%1", self._name))
+        self.setToolTip(
+            self.tr("%1 — double-click to pin, right-click for the volume").replace(
+                "%1", self._name
+            )
+        )
 
 
 def initials(name: str) -> str:
