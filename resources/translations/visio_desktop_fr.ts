@@ -573,6 +573,10 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Le modèle est installé. Les sous-titres peuvent être activés.</translation>
     </message>
     <message>
+        <source>Stopping the download…</source>
+        <translation>Arrêt du téléchargement…</translation>
+    </message>
+    <message>
         <source>Speech models for captions</source>
         <translation>Modèles vocaux pour les sous-titres</translation>
     </message>
@@ -1121,15 +1125,15 @@ Rejoindre quand même&#xa0;?</translation>
     </message>
     <message>
         <source>Volume 50%</source>
-        <translation>Volume 50 %</translation>
+        <translation>Volume 50&#xa0;%</translation>
     </message>
     <message>
         <source>Volume 100%</source>
-        <translation>Volume 100 %</translation>
+        <translation>Volume 100&#xa0;%</translation>
     </message>
     <message>
         <source>Volume 150%</source>
-        <translation>Volume 150 %</translation>
+        <translation>Volume 150&#xa0;%</translation>
     </message>
     <message>
         <source>Video of %1</source>

@@ -63,3 +63,17 @@ def test_a_model_without_known_checksums_cannot_be_fetched(qtbot: QtBot) -> None
     assert unverified, "the catalogue lists a model whose checksums are not known"
     dialog.models.setCurrentRow(unverified[0])
     assert not dialog.fetch.isEnabled()
+
+
+def test_closing_during_a_download_stops_it_without_waiting_on_the_network(
+    qtbot: QtBot,
+) -> None:
+    fetcher = Fetcher()
+    dialog = ModelsDialog(download=fetcher)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QTest.mouseClick(dialog.fetch, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress.value() == 500)
+    with qtbot.waitSignal(dialog.rejected):
+        dialog.reject()  # returns at once; the dialog closes when the download has stopped
+    assert not dialog.isVisible()

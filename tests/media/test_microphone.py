@@ -11,10 +11,9 @@ import pytest
 from av import AudioFrame
 
 from visio_desktop.media.audio_processing import FRAME, RATE, NoProcessing
-from visio_desktop.media.discovery import portaudio
+from visio_desktop.media.discovery import FinishedCallback, portaudio
 from visio_desktop.media.microphone import (
     AudioBlockQueue,
-    FinishedCallback,
     InputCallback,
     InputStream,
     MicrophoneTrack,

@@ -10,10 +10,10 @@ import numpy as np
 from av import AudioFrame
 
 from visio_desktop.media.audio_processing import BLOCK, FRAME, RATE, EchoReference
+from visio_desktop.media.discovery import FinishedCallback
 from visio_desktop.media.playout import (
     MAX_BLOCKS,
     PREFILL_BLOCKS,
-    FinishedCallback,
     OutputCallback,
     OutputStream,
     PacedOutputStream,

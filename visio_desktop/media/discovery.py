@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +228,36 @@ def portaudio() -> Any:
     return importlib.import_module("sounddevice")
 
 
+StreamCallback = Callable[[Any, int, Any, Any], None]  # sounddevice's (data, frames, time, st)
+FinishedCallback = Callable[[], None]
+
+
+class AudioStream(Protocol):
+    """What we use of sounddevice's InputStream and OutputStream."""
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+AudioStreamFactory = Callable[[StreamCallback, FinishedCallback], AudioStream]
+
+
+def portaudio_stream(
+    direction: str, device: AudioDeviceInfo | None, *, rate: int, block: int
+) -> AudioStreamFactory:
+    """Opens an "input" or "output" PortAudio stream on `device` (None: the default): mono
+    int16 at `rate` Hz in blocks of `block` frames, with low latency."""
+
+    def factory(callback: StreamCallback, finished: FinishedCallback) -> AudioStream:
+        stream: AudioStream = open_portaudio_stream(
+            direction, device, callback, finished, rate=rate, block=block
+        )
+        return stream
+
+    return factory
+
+
 def open_portaudio_stream(
     direction: str,
     device: AudioDeviceInfo | None,
@@ -237,8 +267,7 @@ def open_portaudio_stream(
     rate: int,
     block: int,
 ) -> Any:
-    """A PortAudio "input" or "output" stream on `device` (None: the default): mono int16 at
-    `rate` Hz in blocks of `block` frames, with low latency."""
+    """The stream itself (see `portaudio_stream`)."""
     sd = portaudio()
     stream_class = sd.InputStream if direction == "input" else sd.OutputStream
     return stream_class(

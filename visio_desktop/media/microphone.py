@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -44,7 +44,11 @@ from visio_desktop.media.audio_processing import (
 from visio_desktop.media.discovery import (
     PORTAUDIO_USERS,
     AudioDeviceInfo,
-    open_portaudio_stream,
+    AudioStream,
+    AudioStreamFactory,
+    FinishedCallback,
+    StreamCallback,
+    portaudio_stream,
 )
 from visio_desktop.media.status import (
     DeviceKind,
@@ -63,32 +67,15 @@ STALL_S = 0.5  # no audio from the device for this long means it is gone
 OPEN_TIMEOUT_S = 3.0  # the same, for the first audio after opening
 RING_MS = 500
 
-InputCallback = Callable[[Any, int, Any, Any], None]  # sounddevice's (indata, frames, time, st)
-FinishedCallback = Callable[[], None]
+InputCallback = StreamCallback
+InputStream = AudioStream
+InputStreamFactory = AudioStreamFactory
 AudioTap = Callable[[Samples], None]
-
-
-class InputStream(Protocol):
-    """What we use of sounddevice.InputStream."""
-
-    def start(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-InputStreamFactory = Callable[[InputCallback, FinishedCallback], InputStream]
 
 
 def portaudio_input(device: AudioDeviceInfo | None) -> InputStreamFactory:
     """Opens `device` (None: the default) at 48 kHz mono, 10 ms blocks, low latency."""
-
-    def factory(callback: InputCallback, finished: FinishedCallback) -> InputStream:
-        stream: InputStream = open_portaudio_stream(
-            "input", device, callback, finished, rate=RATE, block=BLOCK
-        )
-        return stream
-
-    return factory
+    return portaudio_stream("input", device, rate=RATE, block=BLOCK)
 
 
 class MicrophoneTrack(MediaStreamTrack):

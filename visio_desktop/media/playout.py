@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from av import AudioFrame, AudioResampler
@@ -29,7 +29,11 @@ from visio_desktop.media.audio_processing import BLOCK, RATE, EchoReference, Sam
 from visio_desktop.media.discovery import (
     PORTAUDIO_USERS,
     AudioDeviceInfo,
-    open_portaudio_stream,
+    AudioStream,
+    AudioStreamFactory,
+    FinishedCallback,
+    StreamCallback,
+    portaudio_stream,
 )
 from visio_desktop.media.status import (
     DeviceKind,
@@ -46,29 +50,14 @@ logger = logging.getLogger(__name__)
 PREFILL_BLOCKS = 4  # 40 ms
 MAX_BLOCKS = 12  # 120 ms
 
-OutputCallback = Callable[[Any, int, Any, Any], None]  # sounddevice's (outdata, frames, time, st)
-FinishedCallback = Callable[[], None]
-
-
-class OutputStream(Protocol):
-    def start(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-OutputStreamFactory = Callable[[OutputCallback, FinishedCallback], OutputStream]
+OutputCallback = StreamCallback
+OutputStream = AudioStream
+OutputStreamFactory = AudioStreamFactory
 
 
 def portaudio_output(device: AudioDeviceInfo | None) -> OutputStreamFactory:
     """Opens `device` (None: the default) at 48 kHz mono, 10 ms blocks, low latency."""
-
-    def factory(callback: OutputCallback, finished: FinishedCallback) -> OutputStream:
-        stream: OutputStream = open_portaudio_stream(
-            "output", device, callback, finished, rate=RATE, block=BLOCK
-        )
-        return stream
-
-    return factory
+    return portaudio_stream("output", device, rate=RATE, block=BLOCK)
 
 
 class JitterBuffer:

@@ -22,7 +22,6 @@ from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import apply_policy, locked_fields
 from visio_desktop.core.settings import (
-    Settings,
     knows_host,
     remember_meeting,
     save_settings,
@@ -32,9 +31,9 @@ from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.media.render import RenderedFrame
-from visio_desktop.media.sources import MediaSources
 from visio_desktop.ui import icons
 from visio_desktop.ui.call import CallView
+from visio_desktop.ui.device_control import DeviceControl
 from visio_desktop.ui.home import HomeWidget
 from visio_desktop.ui.i18n import install_translator
 from visio_desktop.ui.link_prompt import LinkGate
@@ -57,12 +56,11 @@ class MainWindow(QMainWindow):
         self._start_embedded = start_embedded  # starts the embedded server, gives its URL
         self.link: MeetingLink | None = None
         self.links = LinkGate(services.policy, services.trusted_hosts, self)
-        self._sources: MediaSources | None = None
-        self._sources_for: tuple[str, str] | None = None
         self._stats_at = 0.0
         renderer = services.router.renderer
         self.home = HomeWidget()
         self.prejoin = PreJoinWidget(renderer.set_size, renderer.painted)
+        self.devices = DeviceControl(services, self.prejoin)
         self.call = CallView(renderer.set_size, renderer.painted, renderer.remove)
         self.stack = QStackedWidget()
         for screen in (self.home, self.prejoin, self.call):
@@ -96,8 +94,8 @@ class MainWindow(QMainWindow):
         self.home.settings_requested.connect(self.edit_settings)
         self.prejoin.join_clicked.connect(self._join)
         self.prejoin.back_clicked.connect(self._back_from_prejoin)
-        self.prejoin.preview_changed.connect(self._preview)
-        self.prejoin.devices_changed.connect(self._devices_changed)
+        self.prejoin.preview_changed.connect(self.devices.preview)
+        self.prejoin.devices_changed.connect(self.devices.prejoin_devices_changed)
         call = self.call
         call.leave_requested.connect(self.leave)
         call.home_requested.connect(self._back_home_after_disconnect)
@@ -110,7 +108,7 @@ class MainWindow(QMainWindow):
         call.fullscreen_toggled.connect(self._fullscreen)
         call.captions_toggled.connect(self._captions_toggled)
         call.models_requested.connect(self.choose_model)
-        call.volume_changed.connect(self._set_volume)
+        call.volume_changed.connect(self.devices.set_volume)
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -165,7 +163,7 @@ class MainWindow(QMainWindow):
     def _link_refused(self, text: str) -> None:
         self.home.show_error(text)
         if self.stack.currentWidget() is self.prejoin:
-            self._stop_preview()
+            self.devices.stop_preview()
         if self.stack.currentWidget() is not self.call:
             self.show_home()
 
@@ -208,7 +206,9 @@ class MainWindow(QMainWindow):
                     install_translator(app, self.settings.language)
             self.call.set_caption_size(self.settings.caption_size)
             self.call.controls.action("captions").setChecked(self.settings.captions_on)
-            self._devices_chosen(before)
+            self.devices.settings_changed(
+                before, self.settings, in_call=self.stack.currentWidget() is self.call
+            )
 
     def show_device_problem(self, message: str) -> None:
         """A camera, microphone or speaker that is missing, busy or unplugged: say so where
@@ -220,59 +220,11 @@ class MainWindow(QMainWindow):
         else:
             self.call.notifications.notify(message)
 
-    def _set_volume(self, participant_id: str, volume: float) -> None:
-        if self.services.set_volume is not None:
-            self.services.set_volume(participant_id, volume)
-
-    def _devices_chosen(self, before: Settings) -> None:
-        """Devices changed in the settings: a call moves to them at once."""
-        now = self.settings
-        if self.stack.currentWidget() is self.call and (now.camera, now.microphone) != (
-            before.camera,
-            before.microphone,
-        ):
-            self._sources = self.services.devices.sources(now.camera, now.microphone)
-            self._sources_for = (now.camera, now.microphone)
-            self.services.session.use_sources(self._sources)
-        if now.speaker != before.speaker and self.services.use_speaker is not None:
-            self.services.use_speaker(now.speaker)
-
     # -- pre-join ------------------------------------------------------------------------------
 
-    def _current_sources(self) -> MediaSources:
-        choice = (
-            self.prejoin.chosen(self.prejoin.camera),
-            self.prejoin.chosen(self.prejoin.microphone),
-        )
-        if self._sources is None or self._sources_for != choice:
-            self._sources = self.services.devices.sources(*choice)
-            self._sources_for = choice
-        return self._sources
-
-    def _preview(self, kind: str, on: bool) -> None:
-        self.services.router.previewing = True
-        future = self.services.session.preview(self._current_sources(), kind, on)
-        self.services.bridge.when_done(future, lambda ok: self._preview_result(kind, on, ok))
-
-    def _preview_result(self, kind: str, on: bool, ok: bool) -> None:
-        if on and not ok:
-            self.prejoin.show_error(device_failed(kind))
-
-    def _devices_changed(self) -> None:
-        for kind, toggle in (
-            ("video", self.prejoin.camera_toggle),
-            ("audio", self.prejoin.mic_toggle),
-        ):
-            if toggle.isChecked():
-                self._preview(kind, True)
-
     def _back_from_prejoin(self) -> None:
-        self._stop_preview()
+        self.devices.stop_preview()
         self.show_home()
-
-    def _stop_preview(self) -> None:
-        self.services.router.previewing = False
-        self.services.session.stop_preview()
 
     def _join(self) -> None:
         link = self.link
@@ -296,7 +248,7 @@ class MainWindow(QMainWindow):
         """Join with the chosen media (the demo comes here directly)."""
         self.link = link
         self.services.router.previewing = False
-        media = MediaOptions(audio=audio, video=video, sources=self._current_sources())
+        media = MediaOptions(audio=audio, video=video, sources=self.devices.prejoin_sources())
         future = self.services.session.join(link, name, media)
         self.call.start(link.room, name, audio, video)
         self.services.bridge.when_done(

@@ -51,6 +51,7 @@ class ModelsDialog(QDialog):
         self._download = download
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._closing = False  # closed during a download: close once it has stopped
         self._relay = _Relay(self)
         self._relay.progress.connect(self._on_progress)
         self._relay.finished.connect(self._on_finished)
@@ -135,9 +136,10 @@ class ModelsDialog(QDialog):
             self.progress.setValue(round(done * 1000 / total))
 
     def _on_finished(self, problem: str) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        self._thread = None
+        self._thread = None  # it has sent its last word: it ends now
+        if self._closing:
+            super().reject()
+            return
         self.progress.hide()
         self.cancel.hide()
         if problem:
@@ -147,11 +149,14 @@ class ModelsDialog(QDialog):
         self.refresh()
 
     def reject(self) -> None:
-        self._cancel.set()  # a download in progress stops and leaves nothing behind
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        super().reject()
+        """Closing stops a download in progress (nothing is kept); the dialog closes when the
+        download thread says it stopped, so the GUI thread never waits for the network."""
+        if self._thread is None:
+            super().reject()
+            return
+        self._cancel.set()
+        self._closing = True
+        self.status.setText(self.tr("Stopping the download…"))
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Speech models for captions"))
