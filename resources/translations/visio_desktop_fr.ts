@@ -15,6 +15,18 @@
         <source>%1 raised a hand</source>
         <translation>%1 a levé la main</translation>
     </message>
+    <message>
+        <source>%1&apos;s screen</source>
+        <translation>Écran de %1</translation>
+    </message>
+    <message>
+        <source>%1 is sharing their screen</source>
+        <translation>%1 partage son écran</translation>
+    </message>
+    <message>
+        <source>%1 stopped sharing their screen</source>
+        <translation>%1 a arrêté de partager son écran</translation>
+    </message>
 </context>
 <context>
     <name>CallView</name>
@@ -43,8 +55,16 @@
         <translation>Vos sous-titres sont activés&#xa0;: votre voix est transcrite sur cet ordinateur.</translation>
     </message>
     <message>
-        <source>Screen sharing is not available in this version yet.</source>
-        <translation>Le partage d’écran n’est pas encore disponible dans cette version.</translation>
+        <source>Screen sharing stopped: %1</source>
+        <translation>Le partage d’écran s’est arrêté&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>You are sharing your screen.</source>
+        <translation>Vous partagez votre écran.</translation>
+    </message>
+    <message>
+        <source>Screen sharing is unavailable: %1</source>
+        <translation>Le partage d’écran n’est pas disponible&#xa0;: %1</translation>
     </message>
     <message>
         <source>Back to home</source>
@@ -159,6 +179,10 @@
         <translation>Partager l’écran</translation>
     </message>
     <message>
+        <source>Stop sharing</source>
+        <translation>Arrêter le partage</translation>
+    </message>
+    <message>
         <source>Lower hand</source>
         <translation>Baisser la main</translation>
     </message>
@@ -217,6 +241,10 @@
     <message>
         <source>Raise or lower your hand</source>
         <translation>Lever ou baisser la main</translation>
+    </message>
+    <message>
+        <source>Share your screen or stop sharing</source>
+        <translation>Partager votre écran ou arrêter le partage</translation>
     </message>
     <message>
         <source>Reactions</source>
@@ -802,6 +830,65 @@ Rejoindre quand même&#xa0;?</translation>
     </message>
 </context>
 <context>
+    <name>ScreenPicker</name>
+    <message>
+        <source>Share your screen</source>
+        <translation>Partager votre écran</translation>
+    </message>
+    <message>
+        <source>Choose what the others will see.</source>
+        <translation>Choisissez ce que les autres verront.</translation>
+    </message>
+    <message>
+        <source>Screens and windows</source>
+        <translation>Écrans et fenêtres</translation>
+    </message>
+    <message>
+        <source>A whole screen, or one window</source>
+        <translation>Un écran entier, ou une seule fenêtre</translation>
+    </message>
+    <message>
+        <source>&amp;Share</source>
+        <translation>&amp;Partager</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>Partager</translation>
+    </message>
+    <message>
+        <source>Start sharing what is selected</source>
+        <translation>Commencer à partager la sélection</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Do not share anything</source>
+        <translation>Ne rien partager</translation>
+    </message>
+    <message>
+        <source>Screens</source>
+        <translation>Écrans</translation>
+    </message>
+    <message>
+        <source>Entire screen</source>
+        <translation>Écran entier</translation>
+    </message>
+    <message>
+        <source>Windows (looking for them…)</source>
+        <translation>Fenêtres (recherche en cours…)</translation>
+    </message>
+    <message>
+        <source>Windows</source>
+        <translation>Fenêtres</translation>
+    </message>
+    <message>
+        <source>Windows (none found)</source>
+        <translation>Fenêtres (aucune trouvée)</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -1005,6 +1092,21 @@ Rejoindre quand même&#xa0;?</translation>
     </message>
 </context>
 <context>
+    <name>SharingBar</name>
+    <message>
+        <source>You are sharing your screen with everyone.</source>
+        <translation>Vous partagez votre écran avec tout le monde.</translation>
+    </message>
+    <message>
+        <source>Stop sharing</source>
+        <translation>Arrêter le partage</translation>
+    </message>
+    <message>
+        <source>Stop sharing your screen</source>
+        <translation>Arrêter de partager votre écran</translation>
+    </message>
+</context>
+<context>
     <name>ShortcutsDialog</name>
     <message>
         <source>Keyboard shortcuts</source>
@@ -1134,6 +1236,14 @@ Rejoindre quand même&#xa0;?</translation>
     <message>
         <source>Volume 150%</source>
         <translation>Volume 150&#xa0;%</translation>
+    </message>
+    <message>
+        <source>shared screen</source>
+        <translation>écran partagé</translation>
+    </message>
+    <message>
+        <source>%1 — double-click to pin</source>
+        <translation>%1 — double-cliquez pour épingler</translation>
     </message>
     <message>
         <source>Video of %1</source>

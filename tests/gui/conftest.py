@@ -4,5 +4,48 @@ aborts the process before pytest can report anything."""
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from visio_desktop.desktop import Desktop, build_desktop
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.devices import DemoDevices
+from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.ui.single_instance import SingleInstance
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def server() -> Iterator[EmbeddedServer]:
+    running = EmbeddedServer()
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[Desktop]:
+    instance = SingleInstance(key=f"test-{uuid.uuid4().hex}")
+    assert instance.try_become_primary()
+    settings = tmp_path / "settings.toml"
+    # Captions of our own voice would load a speech model when the microphone goes on; the
+    # captions tests cover that, these tests do not need it.
+    settings.write_text("version = 1\ncaptions_on = false\n")
+    built = build_desktop(instance, settings_file=settings, devices=DemoDevices("Tester"))
+    built.window.resize(1280, 800)
+    yield built
+    built.window.close()
+    built.close()
+
+
+@pytest.fixture
+def bot_engine() -> Iterator[EngineThread]:
+    engine = EngineThread("bots")
+    engine.start()
+    yield engine
+    engine.stop()

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSlider,
@@ -19,13 +14,12 @@ from PySide6.QtWidgets import (
     QTextBrowser,
     QWidget,
 )
-from pytestqt.qtbot import QtBot
 
 from visio_desktop.core.links import parse_link
-from visio_desktop.desktop import Desktop, build_desktop
-from visio_desktop.media.devices import DemoDevices
+from visio_desktop.desktop import Desktop
+from visio_desktop.media.screen import Window
+from visio_desktop.ui.screen_share import ScreenPicker
 from visio_desktop.ui.settings_dialog import SettingsDialog
-from visio_desktop.ui.single_instance import SingleInstance
 
 CONTROLS = (
     QAbstractButton,
@@ -37,17 +31,6 @@ CONTROLS = (
     QTextBrowser,
     QListWidget,
 )
-
-
-@pytest.fixture
-def desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[Desktop]:
-    instance = SingleInstance(key=f"test-{uuid.uuid4().hex}")
-    built = build_desktop(
-        instance, settings_file=tmp_path / "settings.toml", devices=DemoDevices("Tester")
-    )
-    yield built
-    built.window.close()
-    built.close()
 
 
 def unnamed(root: QWidget) -> list[str]:
@@ -76,3 +59,5 @@ def test_every_control_is_named_and_explained(desktop: Desktop) -> None:
     assert unnamed(window.call) == []
     dialog = SettingsDialog(window.settings, window)
     assert unnamed(dialog) == []
+    picker = ScreenPicker(window.call, lister=lambda: [Window(1, "Notes")])
+    assert unnamed(picker) == []

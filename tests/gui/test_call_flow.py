@@ -4,97 +4,20 @@ leaving back to home."""
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from visio_desktop.core.links import MeetingLink, parse_link
-from visio_desktop.desktop import Desktop, build_desktop
+from tests.gui.meeting import Bot, start_bots
+from visio_desktop.core.links import parse_link
+from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.options import MediaOptions
-from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.media.devices import DemoDevices
-from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.server.runner import EmbeddedServer
-from visio_desktop.ui.single_instance import SingleInstance
 
 WAIT_MS = 30_000
-
-
-@dataclass
-class Bot:
-    """A synthetic participant on an engine of its own, remembering what it received."""
-
-    name: str
-    session: Session
-    events: list[ev.Event] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def seen(self) -> list[ev.Event]:
-        with self.lock:
-            return list(self.events)
-
-
-@pytest.fixture
-def server() -> Iterator[EmbeddedServer]:
-    running = EmbeddedServer()
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[Desktop]:
-    instance = SingleInstance(key=f"test-{uuid.uuid4().hex}")
-    assert instance.try_become_primary()
-    settings = tmp_path / "settings.toml"
-    # Captions of our own voice would load a speech model when the microphone goes on; the
-    # captions tests cover that, these tests do not need it.
-    settings.write_text("version = 1\ncaptions_on = false\n")
-    built = build_desktop(instance, settings_file=settings, devices=DemoDevices("Tester"))
-    built.window.resize(1280, 800)
-    yield built
-    built.window.close()
-    built.close()
-
-
-@pytest.fixture
-def bot_engine() -> Iterator[EngineThread]:
-    engine = EngineThread("bots")
-    engine.start()
-    yield engine
-    engine.stop()
-
-
-def start_bots(engine: EngineThread, link: MeetingLink, count: int) -> list[Bot]:
-    bots = []
-    for number in range(1, count + 1):
-        events: list[ev.Event] = []
-        lock = threading.Lock()
-
-        def listen(
-            event: ev.Event, events: list[ev.Event] = events, lock: threading.Lock = lock
-        ) -> None:
-            with lock:
-                events.append(event)
-
-        name = f"Bot {number}"
-        bot = Bot(name, Session(engine, listen), events, lock)
-        sources = SyntheticSources(name, width=160, height=90, fps=10)
-        media = MediaOptions(audio=True, video=True, sources=sources)
-        bot.session.join(link, name, media).result(timeout=30)
-        bots.append(bot)
-    return bots
 
 
 def by_name(root: QWidget, kind: type[QWidget], name: str) -> QWidget:

@@ -15,28 +15,16 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from tests.xvfb import running_xvfb
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 
 
 @pytest.fixture
 def x_display() -> Iterator[str]:
-    """A private Xvfb; it picks a free display number and tells us on a pipe."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is missing: ./dev test installs it (Debian package xvfb)")
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+    with running_xvfb() as display:
+        yield display
 
 
 def pixels(image: QImage) -> np.ndarray:

@@ -7,7 +7,6 @@ import asyncio
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from fractions import Fraction
@@ -17,11 +16,11 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 from av import VideoFrame
 
+from tests.xvfb import running_xvfb
 from visio_desktop.media.camera import CameraMode, LavfiPattern
 from visio_desktop.media.screen import (
     ScreenOpener,
     ScreenTrack,
-    ScreenVp8Encoder,
     Unavailable,
     WholeScreen,
     Window,
@@ -29,35 +28,18 @@ from visio_desktop.media.screen import (
     open_screen_share,
     parse_children,
     unavailable_reason,
-    use_screen_encoder,
 )
 from visio_desktop.media.status import DeviceState
 from visio_desktop.rtc.ice import gather_loopback_only
+from visio_desktop.rtc.screen_encoder import ScreenVp8Encoder, use_screen_encoder
 
 WAIT = 10.0
 
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed")
-    with tempfile.TemporaryDirectory() as folder:
-        read, write = os.pipe()
-        proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            pass_fds=(write,),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=folder,
-        )
-        os.close(write)
-        with os.fdopen(read) as pipe:
-            number = pipe.readline().strip()  # Xvfb writes its display number when ready
-        try:
-            yield f":{number}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=WAIT)
+    with running_xvfb() as name:
+        yield name
 
 
 async def frames(track: ScreenTrack, count: int) -> list[VideoFrame]:
@@ -82,7 +64,7 @@ async def test_the_whole_screen_at_full_resolution(display: str) -> None:
 def xmessage_window(display: str) -> Iterator[Window]:
     """A 300x120 window (xmessage) on the test display, found through list_windows."""
     if shutil.which("xmessage") is None:
-        pytest.skip("xmessage makes the test window")
+        pytest.fail("xmessage is missing: ./dev test installs it (Debian package x11-utils)")
     env = {**os.environ, "DISPLAY": display}
     app = subprocess.Popen(
         ["xmessage", "-geometry", "300x120+100+50", "Hello"],
@@ -141,6 +123,9 @@ def test_other_platforms_build_their_capture() -> None:
     assert ScreenOpener(WholeScreen(), platform="darwin").arguments()[1] == "avfoundation"
     x11 = ScreenOpener(Window(0x20002C), env={"DISPLAY": ":3"}, platform="linux").arguments()
     assert x11 == (":3", "x11grab", {"framerate": "10", "draw_mouse": "1", "window_id": "2097196"})
+    monitor = ScreenOpener(WholeScreen(":3", region=(1920, 0, 1280, 1024)), platform="linux")
+    assert monitor.arguments()[0] == ":3+1920,0"
+    assert monitor.arguments()[2]["video_size"] == "1280x1024"
 
 
 def test_window_list_parsing() -> None:

@@ -14,6 +14,11 @@ SELF_ID = "self"
 """The key of the local participant's own frames and levels (self-view, pre-join preview)."""
 
 
+def screen_key(participant_id: str) -> str:
+    """The video sink's key for a participant's shared screen (ids never contain ':')."""
+    return f"{participant_id}:screen"
+
+
 class ConnectionState(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -54,7 +59,8 @@ class ParticipantUpdated(Event):
 
 @dataclass(frozen=True)
 class TrackAdded(Event):
-    """A remote track arrived; `track` is an aiortc MediaStreamTrack, read on the engine loop."""
+    """A remote track arrived; `track` is an aiortc MediaStreamTrack, read on the engine loop.
+    `kind` is the slot: "audio", "video" (camera) or "screen"."""
 
     participant_id: str
     kind: str
@@ -150,6 +156,15 @@ class CaptionsStateChanged(Event):
 
 
 @dataclass(frozen=True)
+class ScreenShareChanged(Event):
+    """Our own screen sharing started or stopped; `detail` says why when it stopped by itself
+    (the window closed, the capture failed)."""
+
+    sharing: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class AudioLevels(Event):
     """Recent audio level per participant, 0 (silence) to 1 (full scale); SELF_ID is the local
     microphone. Sent a few times a second while anyone has audio."""
@@ -164,7 +179,8 @@ class Left(Event):
 
 Listener = Callable[[Event], None]
 VideoSink = Callable[[str, Any], None]
-"""Receives (participant id or SELF_ID, av.VideoFrame) on the engine thread; must not block."""
+"""Receives (participant id, `screen_key(id)` or SELF_ID, av.VideoFrame) on the engine
+thread; must not block."""
 
 
 class AudioSink(Protocol):

@@ -1,10 +1,11 @@
 """The local participant's media in a meeting or a pre-join preview.
 
-Each kind (audio, video) has one outgoing track for the whole meeting, a SwitchableTrack whose
-source is the device track of the moment: turning the camera off and on, or changing device,
-only swaps the source (aiortc's senders stop for good when their track ends). One relay fans
-each outgoing track out to the peers, the self-view and the captions tap; the self-view pumps
-feed the video sink and measure the microphone level."""
+Each slot (audio, video, screen) has one outgoing track for the whole meeting, a
+SwitchableTrack whose source is the device track of the moment: turning the camera off and on,
+changing device or starting to share only swaps the source (aiortc's senders stop for good when
+their track ends). One relay fans each outgoing track out to the peers, the self-view and the
+captions tap; the self-view pumps feed the video sink and measure the microphone level. A
+shared screen has no self-view: the sharer sees the screen itself."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from visio_desktop.media.sources import MediaSources
 from visio_desktop.media.switch import SwitchableTrack
 
 KINDS = ("audio", "video")
+SLOTS = ("audio", "video", "screen")
 
 
 class LocalMedia:
@@ -24,7 +26,9 @@ class LocalMedia:
 
     def __init__(self, sources: MediaSources, video_sink: VideoSink | None = None) -> None:
         self.relay = MediaRelay()
-        self.outgoing = {kind: SwitchableTrack(kind) for kind in KINDS}
+        self.outgoing = {
+            slot: SwitchableTrack("audio" if slot == "audio" else "video") for slot in SLOTS
+        }
         self._sources = sources
         self._video_sink = video_sink
         self._views: dict[str, RemoteTrackPump] = {}
@@ -55,6 +59,12 @@ class LocalMedia:
                 old = self.outgoing[kind].replace(new)
                 if old is not None:
                     old.stop()
+
+    def share(self, track: MediaStreamTrack | None) -> None:
+        """Send `track` in the screen slot (None: stop sharing); the old capture stops."""
+        old = self.outgoing["screen"].replace(track)
+        if old is not None and old is not track:
+            old.stop()
 
     def level(self) -> float:
         """The loudest microphone level since the last call, 0..1."""

@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import logging
 import time
-import uuid
 
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -41,11 +40,12 @@ from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.receive import RemoteTrackPump
+from visio_desktop.engine.screen_share import ScreenShare, ScreenSource
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
 from visio_desktop.engine.watchdog import stalled_peers
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.rtc.ice import gather_loopback_only, rtc_configuration
-from visio_desktop.rtc.mesh import KINDS, MeshCall
+from visio_desktop.rtc.mesh import KINDS, SLOTS, MeshCall
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class Meeting:
         self._watchdog: asyncio.Task[None] | None = None
         self._levels: asyncio.Task[None] | None = None
         self.captions = OwnCaptions(self.local, self.backend.send, listener, lambda: self.me)
+        self.screen = ScreenShare(self.local, listener, self._send_state)
         self._stall_rules = stall_rules or StallRules()
         self._connected_at: dict[str, float] = {}  # time.time() of each peer's newest connection
         self._failed: set[str] = set()
@@ -123,8 +124,8 @@ class Meeting:
             self._on_peer_state,
             relay=self.local.relay,
         )
-        for kind in KINDS:
-            await self.mesh.set_local_track(kind, self.local.outgoing[kind])
+        for slot in SLOTS:
+            await self.mesh.set_local_track(slot, self.local.outgoing[slot])
         for info in joined.participants:
             if info.id == joined.participant_id:
                 self.me = info
@@ -228,11 +229,11 @@ class Meeting:
             self.departed[info.id] = await participant_stats(self, info.id, info.display_name)
         if self._audio_out is not None:
             self._audio_out.remove_participant(message.participant_id)
-        for kind in KINDS:
-            pump = self.pumps.pop((message.participant_id, kind), None)
+        for slot in SLOTS:
+            pump = self.pumps.pop((message.participant_id, slot), None)
             if pump is not None:
                 await pump.stop()
-                self._emit(ev.TrackRemoved(message.participant_id, kind))
+                self._emit(ev.TrackRemoved(message.participant_id, slot))
         if self.mesh is not None:
             await self.mesh.remove_peer(message.participant_id)
         name = info.display_name if info else ""
@@ -292,18 +293,19 @@ class Meeting:
             if levels:
                 self._emit(ev.AudioLevels(tuple(levels)))
 
-    def _on_track(self, participant_id: str, track: MediaStreamTrack) -> None:
-        pump = RemoteTrackPump(participant_id, track, self._on_first_frame)
+    def _on_track(self, participant_id: str, slot: str, track: MediaStreamTrack) -> None:
+        pump = RemoteTrackPump(participant_id, track, self._on_first_frame, slot=slot)
         sink, audio_out = self._video_sink, self._audio_out
-        if track.kind == "video" and sink is not None:
-            pump.sinks.append(lambda frame: sink(participant_id, frame))
-        elif track.kind == "audio" and audio_out is not None:
+        if slot != "audio" and sink is not None:
+            key = ev.screen_key(participant_id) if slot == "screen" else participant_id
+            pump.sinks.append(lambda frame: sink(key, frame))
+        elif slot == "audio" and audio_out is not None:
             pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
-        old = self.pumps.get((participant_id, track.kind))
+        old = self.pumps.get((participant_id, slot))
         if old is not None:
             asyncio.get_running_loop().create_task(old.stop())
-        self.pumps[(participant_id, track.kind)] = pump
-        self._emit(ev.TrackAdded(participant_id, track.kind, track))
+        self.pumps[(participant_id, slot)] = pump
+        self._emit(ev.TrackAdded(participant_id, slot, track))
 
     def _on_first_frame(self, participant_id: str, kind: str) -> None:
         after = round(time.monotonic() - self.joined_at, 3)
@@ -327,6 +329,10 @@ class Meeting:
         await self.local.use_sources(sources)
         await self._send_state()
 
+    async def share_screen(self, source: ScreenSource | None) -> None:
+        """Share what `source` captures (None: stop); see engine.screen_share."""
+        await (self.screen.start(source) if source is not None else self.screen.stop())
+
     async def set_hand(self, raised: bool) -> None:
         if self.me is not None:
             self.me = dataclasses.replace(self.me, hand_raised=raised)
@@ -340,7 +346,7 @@ class Meeting:
                 display_name=self.me.display_name,
                 audio=self.local.is_on("audio"),
                 video=self.local.is_on("video"),
-                screen=False,
+                screen=self.screen.sharing,
                 hand_raised=self.me.hand_raised,
             )
         )
@@ -348,23 +354,10 @@ class Meeting:
     async def send_chat(self, text: str) -> None:
         await self.backend.send(Chat(text=text))
 
-    async def send_caption(
-        self,
-        text: str,
-        *,
-        final: bool,
-        language: str,
-        start: float,
-        end: float,
-        segment_id: str | None = None,
-    ) -> str:
-        segment = segment_id or uuid.uuid4().hex[:16]
-        await self.backend.send(
-            Caption(
-                segment_id=segment, text=text, final=final, language=language, start=start, end=end
-            )
-        )
-        return segment
+    async def send_caption(self, caption: Caption) -> str:
+        """Send caption text made elsewhere (a synthetic participant's script)."""
+        await self.backend.send(caption)
+        return caption.segment_id
 
     async def set_captions(self, on: bool, options: CaptionsOptions) -> None:
         """Caption the local voice (or stop); the state arrives as CaptionsStateChanged."""

@@ -79,14 +79,17 @@ class RemoteTrackPump:
         participant_id: str,
         track: MediaStreamTrack,
         on_first_frame: Callable[[str, str], None],
+        *,
+        slot: str = "",
     ) -> None:
         self.participant_id = participant_id
         self.track = track
+        self.slot = slot or track.kind  # what the first-frame notice names: audio, video, screen
         self.counter = TrackCounter(track.kind)
         self.sinks: list[FrameSink] = []
         self._on_first_frame = on_first_frame
         self._task = asyncio.get_running_loop().create_task(
-            self._run(), name=f"pump-{participant_id}-{track.kind}"
+            self._run(), name=f"pump-{participant_id}-{self.slot}"
         )
 
     async def _run(self) -> None:
@@ -101,7 +104,7 @@ class RemoteTrackPump:
             counter.last_at = now
             if counter.first_at is None:
                 counter.first_at = now
-                self._on_first_frame(self.participant_id, self.track.kind)
+                self._on_first_frame(self.participant_id, self.slot)
             if isinstance(frame, VideoFrame):
                 stamp = read_stamp(frame)
                 if stamp is not None:

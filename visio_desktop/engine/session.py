@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.protocol import Caption
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.meeting import Meeting
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
 from visio_desktop.engine.preview import Preview
+from visio_desktop.engine.screen_share import ScreenSource
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import MediaSources
@@ -130,6 +133,10 @@ class Session:
         """Other camera or microphone, mid-call (the ones that are on switch at once)."""
         return self._call(lambda m: m.use_sources(sources))
 
+    def share_screen(self, source: ScreenSource | None) -> concurrent.futures.Future[None]:
+        """Share what `source` captures, or stop sharing (None); ScreenShareChanged follows."""
+        return self._call(lambda m: m.share_screen(source))
+
     def raise_hand(self, raised: bool = True) -> concurrent.futures.Future[None]:
         return self._call(lambda m: m.set_hand(raised))
 
@@ -149,16 +156,15 @@ class Session:
         end: float = 0.0,
         segment_id: str | None = None,
     ) -> concurrent.futures.Future[str]:
-        return self._call(
-            lambda m: m.send_caption(
-                text,
-                final=final,
-                language=language,
-                start=start,
-                end=end,
-                segment_id=segment_id,
-            )
+        caption = Caption(
+            segment_id=segment_id or uuid.uuid4().hex[:16],
+            text=text,
+            final=final,
+            language=language,
+            start=start,
+            end=end,
         )
+        return self._call(lambda m: m.send_caption(caption))
 
     def set_captions(
         self, on: bool, options: CaptionsOptions | None = None

@@ -10,7 +10,7 @@
   until the desktop portal is supported.)
 
 Frames keep the source resolution (rounded down to even sizes) at 5 to 15 fps. A bitrate
-suited to text is the encoder's business, see `ScreenVp8Encoder`.
+suited to text is the encoder's business, see `rtc.screen_encoder`.
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import av
-from aiortc import RTCRtpSender
-from aiortc.codecs.vpx import Vp8Encoder
 
 from visio_desktop.media.capture import CaptureTrack, Clock, Opener
 from visio_desktop.media.status import DeviceKind, StatusCallback, ignore_status
@@ -46,6 +44,7 @@ class Unavailable:
 class WholeScreen:
     display: str = ""  # X11 display (":0.0"; "" = $DISPLAY) or the macOS screen index
     label: str = "Screen"
+    region: tuple[int, int, int, int] | None = None  # one monitor: x, y, width, height
 
 
 @dataclass(frozen=True)
@@ -87,18 +86,25 @@ class ScreenOpener:
 
     def arguments(self) -> tuple[str, str, dict[str, str]]:
         """(url, format, options) for av.open."""
-        rate = {"framerate": str(self.fps)}
+        options = {"framerate": str(self.fps), "draw_mouse": "1"}
         target = self.target
+        region = target.region if isinstance(target, WholeScreen) else None
+        if region is not None:
+            options["video_size"] = f"{region[2]}x{region[3]}"
         if self.platform == "win32":
             url = f"title={target.title}" if isinstance(target, Window) else "desktop"
-            return url, "gdigrab", {**rate, "draw_mouse": "1"}
+            if region is not None:
+                options |= {"offset_x": str(region[0]), "offset_y": str(region[1])}
+            return url, "gdigrab", options
         if self.platform == "darwin":
             index = target.display if isinstance(target, WholeScreen) and target.display else "0"
-            return f"Capture screen {index}", "avfoundation", {**rate, "capture_cursor": "1"}
+            rate = {"framerate": options["framerate"], "capture_cursor": "1"}
+            return f"Capture screen {index}", "avfoundation", rate
         display = target.display or (self.env or os.environ).get("DISPLAY", ":0")
-        options = {**rate, "draw_mouse": "1"}
         if isinstance(target, Window):
             options["window_id"] = str(target.window_id)
+        elif region is not None:
+            display = f"{display}+{region[0]},{region[1]}"
         return display, "x11grab", options
 
     def __call__(self) -> Any:
@@ -127,6 +133,25 @@ class ScreenTrack(CaptureTrack):
         )
 
 
+def screen_source(
+    target: ScreenTarget,
+    fps: int = DEFAULT_FPS,
+    *,
+    env: Mapping[str, str] | None = None,
+    platform: str = sys.platform,
+) -> Callable[[StatusCallback], ScreenTrack]:
+    """What starts sharing `target` at `fps` (clamped to 5-15) when called with a status
+    callback: the engine's `ScreenSource`."""
+    fps = min(MAX_FPS, max(MIN_FPS, fps))
+    label = target.label if isinstance(target, WholeScreen) else target.title or "Window"
+    opener = ScreenOpener(target, fps, platform, env)
+
+    def start(on_status: StatusCallback) -> ScreenTrack:
+        return ScreenTrack(opener, device=label, on_status=on_status)
+
+    return start
+
+
 def open_screen_share(
     target: ScreenTarget,
     fps: int = DEFAULT_FPS,
@@ -139,10 +164,7 @@ def open_screen_share(
     reason = unavailable_reason(env, platform)
     if reason is not None:
         return Unavailable(reason)
-    fps = min(MAX_FPS, max(MIN_FPS, fps))
-    label = target.label if isinstance(target, WholeScreen) else target.title or "Window"
-    opener = ScreenOpener(target, fps, platform, env)
-    return ScreenTrack(opener, device=label, on_status=on_status)
+    return screen_source(target, fps, env=env, platform=platform)(on_status)
 
 
 # --- X11 windows ------------------------------------------------------------------------
@@ -190,68 +212,3 @@ def list_windows(display: str = "", env: Mapping[str, str] | None = None) -> lis
         return windows
     found = parse_children(_run("xwininfo", "-root", "-children", env=env))
     return [Window(w.window_id, w.title, display) for w in found]
-
-
-class ScreenVp8Encoder(Vp8Encoder):
-    """aiortc's VP8 encoder tuned for text: no denoiser (it smears glyphs), a bitrate range
-    of 0.8-3 Mbps instead of 0.25-1.5 Mbps (the receiver's REMB still steers it inside it),
-    and libvpx's screen content mode. aiortc has no sender parameters for this: the report
-    tells how to give a sender this encoder."""
-
-    MIN_BITRATE, MAX_BITRATE, START_BITRATE = 800_000, 3_000_000, 1_500_000
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._screen_bitrate = self.START_BITRATE
-
-    @property
-    def target_bitrate(self) -> int:
-        return self._screen_bitrate
-
-    @target_bitrate.setter
-    def target_bitrate(self, bitrate: int) -> None:
-        self._screen_bitrate = max(self.MIN_BITRATE, min(bitrate, self.MAX_BITRATE))
-
-    def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
-        codec = self.codec
-        if (
-            codec is None
-            or (frame.width, frame.height) != (codec.width, codec.height)
-            or abs(self.target_bitrate - (codec.bit_rate or 0)) > 0.1 * (codec.bit_rate or 1)
-        ):
-            self.codec = self._open_codec(frame.width, frame.height)
-        result: tuple[list[bytes], int] = super().encode(frame, force_keyframe)
-        return result
-
-    def _open_codec(self, width: int, height: int) -> Any:
-        """The same settings as aiortc's encoder, but for text (see the class doc)."""
-        rate = self.target_bitrate
-        codec = av.CodecContext.create("libvpx", "w")
-        codec.width, codec.height, codec.bit_rate = width, height, rate
-        codec.pix_fmt, codec.gop_size, codec.qmin, codec.qmax = "yuv420p", 3000, 2, 56
-        codec.options = {
-            "bufsize": str(rate),
-            "cpu-used": "-6",
-            "deadline": "realtime",
-            "lag-in-frames": "0",
-            "minrate": str(rate),
-            "maxrate": str(rate),
-            "noise-sensitivity": "0",
-            "screen-content-mode": "1",
-            "overshoot-pct": "15",
-            "partitions": "0",
-            "static-thresh": "1",
-            "undershoot-pct": "100",
-        }
-        codec.thread_count = min(4, max(1, (os.cpu_count() or 1)))
-        return codec
-
-
-def use_screen_encoder(sender: RTCRtpSender) -> ScreenVp8Encoder:
-    """Give `sender` the text-friendly encoder. aiortc 1.16 has no sender parameters for
-    bitrate; it creates a sender's encoder on the first frame only if it has none, so this
-    must run before the sender's first frame (right after addTrack). It sets a private
-    attribute: re-check on aiortc upgrades (the project pins aiortc < 1.17)."""
-    encoder = ScreenVp8Encoder()
-    setattr(sender, "_RTCRtpSender__encoder", encoder)  # noqa: B010 - name-mangled, on purpose
-    return encoder

@@ -3,15 +3,27 @@
 Who offers is decided by the participant ids alone (the smaller id offers), so two offers for
 the same pair never collide. Local tracks fan out to every peer through a MediaRelay that keeps
 only the newest frame for a slow consumer.
+
+Each connection carries three slots, in this order: "audio", "video" (the camera) and
+"screen" (a second video transceiver, negotiated up front and idle until someone shares, so
+that sharing never needs a renegotiation, which aiortc's mesh here does not do). A peer that
+offers only audio and video (an older client) simply has no screen slot.
+
+Connections bundle everything on one transport (max-bundle), as browsers do: one ICE and DTLS
+handshake per peer instead of one per media kind. It is also needed: aiortc 1.16's "balanced"
+bundling never starts the sender of a second video transceiver (the answer's bundle pass moves
+the first video transceiver to the audio transport and leaves the second on an unused one).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiortc import (
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
     RTCRtpSender,
@@ -24,14 +36,17 @@ from aiortc.sdp import candidate_from_sdp
 
 from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.protocol import Signal, SignalKind
+from visio_desktop.rtc.screen_encoder import use_screen_encoder
 
 log = logging.getLogger(__name__)
 
 KINDS = ("audio", "video")
+SLOTS = ("audio", "video", "screen")
+SLOT_KIND = {"audio": "audio", "video": "video", "screen": "video"}
 _CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 
 SendSignal = Callable[[Signal], Awaitable[None]]
-OnTrack = Callable[[str, MediaStreamTrack], None]
+OnTrack = Callable[[str, str, MediaStreamTrack], None]  # participant, slot, track
 OnPeerState = Callable[[str, str], None]
 
 
@@ -57,12 +72,14 @@ class MeshCall:
         relay: MediaRelay | None = None,
     ) -> None:
         self.self_id = self_id
-        self._configuration = configuration
+        self._configuration = dataclasses.replace(
+            configuration, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
         self._send_signal = send_signal
         self._on_track = on_track
         self._on_peer_state = on_peer_state
         self._relay = relay or MediaRelay()  # shared with the self-view when given
-        self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(KINDS)
+        self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(SLOTS)
         self._peers: dict[str, RTCPeerConnection] = {}
         self._proxies: dict[RTCRtpSender, MediaStreamTrack] = {}
 
@@ -99,10 +116,10 @@ class MeshCall:
         if not self.offers_to(participant_id):
             return
         try:
-            for kind in KINDS:
-                transceiver = pc.addTransceiver(kind, direction="sendrecv")
+            for slot in SLOTS:
+                transceiver = pc.addTransceiver(SLOT_KIND[slot], direction="sendrecv")
                 _prefer_codecs(transceiver)
-                self._attach(transceiver.sender, kind)
+                self._prepare(transceiver.sender, slot)
             await pc.setLocalDescription(await pc.createOffer())
         except Exception as exc:
             raise PeerConnectionError(f"could not prepare an offer: {exc!r}") from exc
@@ -142,10 +159,10 @@ class MeshCall:
 
     async def _answer(self, pc: RTCPeerConnection, peer: str, sdp: str) -> None:
         await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
-        for transceiver in pc.getTransceivers():
-            if transceiver.kind in KINDS and transceiver.sender.track is None:
+        for slot, transceiver in slots_of(pc).items():
+            if transceiver.sender not in self._proxies:
                 transceiver.direction = "sendrecv"
-                self._attach(transceiver.sender, transceiver.kind)
+                self._prepare(transceiver.sender, slot)
         await pc.setLocalDescription(await pc.createAnswer())
         await self._send_signal(
             Signal(to=peer, kind=SignalKind.ANSWER, sdp=pc.localDescription.sdp)
@@ -164,13 +181,13 @@ class MeshCall:
             # (a transceiver without transport raises AttributeError); it holds nothing else.
             log.warning("closing the connection with %s failed", participant_id, exc_info=True)
 
-    async def set_local_track(self, kind: str, track: MediaStreamTrack | None) -> None:
-        """Send `track` (or nothing) to every peer, without renegotiating."""
-        self._local[kind] = track
+    async def set_local_track(self, slot: str, track: MediaStreamTrack | None) -> None:
+        """Send `track` (or nothing) in `slot` to every peer, without renegotiating."""
+        self._local[slot] = track
         for pc in self._peers.values():
-            for transceiver in pc.getTransceivers():
-                if transceiver.kind == kind:
-                    self._attach(transceiver.sender, kind)
+            transceiver = slots_of(pc).get(slot)
+            if transceiver is not None:
+                self._attach(transceiver.sender, slot)
 
     async def close(self) -> None:
         for participant_id in list(self._peers):
@@ -197,7 +214,11 @@ class MeshCall:
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            self._on_track(participant_id, track)
+            for slot, transceiver in slots_of(pc).items():
+                if transceiver.receiver.track is track:
+                    self._on_track(participant_id, slot, track)
+                    return
+            log.info("ignoring an extra %s track from %s", track.kind, participant_id)
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -205,10 +226,17 @@ class MeshCall:
 
         return pc
 
-    def _attach(self, sender: RTCRtpSender, kind: str) -> None:
-        """Point `sender` at a fresh relay subscription of the local `kind` track (or none)."""
+    def _prepare(self, sender: RTCRtpSender, slot: str) -> None:
+        """A new sender for `slot`: the screen gets the text-friendly encoder before its
+        first frame (aiortc picks a sender's encoder then), then the local track."""
+        if slot == "screen":
+            use_screen_encoder(sender)
+        self._attach(sender, slot)
+
+    def _attach(self, sender: RTCRtpSender, slot: str) -> None:
+        """Point `sender` at a fresh relay subscription of the local `slot` track (or none)."""
         self._detach(sender)
-        source = self._local.get(kind)
+        source = self._local.get(slot)
         if source is None:
             sender.replaceTrack(None)
             return
@@ -220,6 +248,17 @@ class MeshCall:
         proxy = self._proxies.pop(sender, None)
         if proxy is not None:
             proxy.stop()
+
+
+def slots_of(pc: RTCPeerConnection) -> dict[str, RTCRtpTransceiver]:
+    """The connection's transceivers by slot: the first audio one, then the first and second
+    video ones (camera, screen), in negotiation order; any others are not ours."""
+    found: dict[str, RTCRtpTransceiver] = {}
+    for transceiver in pc.getTransceivers():
+        wanted = [s for s in SLOTS if SLOT_KIND[s] == transceiver.kind and s not in found]
+        if wanted:
+            found[wanted[0]] = transceiver
+    return found
 
 
 def _prefer_codecs(transceiver: RTCRtpTransceiver) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from visio_desktop.core.protocol import ParticipantInfo
 from visio_desktop.engine import events as ev
 from visio_desktop.media.render import RenderedFrame
+from visio_desktop.media.screen import unavailable_reason
 from visio_desktop.ui.call_events import CallEvents
 from visio_desktop.ui.captions import CaptionOverlay, TranscriptPanel
 from visio_desktop.ui.chat import ChatPanel
@@ -29,6 +30,7 @@ from visio_desktop.ui.controls import ControlBar, ShortcutsDialog
 from visio_desktop.ui.grid import TileGrid, ViewMode
 from visio_desktop.ui.notifications import Notifications
 from visio_desktop.ui.participants import ParticipantsPanel
+from visio_desktop.ui.screen_share import ScreenPicker, SharingBar
 
 _PANELS = ("chat", "participants", "transcript")
 
@@ -46,6 +48,7 @@ class CallView(QWidget):
     home_requested = Signal()  # after a disconnection, the user goes back
     models_requested = Signal()  # the user wants a speech model for captions
     volume_changed = Signal(str, float)  # participant id, 0 (muted for me) to 2
+    screen_share_requested = Signal(object)  # a media.screen target, or None to stop
 
     def __init__(
         self,
@@ -90,6 +93,11 @@ class CallView(QWidget):
         notice.addWidget(self.captions_notice, 1)
         notice.addWidget(self.models_button)
         self._notice_row.hide()
+        self.sharing = False
+        self.picker: ScreenPicker | None = None
+        self.sharing_bar = SharingBar(self.controls.action("share").shortcut())
+        self.sharing_bar.stop_requested.connect(lambda: self.screen_share_requested.emit(None))
+        self.sharing_bar.hide()
         self.events = CallEvents(self)
         self._build()
         self._connect()
@@ -115,6 +123,7 @@ class CallView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addLayout(banner_row)
+        column.addWidget(self.sharing_bar)
         column.addLayout(middle, 1)
         column.addWidget(self.controls)
 
@@ -122,7 +131,7 @@ class CallView(QWidget):
         action = self.controls.action
         action("mic").toggled.connect(lambda on: self.media_toggled.emit("audio", on))
         action("camera").toggled.connect(lambda on: self.media_toggled.emit("video", on))
-        action("share").triggered.connect(self._screen_share_unavailable)
+        action("share").triggered.connect(self._share_clicked)
         action("hand").toggled.connect(self.hand_toggled)
         action("leave").triggered.connect(self.leave_requested)
         action("settings").triggered.connect(self.settings_requested)
@@ -140,7 +149,7 @@ class CallView(QWidget):
         self.chat.link_activated.connect(self.link_clicked)
         self.grid.volume_requested.connect(self.volume_changed)
         self.grid.pin_changed.connect(
-            lambda key: self.controls.action("view").setChecked(self.grid.mode is ViewMode.SPEAKER)
+            lambda key: self._show_checked("view", self.grid.mode is ViewMode.SPEAKER)
         )
 
     # -- what the main window tells it ---------------------------------------------------------
@@ -152,16 +161,23 @@ class CallView(QWidget):
         self.set_media_checked("audio", audio)
         self.set_media_checked("video", video)
         self.controls.action("hand").setChecked(False)
+        self.set_sharing(False, "")
         self.set_connection(ev.ConnectionState.CONNECTING, "")
 
     def set_media_checked(self, kind: str, on: bool) -> None:
         """Show the media state without emitting a toggle (the engine already knows)."""
-        action = self.controls.action("mic" if kind == "audio" else "camera")
-        blocked = action.blockSignals(True)
-        action.setChecked(on)
-        action.blockSignals(blocked)
-        self.controls._refresh(action.objectName())  # the icon follows the state
+        self._show_checked("mic" if kind == "audio" else "camera", on)
         self.events.set_self_media(kind, on)
+
+    def set_sharing(self, sharing: bool, detail: str) -> None:
+        """Our own screen sharing, as the engine reports it."""
+        self.sharing = sharing
+        self._show_checked("share", sharing)
+        self.sharing_bar.setVisible(sharing)
+        if detail and not sharing:
+            self.notifications.notify(self.tr("Screen sharing stopped: %1").replace("%1", detail))
+        elif sharing:
+            self.notifications.notify(self.tr("You are sharing your screen."))
 
     def show_frame(self, frame: RenderedFrame) -> None:
         self.grid.show_frame(frame)
@@ -226,10 +242,38 @@ class CallView(QWidget):
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _screen_share_unavailable(self) -> None:
-        action = self.controls.action("share")
-        action.setChecked(False)
-        self.notifications.notify(self.tr("Screen sharing is not available in this version yet."))
+    def _show_checked(self, name: str, on: bool) -> None:
+        action = self.controls.action(name)
+        blocked = action.blockSignals(True)
+        action.setChecked(on)
+        action.blockSignals(blocked)
+        self.controls._refresh(name)  # the icon and the words follow the state
+
+    def _share_clicked(self) -> None:
+        """Stop sharing, or choose what to share; the button shows what the engine says."""
+        self._show_checked("share", self.sharing)
+        if self.sharing:
+            self.screen_share_requested.emit(None)
+            return
+        reason = unavailable_reason()
+        if reason is not None:
+            self.notifications.notify(
+                self.tr("Screen sharing is unavailable: %1").replace("%1", reason)
+            )
+            return
+        if self.picker is not None:
+            self.picker.raise_()
+            return
+        self.picker = ScreenPicker(self, own_windows={int(self.window().winId())})
+        self.picker.chosen.connect(self.screen_share_requested)
+        self.picker.finished.connect(self._picker_closed)
+        self.picker.open()
+
+    def _picker_closed(self) -> None:
+        if self.picker is not None:
+            self.picker.deleteLater()
+            self.picker = None
+        self.window().activateWindow()  # the call's shortcuts work again at once
 
     def _send_reaction(self, emoji: str) -> None:
         self.reaction_sent.emit(emoji)

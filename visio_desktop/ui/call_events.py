@@ -101,6 +101,8 @@ class CallEvents(QObject):
             self._levels(event.levels)
         elif isinstance(event, ev.CaptionsStateChanged):
             view.show_captions_state(event.state, event.detail)
+        elif isinstance(event, ev.ScreenShareChanged):
+            view.set_sharing(event.sharing, event.detail)
 
     def caption(  # noqa: PLR0917 - the fields of a caption segment
         self,
@@ -145,9 +147,11 @@ class CallEvents(QObject):
         tile = self._view.grid.add_tile(info.id, info.display_name)
         tile.set_state(audio=info.audio, video=info.video, hand_raised=info.hand_raised)
         self._view.upsert_participant(info, is_self=False)
+        self._show_screen(info, announce=False)
 
     def _remove(self, pid: str) -> None:
         self.roster.pop(pid, None)
+        self._view.grid.remove_tile(ev.screen_key(pid))
         self._view.grid.remove_tile(pid)
         self._view.participants.remove(pid)
 
@@ -167,8 +171,27 @@ class CallEvents(QObject):
                 hand_raised=info.hand_raised,
             )
         view.upsert_participant(info, is_self=False)
+        self._show_screen(info, announce=True)
         if info.hand_raised and (before is None or not before.hand_raised):
             view.notifications.notify(self.tr("%1 raised a hand").replace("%1", info.display_name))
+
+    def _show_screen(self, info: ParticipantInfo, *, announce: bool) -> None:
+        """A participant's shared screen: a tile featured large while it lasts."""
+        grid, key = self._view.grid, ev.screen_key(info.id)
+        name = self.tr("%1's screen").replace("%1", info.display_name)
+        if info.screen and grid.tile(key) is None:
+            grid.add_screen(key, name)
+            if announce:
+                self._view.notifications.notify(
+                    self.tr("%1 is sharing their screen").replace("%1", info.display_name)
+                )
+        elif info.screen:
+            grid.add_screen(key, name)  # a new name
+        elif grid.tile(key) is not None:
+            grid.remove_tile(key)
+            self._view.notifications.notify(
+                self.tr("%1 stopped sharing their screen").replace("%1", info.display_name)
+            )
 
     def _levels(self, levels: tuple[tuple[str, float], ...]) -> None:
         grid = self._view.grid

@@ -159,10 +159,11 @@ class ControlBar(QWidget):
         mic = self.actions_by_name["mic"].isChecked()
         camera = self.actions_by_name["camera"].isChecked()
         hand = self.actions_by_name["hand"].isChecked()
+        sharing = self.actions_by_name["share"].isChecked()
         return {
             "mic": self.tr("Turn off microphone") if mic else self.tr("Turn on microphone"),
             "camera": self.tr("Turn off camera") if camera else self.tr("Turn on camera"),
-            "share": self.tr("Share screen"),
+            "share": self.tr("Stop sharing") if sharing else self.tr("Share screen"),
             "hand": self.tr("Lower hand") if hand else self.tr("Raise hand"),
             "reactions": self.tr("Send a reaction"),
             "chat": self.tr("Chat"),
@@ -182,6 +183,7 @@ class ControlBar(QWidget):
             "mic": self.tr("Microphone on or off"),
             "camera": self.tr("Camera on or off"),
             "hand": self.tr("Raise or lower your hand"),
+            "share": self.tr("Share your screen or stop sharing"),
         }
         return neutral.get(name) or self._texts()[name]
 

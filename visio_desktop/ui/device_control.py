@@ -4,6 +4,8 @@ sources a meeting opens, and device changes in the middle of a call."""
 from __future__ import annotations
 
 from visio_desktop.core.settings import Settings
+from visio_desktop.engine import events as ev
+from visio_desktop.media.screen import ScreenTarget, screen_source
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.ui.messages import device_failed
 from visio_desktop.ui.prejoin import PreJoinWidget
@@ -65,3 +67,14 @@ class DeviceControl:
         """One participant's volume, for this computer only (0 mutes, up to 2)."""
         if self._services.set_volume is not None:
             self._services.set_volume(participant_id, volume)
+
+    def share_screen(self, target: ScreenTarget | None) -> None:
+        """Share a screen or window in the call (None: stop); ScreenShareChanged follows."""
+        source = screen_source(target) if target is not None else None
+        self._services.bridge.when_done(
+            self._services.session.share_screen(source),
+            lambda _: None,
+            lambda error: self._services.bridge.engine_event.emit(
+                ev.ScreenShareChanged(False, str(error))
+            ),
+        )

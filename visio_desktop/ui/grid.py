@@ -1,5 +1,7 @@
 """The tile area of the call window: a grid that adapts to the number of participants and
-pages beyond 16, or a speaker view with one large tile (pinned, or the active speaker)."""
+pages beyond 16, or a speaker view with one large tile (pinned, a shared screen, or the active
+speaker). A shared screen switches the view to speaker view while it lasts, like other
+clients; the view the user had comes back when the last shared screen ends."""
 
 from __future__ import annotations
 
@@ -42,6 +44,8 @@ class TileGrid(QWidget):
         self.page = 0
         self.pinned = ""
         self.active_speaker = ""
+        self.presenting: list[str] = []  # shared screens' keys, oldest first
+        self._mode_before_presenting: ViewMode | None = None
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor("#161616"))
@@ -94,6 +98,8 @@ class TileGrid(QWidget):
             self.pin_changed.emit("")
         if self.active_speaker == key:
             self.active_speaker = ""
+        if key in self.presenting:
+            self._stop_presenting(key)
         self.relayout()
 
     def show_frame(self, frame: RenderedFrame) -> None:
@@ -107,7 +113,28 @@ class TileGrid(QWidget):
 
     def set_mode(self, mode: ViewMode) -> None:
         self.mode = mode
+        self._mode_before_presenting = None  # the user chose: keep it after the share
         self.relayout()
+
+    def add_screen(self, key: str, name: str) -> VideoTile:
+        """A shared screen: a tile featured large in speaker view while it lasts."""
+        tile = self.add_tile(key, name)
+        tile.is_screen = True
+        tile.set_state(video=True, audio=False)
+        if key not in self.presenting:
+            self.presenting.append(key)
+            if self._mode_before_presenting is None:
+                self._mode_before_presenting = self.mode
+            self.mode = ViewMode.SPEAKER
+            self.pin_changed.emit(self.pinned)  # the view control follows the mode
+            self.relayout()
+        return tile
+
+    def _stop_presenting(self, key: str) -> None:
+        self.presenting.remove(key)
+        if not self.presenting and self._mode_before_presenting is not None:
+            self.mode, self._mode_before_presenting = self._mode_before_presenting, None
+            self.pin_changed.emit(self.pinned)
 
     def toggle_pin(self, key: str) -> None:
         self.pin(key if self.pinned != key else "")
@@ -140,7 +167,7 @@ class TileGrid(QWidget):
     def visible_keys(self) -> list[str]:
         if self.mode is ViewMode.GRID:
             return [self._order[i] for i in page_slice(len(self._order), self.page)]
-        featured = self.pinned or self.active_speaker
+        featured = self.pinned or (self.presenting or [self.active_speaker])[0]
         if featured not in self._tiles:
             # No one to feature yet: the first remote participant, else whoever is there.
             featured = self._order[1] if len(self._order) > 1 else (self._order or [""])[0]

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         call.captions_toggled.connect(self._captions_toggled)
         call.models_requested.connect(self.choose_model)
         call.volume_changed.connect(self.devices.set_volume)
+        call.screen_share_requested.connect(self.devices.share_screen)
 
     # -- screens -------------------------------------------------------------------------------
 

@@ -75,6 +75,7 @@ class VideoTile(QWidget):
         self.speaking = False
         self.pinned = False
         self.is_self = False
+        self.is_screen = False  # a participant's shared screen: no microphone, no volume
         self.volume = 1.0
         self.quality = Quality.UNKNOWN
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -209,7 +210,7 @@ class VideoTile(QWidget):
         icon_size = metrics.height()
         label = self.tr("%1 (you)").replace("%1", self._name) if self.is_self else self._name
         text = metrics.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() // 2)
-        muted = not self.audio_on
+        muted = not self.audio_on and not self.is_screen
         width = metrics.horizontalAdvance(text) + 16 + (icon_size + 6 if muted else 0)
         plate = QRect(8, rect.height() - icon_size - 16, width, icon_size + 8)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -271,7 +272,7 @@ class VideoTile(QWidget):
         menu.addAction(self.tr("Unpin") if self.pinned else self.tr("Pin")).triggered.connect(
             lambda: self.pin_requested.emit(self.key)
         )
-        if not self.is_self:
+        if not self.is_self and not self.is_screen:
             menu.addSeparator()
             for label, volume in (
                 (self.tr("Mute for me"), 0.0),
@@ -298,6 +299,11 @@ class VideoTile(QWidget):
             self._describe()
 
     def _describe(self) -> None:
+        if self.is_screen:
+            self.setAccessibleName(self._name)
+            self.setAccessibleDescription(self.tr("shared screen"))
+            self.setToolTip(self.tr("%1 — double-click to pin").replace("%1", self._name))
+            return
         self.setAccessibleName(self.tr("Video of %1").replace("%1", self._name))
         states = []
         states.append(self.tr("microphone on") if self.audio_on else self.tr("microphone off"))

@@ -1,0 +1,212 @@
+"""Screen sharing as a second video track: the mesh's screen slot in both offer directions, and
+whole meetings on the embedded server where one participant shares, stops, and loses the
+capture, while the camera keeps flowing."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+from aiortc import RTCConfiguration
+from aiortc.mediastreams import MediaStreamTrack
+from av import VideoFrame
+
+from tests.engine.conftest import QUICK_RECONNECT, WAIT, EventLog, frame_from
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.protocol import Signal
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.options import MediaOptions
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.camera import CameraMode, LavfiPattern
+from visio_desktop.media.screen import ScreenTrack
+from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.media.status import StatusCallback
+from visio_desktop.rtc.ice import gather_loopback_only
+from visio_desktop.rtc.mesh import MeshCall, slots_of
+from visio_desktop.rtc.screen_encoder import ScreenVp8Encoder
+
+SCREEN = CameraMode(1280, 720, 10)
+
+
+def fake_screen(on_status: StatusCallback) -> ScreenTrack:
+    """A full-resolution moving picture in place of a real screen (lavfi's testsrc2)."""
+    return ScreenTrack(LavfiPattern("testsrc2", SCREEN), device="test screen", on_status=on_status)
+
+
+# -- the mesh's screen slot -----------------------------------------------------------------
+
+
+class _Pair:
+    """Two MeshCalls that hand each other their signals directly."""
+
+    def __init__(self, first: str, second: str) -> None:
+        self.tracks: asyncio.Queue[tuple[str, str, MediaStreamTrack]] = asyncio.Queue()
+        self.calls: dict[str, MeshCall] = {}
+        for me in (first, second):
+            self.calls[me] = MeshCall(
+                me,
+                RTCConfiguration(iceServers=[]),
+                self._sender(me),
+                self._receiver(me),
+                lambda *_: None,
+            )
+
+    def _sender(self, me: str) -> Callable[[Signal], Awaitable[None]]:
+        async def send(signal: Signal) -> None:
+            delivered = Signal(to=signal.to, kind=signal.kind, sdp=signal.sdp, sender=me)
+            await self.calls[signal.to].handle_signal(delivered)
+
+        return send
+
+    def _receiver(self, me: str) -> Callable[[str, str, MediaStreamTrack], None]:
+        def on_track(participant_id: str, slot: str, track: MediaStreamTrack) -> None:
+            self.tracks.put_nowait((me, slot, track))
+
+        return on_track
+
+    async def screen_track_at(self, receiver: str) -> MediaStreamTrack:
+        while True:
+            me, slot, track = await asyncio.wait_for(self.tracks.get(), WAIT)
+            if (me, slot) == (receiver, "screen"):
+                return track
+
+    async def close(self) -> None:
+        for call in self.calls.values():
+            await call.close()
+
+
+@pytest.fixture
+def loopback() -> Iterator[None]:
+    gather_loopback_only(True)
+    yield
+    gather_loopback_only(False)
+
+
+@pytest.mark.parametrize("sharer", ["a", "b"])  # "a" offers, "b" answers
+async def test_the_screen_slot_carries_full_resolution_in_both_directions(
+    loopback: None, sharer: str
+) -> None:
+    pair = _Pair("a", "b")
+    receiver = "b" if sharer == "a" else "a"
+    screen = fake_screen(lambda _: None)
+    try:
+        await pair.calls[sharer].set_local_track("screen", screen)
+        await pair.calls["a"].add_peer("b")
+        remote = await pair.screen_track_at(receiver)
+        frame = await asyncio.wait_for(remote.recv(), WAIT)
+        assert isinstance(frame, VideoFrame)
+        assert (frame.width, frame.height) == (1280, 720)
+        connection = pair.calls[sharer].connection(receiver)
+        assert connection is not None
+        sender = slots_of(connection)["screen"].sender
+        encoder = getattr(sender, "_RTCRtpSender__encoder", None)
+        assert isinstance(encoder, ScreenVp8Encoder)  # the text-friendly one, not aiortc's own
+    finally:
+        screen.stop()
+        await pair.close()
+
+
+# -- whole meetings -------------------------------------------------------------------------
+
+
+class VideoLog:
+    """The receiving session's video sink: sizes of frames per tile key, and a signal when a
+    key has had a frame since it was last cleared."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[str, tuple[int, int]] = {}
+        self.frames: queue.Queue[str] = queue.Queue()
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str, frame: VideoFrame) -> None:
+        with self._lock:
+            self.sizes[key] = (frame.width, frame.height)
+        self.frames.put(key)
+
+    def wait_for(self, key: str) -> tuple[int, int]:
+        while True:
+            try:
+                got = self.frames.get(timeout=WAIT)
+            except queue.Empty:
+                raise AssertionError(f"no frame for {key} within {WAIT} s") from None
+            if got == key:
+                with self._lock:
+                    return self.sizes[key]
+
+    def drain(self) -> None:
+        while not self.frames.empty():
+            self.frames.get_nowait()
+
+
+@pytest.fixture
+def meeting(
+    engine: EngineThread, link: MeetingLink
+) -> Iterator[tuple[Session, EventLog, str, Session, EventLog, VideoLog]]:
+    """Alice (camera on) and Bob, who records what he receives, in one meeting."""
+    alice_log, bob_log, video = EventLog(), EventLog(), VideoLog()
+    alice = Session(engine, alice_log, reconnect=QUICK_RECONNECT)
+    bob = Session(engine, bob_log, reconnect=QUICK_RECONNECT, video_sink=video)
+    media = MediaOptions(
+        audio=False, video=True, sources=SyntheticSources("Alice", width=320, height=180)
+    )
+    alice.join(link, "Alice", media).result(timeout=WAIT)
+    alice_id = alice_log.wait_for(ev.Joined).self_id
+    bob.join(link, "Bob", MediaOptions()).result(timeout=WAIT)
+    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id, "video"))
+    yield alice, alice_log, alice_id, bob, bob_log, video
+    for session in (alice, bob):
+        session.leave().result(timeout=WAIT)
+
+
+def test_a_shared_screen_reaches_the_others_beside_the_camera(
+    meeting: tuple[Session, EventLog, str, Session, EventLog, VideoLog],
+) -> None:
+    alice, alice_log, alice_id, _, bob_log, video = meeting
+    screens: list[ScreenTrack] = []
+
+    def source(on_status: StatusCallback) -> ScreenTrack:
+        screens.append(fake_screen(on_status))
+        return screens[-1]
+
+    alice.share_screen(source).result(timeout=WAIT)
+    assert alice_log.wait_for(ev.ScreenShareChanged).sharing
+    bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.screen)
+    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id, "screen"))
+    assert video.wait_for(ev.screen_key(alice_id)) == (1280, 720)  # full resolution
+    assert video.wait_for(alice_id) == (320, 180)  # the camera goes on beside it
+
+    alice.share_screen(None).result(timeout=WAIT)
+    stopped = alice_log.wait_for(ev.ScreenShareChanged)
+    assert (stopped.sharing, stopped.detail) == (False, "")
+    bob_log.wait_for(ev.ParticipantUpdated, lambda e: not e.participant.screen)
+    screens[0].thread.join(timeout=WAIT)
+    assert not screens[0].thread.is_alive()  # the capture is released
+
+    alice.share_screen(source).result(timeout=WAIT)  # sharing again uses the same slot
+    bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.screen)
+    video.drain()
+    assert video.wait_for(ev.screen_key(alice_id)) == (1280, 720)
+
+
+def test_a_capture_that_fails_stops_sharing_and_says_why(
+    meeting: tuple[Session, EventLog, str, Session, EventLog, VideoLog],
+) -> None:
+    alice, alice_log, alice_id, _, bob_log, video = meeting
+
+    def broken(on_status: StatusCallback) -> ScreenTrack:
+        def opener() -> object:
+            raise OSError("Cannot open display :199, error 1")
+
+        return ScreenTrack(opener, device="Screen", on_status=on_status)
+
+    alice.share_screen(broken).result(timeout=WAIT)
+    assert alice_log.wait_for(ev.ScreenShareChanged).sharing
+    stopped = alice_log.wait_for(ev.ScreenShareChanged)
+    assert not stopped.sharing and "could not be used" in stopped.detail
+    bob_log.wait_for(ev.ParticipantUpdated, lambda e: not e.participant.screen)
+    video.drain()
+    assert video.wait_for(alice_id) == (320, 180)  # the meeting goes on

@@ -1,0 +1,159 @@
+"""Screen sharing in the window, on the real embedded server with real aiortc peers: another
+participant's screen is shown large in speaker view and goes away when they stop; our own
+screen (a real x11grab of an Xvfb display started here) is chosen in the picker, reaches the
+other participant at full resolution, and stops from the shortcut."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from av import VideoFrame
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from tests.xvfb import running_xvfb
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.desktop import Desktop
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.options import MediaOptions
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.camera import CameraMode, LavfiPattern
+from visio_desktop.media.screen import ScreenTrack, WholeScreen, Window
+from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.media.status import StatusCallback
+from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.ui.grid import ViewMode
+from visio_desktop.ui.screen_share import ScreenPicker
+
+WAIT_MS = 30_000
+SHARE = (Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+
+class Colleague:
+    """A participant on its own engine who records its events and the sizes of the screen
+    frames it receives."""
+
+    def __init__(self, engine: EngineThread, link: MeetingLink) -> None:
+        self._lock = threading.Lock()
+        self._events: list[ev.Event] = []
+        self.screen_sizes: set[tuple[int, int]] = set()
+        self.session = Session(engine, self._event, video_sink=self._frame)
+        sources = SyntheticSources("Colleague", width=160, height=90, fps=10)
+        self.session.join(link, "Colleague", MediaOptions(video=True, sources=sources)).result(30)
+        joined = [e for e in self.seen() if isinstance(e, ev.Joined)]
+        self.id = joined[0].self_id
+
+    def _event(self, event: ev.Event) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def _frame(self, key: str, frame: VideoFrame) -> None:
+        if key.endswith(":screen"):
+            with self._lock:
+                self.screen_sizes.add((frame.width, frame.height))
+
+    def seen(self) -> list[ev.Event]:
+        with self._lock:
+            return list(self._events)
+
+    def sees_tester_sharing(self) -> bool | None:
+        """What the newest update about the window's participant says (None: none yet)."""
+        updates = [
+            e.participant
+            for e in self.seen()
+            if isinstance(e, ev.ParticipantUpdated) and e.participant.display_name == "Tester"
+        ]
+        return updates[-1].screen if updates else None
+
+
+@pytest.fixture
+def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An X server to share: the window itself stays offscreen, x11grab reads this display."""
+    with running_xvfb() as display:
+        monkeypatch.setenv("DISPLAY", display)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
+        yield display
+
+
+def fake_screen(on_status: StatusCallback) -> ScreenTrack:
+    mode = CameraMode(1280, 720, 10)
+    return ScreenTrack(LavfiPattern("testsrc2", mode), device="screen", on_status=on_status)
+
+
+def test_screens_shared_by_others_and_by_us(
+    qtbot: QtBot,
+    desktop: Desktop,
+    server: EmbeddedServer,
+    bot_engine: EngineThread,
+    x_display: str,
+) -> None:
+    window, call = desktop.window, desktop.window.call
+    link = parse_link(f"{server.base_url}/abc-defg-hij")
+    window.join_now(link, "Tester", audio=False, video=False)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is call, timeout=WAIT_MS)
+    colleague = Colleague(bot_engine, link)
+    qtbot.waitUntil(lambda: len(call.grid.tiles()) == 2, timeout=WAIT_MS)
+    grid = call.grid
+    assert not call.controls.action("view").isChecked()  # the grid view
+
+    # The colleague shares: the screen comes large in speaker view, with their camera beside.
+    colleague.session.share_screen(fake_screen).result(timeout=30)
+    key = ev.screen_key(colleague.id)
+    qtbot.waitUntil(lambda: grid.tile(key) is not None, timeout=WAIT_MS)
+    screen = grid.tile(key)
+    assert screen is not None and screen.name == "Colleague's screen"
+    qtbot.waitUntil(lambda: screen.frames_shown > 0, timeout=WAIT_MS)
+    assert grid.mode is ViewMode.SPEAKER and grid.visible_keys()[0] == key
+    others = [t for t in grid.tiles() if t.key != key]
+    assert all(screen.width() > 2 * t.width() for t in others)
+    assert call.controls.action("view").isChecked()
+    assert "Colleague is sharing their screen" in call.notifications.history
+    assert screen.volume_menu().actions()[-1].text() == "Pin"  # no volume for a screen
+
+    colleague.session.share_screen(None).result(timeout=30)
+    qtbot.waitUntil(lambda: grid.tile(key) is None, timeout=WAIT_MS)
+    assert grid.mode.value == ViewMode.GRID.value  # the view we had comes back
+    assert not call.controls.action("view").isChecked()
+
+    # We share: the shortcut opens the picker, which offers the screen (and windows).
+    QTest.keyClick(window, *SHARE)
+    picker = call.picker
+    assert picker is not None and picker.isVisible()
+    entire = [entry for entry in picker.entries() if entry.startswith("Entire screen")]
+    assert entire and picker.select(entire[0])
+    QTest.mouseClick(picker.share_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: call.sharing, timeout=WAIT_MS)
+    assert call.controls.action("share").isChecked() and call.sharing_bar.isVisible()
+    assert call.controls.action("share").text() == "Stop sharing"
+    qtbot.waitUntil(lambda: colleague.sees_tester_sharing() is True, timeout=WAIT_MS)
+    # x11grab of the whole Xvfb screen, at its full resolution.
+    qtbot.waitUntil(lambda: (1280, 800) in colleague.screen_sizes, timeout=WAIT_MS)
+    assert grid.tile(ev.screen_key("self")) is None  # no tile of our own screen
+
+    # The shortcut stops it; the colleague sees it end.
+    QTest.keyClick(window, *SHARE)
+    qtbot.waitUntil(lambda: not call.sharing, timeout=WAIT_MS)
+    assert not call.sharing_bar.isVisible() and call.picker is None
+    qtbot.waitUntil(lambda: colleague.sees_tester_sharing() is False, timeout=WAIT_MS)
+    colleague.session.leave().result(timeout=30)
+
+
+def test_the_picker_offers_screens_then_other_windows(qtbot: QtBot, desktop: Desktop) -> None:
+    window = desktop.window
+    window.show()
+    own = int(window.winId())
+    listed = [Window(0x400001, "Tableur — budget 2027"), Window(own, "Visio"), Window(7, "")]
+    picker = ScreenPicker(window, lister=lambda: listed)
+    picker.open()
+    qtbot.waitUntil(lambda: len(picker.entries()) == 2, timeout=WAIT_MS)  # the listing thread
+    assert picker.entries()[0].startswith("Entire screen")
+    assert isinstance(picker.target(), WholeScreen)  # chosen unless the user picks a window
+    assert picker.select("Tableur — budget 2027")
+    with qtbot.waitSignal(picker.chosen) as chosen:
+        QTest.mouseClick(picker.share_button, Qt.MouseButton.LeftButton)
+    assert chosen.args == [Window(0x400001, "Tableur — budget 2027")]
