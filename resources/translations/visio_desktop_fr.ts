@@ -260,6 +260,17 @@
     </message>
 </context>
 <context>
+    <name>DeviceControl</name>
+    <message>
+        <source>%1 was connected</source>
+        <translation>Appareil branché : %1</translation>
+    </message>
+    <message>
+        <source>%1 was disconnected</source>
+        <translation>Appareil débranché : %1</translation>
+    </message>
+</context>
+<context>
     <name>HomeWidget</name>
     <message>
         <source>Visio</source>

@@ -54,10 +54,18 @@ class DeviceCatalog(Protocol):
         """Sources for the chosen camera and microphone ("" means the first one)."""
         ...
 
+    def refresh(self) -> DeviceChanges:
+        """List the devices again (blocking: call it off the GUI and engine threads); what
+        came and went since the last time (false-y when nothing did)."""
+        ...
+
 
 class NoDevices:
     def lists(self) -> DeviceLists:
         return DeviceLists()
+
+    def refresh(self) -> DeviceChanges:
+        return DeviceChanges()
 
     def sources(self, camera: str, microphone: str) -> MediaSources:
         return NoSources()
@@ -83,6 +91,9 @@ class DemoDevices:
 
     def lists(self) -> DeviceLists:
         return DeviceLists(cameras=(TEST_PATTERN,), microphones=(TEST_TONE,))
+
+    def refresh(self) -> DeviceChanges:
+        return DeviceChanges()  # synthetic devices never come and go
 
     def sources(self, camera: str, microphone: str) -> MediaSources:
         return _Picked(

@@ -1,25 +1,85 @@
 """Which camera, microphone and speaker the window uses: the pre-join preview, the media
-sources a meeting opens, and device changes in the middle of a call."""
+sources a meeting opens, device changes in the middle of a call, screen sharing, and the
+device lists following devices as they are plugged in and out."""
 
 from __future__ import annotations
 
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
 from visio_desktop.core.settings import Settings
 from visio_desktop.engine import events as ev
+from visio_desktop.media.discovery import DeviceChanges
 from visio_desktop.media.screen import ScreenTarget, screen_source
 from visio_desktop.media.sources import MediaSources
+from visio_desktop.ui.call import CallView
 from visio_desktop.ui.messages import device_failed
 from visio_desktop.ui.prejoin import PreJoinWidget
 from visio_desktop.ui.services import Services
+from visio_desktop.ui.settings_dialog import SettingsDialog
+
+REFRESH_MS = 3000  # how often the device lists are read again
 
 
-class DeviceControl:
-    """Runs on the GUI thread; every engine call returns at once."""
+class DeviceControl(QObject):
+    """Runs on the GUI thread; every engine call returns at once, and the device lists are
+    read again in a thread of their own (PortAudio and v4l2 can take a moment)."""
 
-    def __init__(self, services: Services, prejoin: PreJoinWidget) -> None:
+    _listed = Signal(object)  # DeviceChanges, from the listing thread
+
+    def __init__(
+        self,
+        services: Services,
+        prejoin: PreJoinWidget,
+        call: CallView,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
         self._services = services
         self._prejoin = prejoin
+        self._call = call
         self._sources: MediaSources | None = None
         self._sources_for: tuple[str, str] | None = None
+        self.settings_dialog: SettingsDialog | None = None  # open now, if it is
+        self._listing: threading.Thread | None = None
+        self._listed.connect(self._devices_changed)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresh_timer.start()
+
+    def refresh(self) -> None:
+        """Read the device lists again, unless a reading is still going on."""
+        if self._listing is not None and self._listing.is_alive():
+            return
+        self._listing = threading.Thread(target=self._list, name="device-list", daemon=True)
+        self._listing.start()
+
+    def _list(self) -> None:  # the listing thread
+        try:
+            changes = self._services.devices.refresh()
+        except Exception:  # a driver error while listing: keep the lists we have
+            return
+        if changes:
+            self._listed.emit(changes)
+
+    def _devices_changed(self, changes: DeviceChanges) -> None:
+        lists = self._services.devices.lists()
+        if self._prejoin.set_devices(lists):
+            self.prejoin_devices_changed()  # what was on moves to the device now chosen
+        dialog = self.settings_dialog
+        if dialog is not None:
+            dialog.set_devices(list(lists.cameras), list(lists.microphones), list(lists.speakers))
+        if self._call.isVisible():
+            for device in changes.added:
+                self._call.notifications.notify(
+                    self.tr("%1 was connected").replace("%1", device.label)
+                )
+            for device in changes.removed:
+                self._call.notifications.notify(
+                    self.tr("%1 was disconnected").replace("%1", device.label)
+                )
 
     def sources(self, camera: str, microphone: str) -> MediaSources:
         """The sources for a choice, the same object while the choice stays (the engine

@@ -60,8 +60,8 @@ class MainWindow(QMainWindow):
         renderer = services.router.renderer
         self.home = HomeWidget()
         self.prejoin = PreJoinWidget(renderer.set_size, renderer.painted)
-        self.devices = DeviceControl(services, self.prejoin)
         self.call = CallView(renderer.set_size, renderer.painted, renderer.remove)
+        self.devices = DeviceControl(services, self.prejoin, self.call, self)
         self.stack = QStackedWidget()
         for screen in (self.home, self.prejoin, self.call):
             self.stack.addWidget(screen)
@@ -145,7 +145,10 @@ class MainWindow(QMainWindow):
         lists = self.services.devices.lists()
         self.stack.setCurrentWidget(self.prejoin)
         self.setWindowTitle(self.tr("Join %1 – Visio").replace("%1", link.room))
-        self.prejoin.open(link, self.settings.display_name, lists, audio=known, video=known)
+        remembered = (self.settings.camera, self.settings.microphone, self.settings.speaker)
+        self.prejoin.open(
+            link, self.settings.display_name, lists, audio=known, video=known, chosen=remembered
+        )
 
     def open_link_text(self, text: str) -> None:
         """A link handed over by the OS or a second launch; "" only raises the window."""
@@ -197,7 +200,10 @@ class MainWindow(QMainWindow):
         dialog.set_devices(list(lists.cameras), list(lists.microphones), list(lists.speakers))
         policy = self.services.policy
         dialog.set_locked(locked_fields(policy), self.tr("Set by your administrator"))
-        if dialog.exec():
+        self.devices.settings_dialog = dialog  # its lists follow devices coming and going
+        accepted = dialog.exec()
+        self.devices.settings_dialog = None
+        if accepted:
             before = self.settings
             self.settings = apply_policy(dialog.result_settings(), policy)
             self._save()

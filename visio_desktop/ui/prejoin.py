@@ -82,6 +82,7 @@ class PreJoinWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setStyleSheet(_STYLE)
         self.link: MeetingLink | None = None
+        self._remembered: tuple[str, str, str] = ("", "", "")  # the saved device choices
         self._busy = False
         self.title = _named(QLabel(), "title")
         self.where = QLabel()
@@ -181,14 +182,24 @@ class PreJoinWidget(QWidget):
     # -- what the main window sets -------------------------------------------------------------
 
     def open(
-        self, link: MeetingLink, name: str, devices: DeviceLists, audio: bool, video: bool
+        self,
+        link: MeetingLink,
+        name: str,
+        devices: DeviceLists,
+        *,
+        audio: bool,
+        video: bool,
+        chosen: tuple[str, str, str] = ("", "", ""),
     ) -> None:
+        """Show the screen for `link`; `chosen` are the remembered camera, microphone and
+        speaker, selected when they are plugged in."""
         self.link = link
+        self._remembered = chosen
         self.where.setText(
             self.tr("Meeting %1 on %2").replace("%1", link.room).replace("%2", link.host)
         )
         self.name.setText(name)
-        self.set_devices(devices)
+        self.set_devices(devices, chosen)
         self.show_error("")
         self.set_busy(False)
         self.preview.set_state(name=name or "?", video=False, audio=False)
@@ -198,16 +209,33 @@ class PreJoinWidget(QWidget):
         self._mic_toggled(self.mic_toggle.isChecked())
         self.name.setFocus()
 
-    def set_devices(self, devices: DeviceLists) -> None:
-        for combo, names, empty in (
-            (self.camera, devices.cameras, self.tr("No camera found")),
-            (self.microphone, devices.microphones, self.tr("No microphone found")),
-            (self.speaker, devices.speakers, self.tr("No speaker found")),
+    def set_devices(self, devices: DeviceLists, chosen: tuple[str, str, str] | None = None) -> bool:
+        """Offer these devices. Each choice stays on `chosen` (by default, what is selected
+        now) while that device is there; True when a choice had to change."""
+        combos = (self.camera, self.microphone, self.speaker)
+        # Nothing chosen (there was no such device): the remembered one, if it came back.
+        wanted = chosen or tuple(
+            self.chosen(combo) or remembered
+            for combo, remembered in zip(combos, self._remembered, strict=True)
+        )
+        before = tuple(self.chosen(combo) for combo in combos)
+        for combo, names, empty, want in zip(
+            combos,
+            (devices.cameras, devices.microphones, devices.speakers),
+            (
+                self.tr("No camera found"),
+                self.tr("No microphone found"),
+                self.tr("No speaker found"),
+            ),
+            wanted,
+            strict=True,
         ):
             blocked = combo.blockSignals(True)
             combo.clear()
             combo.addItems(list(names) or [empty])
             combo.setEnabled(bool(names))
+            if want in names:
+                combo.setCurrentIndex(combo.findText(want))
             combo.blockSignals(blocked)
         for toggle, combo in (
             (self.camera_toggle, self.camera),
@@ -216,6 +244,7 @@ class PreJoinWidget(QWidget):
             toggle.setEnabled(combo.isEnabled())
             if not combo.isEnabled():
                 toggle.setChecked(False)
+        return tuple(self.chosen(combo) for combo in combos) != before
 
     def chosen(self, combo: QComboBox) -> str:
         return combo.currentText() if combo.isEnabled() else ""
