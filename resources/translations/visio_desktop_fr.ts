@@ -263,11 +263,11 @@
     <name>DeviceControl</name>
     <message>
         <source>%1 was connected</source>
-        <translation>Appareil branché : %1</translation>
+        <translation>Appareil branché&#xa0;: %1</translation>
     </message>
     <message>
         <source>%1 was disconnected</source>
-        <translation>Appareil débranché : %1</translation>
+        <translation>Appareil débranché&#xa0;: %1</translation>
     </message>
 </context>
 <context>
@@ -958,6 +958,10 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Afficher les &amp;sous-titres en direct</translation>
     </message>
     <message>
+        <source>Send &amp;HD video (1280 × 720)</source>
+        <translation>Envoyer la &amp;vidéo en HD (1280 × 720)</translation>
+    </message>
+    <message>
         <source>System language</source>
         <translation>Langue du système</translation>
     </message>
@@ -1044,6 +1048,14 @@ Rejoindre quand même&#xa0;?</translation>
     <message>
         <source>Speaker or headset used to hear meetings</source>
         <translation>Haut-parleur ou casque utilisé pour écouter les réunions</translation>
+    </message>
+    <message>
+        <source>Send HD video</source>
+        <translation>Envoyer la vidéo en HD</translation>
+    </message>
+    <message>
+        <source>Sharper video for the others, for more processor and network use</source>
+        <translation>Une image plus nette pour les autres, au prix de plus de calcul et de réseau</translation>
     </message>
     <message>
         <source>Server address</source>

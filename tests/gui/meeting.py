@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from av import VideoFrame
+
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
@@ -46,3 +48,57 @@ def start_bots(engine: EngineThread, link: MeetingLink, count: int) -> list[Bot]
         bot.session.join(link, name, media).result(timeout=30)
         bots.append(bot)
     return bots
+
+
+class Colleague:
+    """A participant on its own engine who records its events and the sizes of the video
+    frames it receives, per tile key (a participant, or a participant's screen)."""
+
+    def __init__(self, engine: EngineThread, link: MeetingLink) -> None:
+        self._lock = threading.Lock()
+        self._events: list[ev.Event] = []
+        self.sizes: dict[str, set[tuple[int, int]]] = {}
+        self.session = Session(engine, self._event, video_sink=self._frame)
+        sources = SyntheticSources("Colleague", width=160, height=90, fps=10)
+        self.session.join(link, "Colleague", MediaOptions(video=True, sources=sources)).result(30)
+        joined = [e for e in self.seen() if isinstance(e, ev.Joined)]
+        self.id = joined[0].self_id
+
+    def _event(self, event: ev.Event) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def _frame(self, key: str, frame: VideoFrame) -> None:
+        with self._lock:
+            self.sizes.setdefault(key, set()).add((frame.width, frame.height))
+
+    def got_size(self, key: str, size: tuple[int, int]) -> bool:
+        with self._lock:
+            return size in self.sizes.get(key, set())
+
+    def tester_id(self) -> str:
+        """The id of the window's participant, there before us or arrived after."""
+        for event in self.seen():
+            if isinstance(event, ev.Joined):
+                infos = list(event.participants)
+            elif isinstance(event, ev.ParticipantJoined):
+                infos = [event.participant]
+            else:
+                continue
+            for info in infos:
+                if info.display_name == "Tester":
+                    return info.id
+        raise LookupError("Tester is not in the meeting")
+
+    def seen(self) -> list[ev.Event]:
+        with self._lock:
+            return list(self._events)
+
+    def sees_tester_sharing(self) -> bool | None:
+        """What the newest update about the window's participant says (None: none yet)."""
+        updates = [
+            e.participant
+            for e in self.seen()
+            if isinstance(e, ev.ParticipantUpdated) and e.participant.display_name == "Tester"
+        ]
+        return updates[-1].screen if updates else None

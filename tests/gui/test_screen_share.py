@@ -5,25 +5,21 @@ other participant at full resolution, and stops from the shortcut."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from av import VideoFrame
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from tests.gui.meeting import Colleague
 from tests.xvfb import running_xvfb
-from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.options import MediaOptions
-from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.camera import CameraMode, LavfiPattern
 from visio_desktop.media.screen import ScreenTrack, WholeScreen, Window
-from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.media.status import StatusCallback
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.ui.grid import ViewMode
@@ -31,43 +27,6 @@ from visio_desktop.ui.screen_share import ScreenPicker
 
 WAIT_MS = 30_000
 SHARE = (Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-
-
-class Colleague:
-    """A participant on its own engine who records its events and the sizes of the screen
-    frames it receives."""
-
-    def __init__(self, engine: EngineThread, link: MeetingLink) -> None:
-        self._lock = threading.Lock()
-        self._events: list[ev.Event] = []
-        self.screen_sizes: set[tuple[int, int]] = set()
-        self.session = Session(engine, self._event, video_sink=self._frame)
-        sources = SyntheticSources("Colleague", width=160, height=90, fps=10)
-        self.session.join(link, "Colleague", MediaOptions(video=True, sources=sources)).result(30)
-        joined = [e for e in self.seen() if isinstance(e, ev.Joined)]
-        self.id = joined[0].self_id
-
-    def _event(self, event: ev.Event) -> None:
-        with self._lock:
-            self._events.append(event)
-
-    def _frame(self, key: str, frame: VideoFrame) -> None:
-        if key.endswith(":screen"):
-            with self._lock:
-                self.screen_sizes.add((frame.width, frame.height))
-
-    def seen(self) -> list[ev.Event]:
-        with self._lock:
-            return list(self._events)
-
-    def sees_tester_sharing(self) -> bool | None:
-        """What the newest update about the window's participant says (None: none yet)."""
-        updates = [
-            e.participant
-            for e in self.seen()
-            if isinstance(e, ev.ParticipantUpdated) and e.participant.display_name == "Tester"
-        ]
-        return updates[-1].screen if updates else None
 
 
 @pytest.fixture
@@ -132,7 +91,8 @@ def test_screens_shared_by_others_and_by_us(
     assert call.controls.action("share").text() == "Stop sharing"
     qtbot.waitUntil(lambda: colleague.sees_tester_sharing() is True, timeout=WAIT_MS)
     # x11grab of the whole Xvfb screen, at its full resolution.
-    qtbot.waitUntil(lambda: (1280, 800) in colleague.screen_sizes, timeout=WAIT_MS)
+    screen_key = ev.screen_key(colleague.tester_id())
+    qtbot.waitUntil(lambda: colleague.got_size(screen_key, (1280, 800)), timeout=WAIT_MS)
     assert grid.tile(ev.screen_key("self")) is None  # no tile of our own screen
 
     # The shortcut stops it; the colleague sees it end.

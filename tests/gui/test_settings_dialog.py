@@ -247,7 +247,7 @@ def test_every_control_has_an_accessible_name_and_a_tooltip(qtbot: QtBot) -> Non
         controls += [
             w for w in dialog.findChildren(kind) if not isinstance(w.parent(), QAbstractSpinBox)
         ]
-    assert len(controls) == 11  # name, server, 5 combos, size, captions, OK, Cancel
+    assert len(controls) == 12  # name, server, 5 combos, size, captions, HD, OK, Cancel
     for widget in controls:
         assert widget.accessibleName(), widget.objectName()
         assert widget.toolTip(), widget.objectName()

@@ -147,6 +147,7 @@ def test_screen_encoder_keeps_a_text_friendly_bitrate() -> None:
     payloads, _ = encoder.encode(frame)
     assert payloads and encoder.codec is not None
     assert encoder.codec.bit_rate == ScreenVp8Encoder.MIN_BITRATE
+    assert encoder.codec.qmax == ScreenVp8Encoder.QMAX  # text stays readable
 
 
 async def test_a_sender_can_be_given_the_screen_encoder() -> None:

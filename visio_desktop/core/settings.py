@@ -92,6 +92,7 @@ class Settings:
     camera: str = ""  # device names; "" is the system default
     microphone: str = ""
     speaker: str = ""
+    camera_hd: bool = False  # send 1280x720 instead of 640x360
     server_url: str = ""  # "" means the embedded server
     known_hosts: tuple[str, ...] = ()  # hosts the user has joined before
     recent: tuple[RecentMeeting, ...] = field(default_factory=tuple)
@@ -284,6 +285,7 @@ _READERS: dict[str, Callable[[object, list[str]], object]] = {
     "camera": lambda value, _: _string(value),
     "microphone": lambda value, _: _string(value),
     "speaker": lambda value, _: _string(value),
+    "camera_hd": _read_bool,
     "server_url": _read_server_url,
     "known_hosts": _read_known_hosts,
     "recent": _read_recent,

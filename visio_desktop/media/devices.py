@@ -17,7 +17,7 @@ from visio_desktop.media.audio_processing import (
     ProcessingOptions,
     make_processor,
 )
-from visio_desktop.media.camera import SD, CameraMode, open_camera
+from visio_desktop.media.camera import HD, SD, CameraMode, open_camera
 from visio_desktop.media.discovery import (
     AudioDeviceInfo,
     CameraInfo,
@@ -50,8 +50,9 @@ class DeviceLists:
 class DeviceCatalog(Protocol):
     def lists(self) -> DeviceLists: ...
 
-    def sources(self, camera: str, microphone: str) -> MediaSources:
-        """Sources for the chosen camera and microphone ("" means the first one)."""
+    def sources(self, camera: str, microphone: str, *, hd: bool = False) -> MediaSources:
+        """Sources for the chosen camera and microphone ("" means the first one); `hd`
+        captures 1280x720 instead of 640x360."""
         ...
 
     def refresh(self) -> DeviceChanges:
@@ -67,7 +68,7 @@ class NoDevices:
     def refresh(self) -> DeviceChanges:
         return DeviceChanges()
 
-    def sources(self, camera: str, microphone: str) -> MediaSources:
+    def sources(self, camera: str, microphone: str, *, hd: bool = False) -> MediaSources:
         return NoSources()
 
 
@@ -88,6 +89,7 @@ class DemoDevices:
 
     def __init__(self, label: str, width: int = 640, height: int = 360, fps: int = 30) -> None:
         self._sources = SyntheticSources(label, width=width, height=height, fps=fps)
+        self._hd_sources = SyntheticSources(label, width=HD.width, height=HD.height, fps=fps)
 
     def lists(self) -> DeviceLists:
         return DeviceLists(cameras=(TEST_PATTERN,), microphones=(TEST_TONE,))
@@ -95,9 +97,9 @@ class DemoDevices:
     def refresh(self) -> DeviceChanges:
         return DeviceChanges()  # synthetic devices never come and go
 
-    def sources(self, camera: str, microphone: str) -> MediaSources:
+    def sources(self, camera: str, microphone: str, *, hd: bool = False) -> MediaSources:
         return _Picked(
-            self._sources,
+            self._hd_sources if hd else self._sources,
             video=camera in ("", TEST_PATTERN),
             audio=microphone in ("", TEST_TONE),
         )
@@ -185,13 +187,13 @@ class SystemDevices:
     def refresh(self) -> DeviceChanges:
         return self._watcher.poll()
 
-    def sources(self, camera: str, microphone: str) -> SystemSources:
+    def sources(self, camera: str, microphone: str, *, hd: bool = False) -> SystemSources:
         inv = self.inventory
         return SystemSources(
             inv.find_camera(camera),
             inv.find_microphone(microphone),
             wanted=(camera, microphone),
-            camera_mode=self.camera_mode,
+            camera_mode=HD if hd else self.camera_mode,
             processing=self.processing,
             reference=self.reference,
             tap=self.tap,

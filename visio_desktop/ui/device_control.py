@@ -40,7 +40,8 @@ class DeviceControl(QObject):
         self._prejoin = prejoin
         self._call = call
         self._sources: MediaSources | None = None
-        self._sources_for: tuple[str, str] | None = None
+        self._sources_for: tuple[str, str, bool] | None = None
+        self.hd = services.settings.camera_hd  # the settings' choice, kept up to date
         self.settings_dialog: SettingsDialog | None = None  # open now, if it is
         self._listing: threading.Thread | None = None
         self._listed.connect(self._devices_changed)
@@ -84,9 +85,9 @@ class DeviceControl(QObject):
     def sources(self, camera: str, microphone: str) -> MediaSources:
         """The sources for a choice, the same object while the choice stays (the engine
         reopens devices only when it changes)."""
-        if self._sources is None or self._sources_for != (camera, microphone):
-            self._sources = self._services.devices.sources(camera, microphone)
-            self._sources_for = (camera, microphone)
+        if self._sources is None or self._sources_for != (camera, microphone, self.hd):
+            self._sources = self._services.devices.sources(camera, microphone, hd=self.hd)
+            self._sources_for = (camera, microphone, self.hd)
         return self._sources
 
     def prejoin_sources(self) -> MediaSources:
@@ -117,8 +118,11 @@ class DeviceControl(QObject):
         self._services.session.stop_preview()
 
     def settings_changed(self, before: Settings, now: Settings, in_call: bool) -> None:
-        """Devices changed in the settings: a call moves to them at once."""
-        if in_call and (now.camera, now.microphone) != (before.camera, before.microphone):
+        """Devices (or the video quality) changed in the settings: a call moves to them at
+        once, without renegotiating."""
+        self.hd = now.camera_hd
+        chosen = (now.camera, now.microphone, now.camera_hd)
+        if in_call and chosen != (before.camera, before.microphone, before.camera_hd):
             self._services.session.use_sources(self.sources(now.camera, now.microphone))
         if now.speaker != before.speaker and self._services.use_speaker is not None:
             self._services.use_speaker(now.speaker)

@@ -49,6 +49,7 @@ EDITED_FIELDS = frozenset(
         "captions_on",
         "caption_language",
         "server_url",
+        "camera_hd",
         *DEVICE_FIELDS,
     }
 )
@@ -86,6 +87,8 @@ class SettingsDialog(QDialog):
         self._device_boxes = {kind: _named(QComboBox(self), kind) for kind in DEVICE_FIELDS}
         for kind, box in self._device_boxes.items():
             box.currentIndexChanged.connect(lambda _index, kind=kind: self._remember_device(kind))
+        self._hd = _named(QCheckBox(self), "camera_hd")
+        self._hd.setChecked(settings.camera_hd)
         self._server = _named(QLineEdit(settings.server_url, self), "server_url")
         self._server.setClearButtonEnabled(True)
         self._server_error = _named(QLabel(self, wordWrap=True), "server_url_error")
@@ -137,6 +140,7 @@ class SettingsDialog(QDialog):
             camera=self._chosen["camera"],
             microphone=self._chosen["microphone"],
             speaker=self._chosen["speaker"],
+            camera_hd=self._hd.isChecked(),
             server_url=self._settings.server_url if server_url is None else server_url,
         )
         kept = {name: getattr(self._settings, name) for name in self._locked}
@@ -174,6 +178,7 @@ class SettingsDialog(QDialog):
         self._labels["speaker"].setText(self.tr("S&peaker:"))
         self._labels["server_url"].setText(self.tr("Ser&ver address:"))
         self._captions.setText(self.tr("Show live &captions"))
+        self._hd.setText(self.tr("Send &HD video (1280 × 720)"))
         self._language.setItemText(0, self.tr("System language"))
         self._speech.setItemText(0, self.tr("French or English (detected)"))
         self._labels["caption_language"].setText(self.tr("&I speak:"))
@@ -206,6 +211,10 @@ class SettingsDialog(QDialog):
             "camera": (self.tr("Camera"), self.tr("Camera used in meetings")),
             "microphone": (self.tr("Microphone"), self.tr("Microphone used in meetings")),
             "speaker": (self.tr("Speaker"), self.tr("Speaker or headset used to hear meetings")),
+            "camera_hd": (
+                self.tr("Send HD video"),
+                self.tr("Sharper video for the others, for more processor and network use"),
+            ),
             "server_url": (
                 self.tr("Server address"),
                 self.tr("Address of the meeting server; leave empty to use the built-in server"),
@@ -235,7 +244,7 @@ class SettingsDialog(QDialog):
         rows = {
             "profile": ("display_name", "language"),
             "captions": ("captions_on", "caption_language", "caption_size"),
-            "devices": DEVICE_FIELDS,
+            "devices": (*DEVICE_FIELDS, "camera_hd"),
             "server": ("server_url",),
         }
         layout = QVBoxLayout(self)
