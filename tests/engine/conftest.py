@@ -53,14 +53,6 @@ def frame_from(participant_id: str, kind: str = "video") -> Callable[[ev.FirstRe
 
 
 @pytest.fixture
-def server() -> Iterator[EmbeddedServer]:
-    embedded = EmbeddedServer()
-    embedded.start()
-    yield embedded
-    embedded.stop()
-
-
-@pytest.fixture
 def link(server: EmbeddedServer) -> MeetingLink:
     return parse_link(f"{server.base_url}/abc-defg-hij")
 

@@ -6,8 +6,10 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pytest
+from aiortc.mediastreams import MediaStreamTrack
 
 from tests.engine.conftest import WAIT, EventLog, frame_from
 from visio_desktop.core.errors import ServerUnreachableError
@@ -16,7 +18,7 @@ from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import NotInMeetingError, Session
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.media.sources import MediaSources, SyntheticSources
 from visio_desktop.media.synthetic import read_stamp
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.server.state import ServerConfig
@@ -238,6 +240,18 @@ def test_video_turned_back_on_reaches_the_others_again(
             session.leave().result(timeout=WAIT)
 
 
+@dataclass
+class Opened:
+    """Media sources that remember which kinds were opened."""
+
+    inner: MediaSources
+    kinds: list[str] = field(default_factory=list)
+
+    def open(self, kind: str) -> MediaStreamTrack | None:
+        self.kinds.append(kind)
+        return self.inner.open(kind)
+
+
 def test_changing_camera_mid_call_keeps_the_others_receiving(
     engine: EngineThread, link: MeetingLink
 ) -> None:
@@ -256,9 +270,10 @@ def test_changing_camera_mid_call_keeps_the_others_receiving(
         bob.join(link, "Bob").result(timeout=WAIT)
         bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
         assert not small.is_set()
-        second_camera = SyntheticSources("Alice 2", width=160, height=90, fps=15)
-        alice.use_sources(second_camera).result(timeout=WAIT)
+        second_camera = Opened(SyntheticSources("Alice 2", width=160, height=90, fps=15))
+        alice.use_sources(second_camera, ("video",)).result(timeout=WAIT)
         assert small.wait(timeout=WAIT), "Bob got nothing from Alice's second camera"
+        assert second_camera.kinds == ["video"]  # the microphone was left alone
     finally:
         for session in (alice, bob):
             session.leave().result(timeout=WAIT)

@@ -14,18 +14,9 @@ from pytestqt.qtbot import QtBot
 from visio_desktop.desktop import Desktop, build_desktop
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.devices import DemoDevices
-from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.ui.single_instance import SingleInstance
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-@pytest.fixture
-def server() -> Iterator[EmbeddedServer]:
-    running = EmbeddedServer()
-    running.start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -6,13 +6,16 @@ import threading
 from dataclasses import dataclass, field
 
 from av import VideoFrame
+from pytestqt.qtbot import QtBot
 
-from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.server.runner import EmbeddedServer
 
 
 @dataclass
@@ -102,3 +105,15 @@ class Colleague:
             if isinstance(e, ev.ParticipantUpdated) and e.participant.display_name == "Tester"
         ]
         return updates[-1].screen if updates else None
+
+
+def join_with_colleague(
+    qtbot: QtBot, desktop: Desktop, server: EmbeddedServer, engine: EngineThread, *, video: bool
+) -> tuple[MeetingLink, Colleague]:
+    """The window joins a meeting on the embedded server as "Tester" (microphone off), then a
+    colleague joins on `engine`."""
+    window = desktop.window
+    link = parse_link(f"{server.base_url}/abc-defg-hij")
+    window.join_now(link, "Tester", audio=False, video=video)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=30_000)
+    return link, Colleague(engine, link)

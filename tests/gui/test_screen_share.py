@@ -12,9 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from tests.gui.meeting import Colleague
+from tests.gui.meeting import join_with_colleague
 from tests.xvfb import running_xvfb
-from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.thread import EngineThread
@@ -52,10 +51,7 @@ def test_screens_shared_by_others_and_by_us(
     x_display: str,
 ) -> None:
     window, call = desktop.window, desktop.window.call
-    link = parse_link(f"{server.base_url}/abc-defg-hij")
-    window.join_now(link, "Tester", audio=False, video=False)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is call, timeout=WAIT_MS)
-    colleague = Colleague(bot_engine, link)
+    _, colleague = join_with_colleague(qtbot, desktop, server, bot_engine, video=False)
     qtbot.waitUntil(lambda: len(call.grid.tiles()) == 2, timeout=WAIT_MS)
     grid = call.grid
     assert not call.controls.action("view").isChecked()  # the grid view

@@ -7,8 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QCheckBox
 from pytestqt.qtbot import QtBot
 
-from tests.gui.meeting import Colleague
-from visio_desktop.core.links import parse_link
+from tests.gui.meeting import join_with_colleague
 from visio_desktop.core.settings import load_settings
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine.thread import EngineThread
@@ -31,11 +30,8 @@ def tick_hd_and_save() -> None:
 def test_hd_video_from_the_settings_mid_call(
     qtbot: QtBot, desktop: Desktop, server: EmbeddedServer, bot_engine: EngineThread
 ) -> None:
-    window, call = desktop.window, desktop.window.call
-    link = parse_link(f"{server.base_url}/abc-defg-hij")
-    window.join_now(link, "Tester", audio=False, video=True)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is call, timeout=WAIT_MS)
-    colleague = Colleague(bot_engine, link)
+    window = desktop.window
+    _, colleague = join_with_colleague(qtbot, desktop, server, bot_engine, video=True)
     tester = colleague.tester_id()
     qtbot.waitUntil(lambda: colleague.got_size(tester, (640, 360)), timeout=WAIT_MS)
 

@@ -50,10 +50,11 @@ class LocalMedia:
             self._start_view(kind)
         return new
 
-    async def use_sources(self, sources: MediaSources) -> None:
-        """Other devices, mid-call: each kind that is on moves to the new device at once."""
+    async def use_sources(self, sources: MediaSources, kinds: tuple[str, ...] = KINDS) -> None:
+        """Other devices, mid-call: each of `kinds` that is on moves to the new device at
+        once (the others keep their device, with no gap)."""
         self._sources = sources
-        for kind in KINDS:
+        for kind in kinds:
             if self.is_on(kind):
                 new = sources.open(kind)
                 old = self.outgoing[kind].replace(new)

@@ -324,9 +324,9 @@ class Meeting:
             await self.captions.follow_microphone()
         return new is not None or not on
 
-    async def use_sources(self, sources: MediaSources) -> None:
+    async def use_sources(self, sources: MediaSources, kinds: tuple[str, ...] = KINDS) -> None:
         """Change devices mid-call without renegotiating: the peers' tracks stay."""
-        await self.local.use_sources(sources)
+        await self.local.use_sources(sources, kinds)
         await self._send_state()
 
     async def share_screen(self, source: ScreenSource | None) -> None:

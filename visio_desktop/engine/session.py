@@ -129,9 +129,11 @@ class Session:
     def set_video(self, on: bool) -> concurrent.futures.Future[bool]:
         return self._call(lambda m: m.set_media("video", on))
 
-    def use_sources(self, sources: MediaSources) -> concurrent.futures.Future[None]:
-        """Other camera or microphone, mid-call (the ones that are on switch at once)."""
-        return self._call(lambda m: m.use_sources(sources))
+    def use_sources(
+        self, sources: MediaSources, kinds: tuple[str, ...] = ("audio", "video")
+    ) -> concurrent.futures.Future[None]:
+        """Other camera or microphone, mid-call: those of `kinds` that are on switch at once."""
+        return self._call(lambda m: m.use_sources(sources, kinds))
 
     def share_screen(self, source: ScreenSource | None) -> concurrent.futures.Future[None]:
         """Share what `source` captures, or stop sharing (None); ScreenShareChanged follows."""

@@ -121,9 +121,17 @@ class DeviceControl(QObject):
         """Devices (or the video quality) changed in the settings: a call moves to them at
         once, without renegotiating."""
         self.hd = now.camera_hd
-        chosen = (now.camera, now.microphone, now.camera_hd)
-        if in_call and chosen != (before.camera, before.microphone, before.camera_hd):
-            self._services.session.use_sources(self.sources(now.camera, now.microphone))
+        kinds = tuple(
+            kind
+            for kind, changed in (
+                ("video", (now.camera, now.camera_hd) != (before.camera, before.camera_hd)),
+                ("audio", now.microphone != before.microphone),
+            )
+            if changed
+        )
+        if in_call and kinds:  # only what changed is reopened: no gap in the rest
+            sources = self.sources(now.camera, now.microphone)
+            self._services.session.use_sources(sources, kinds)
         if now.speaker != before.speaker and self._services.use_speaker is not None:
             self._services.use_speaker(now.speaker)
 
