@@ -11,7 +11,6 @@ import pytest
 from av import AudioFrame
 
 from visio_desktop.media.audio_processing import FRAME, RATE, NoProcessing
-from visio_desktop.media.discovery import FinishedCallback, portaudio
 from visio_desktop.media.microphone import (
     AudioBlockQueue,
     InputCallback,
@@ -20,6 +19,7 @@ from visio_desktop.media.microphone import (
     WavInputStream,
     portaudio_input,
 )
+from visio_desktop.media.portaudio import FinishedCallback, portaudio
 from visio_desktop.media.status import DeviceState, DeviceStatus
 
 sd = portaudio()

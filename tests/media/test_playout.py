@@ -10,7 +10,6 @@ import numpy as np
 from av import AudioFrame
 
 from visio_desktop.media.audio_processing import BLOCK, FRAME, RATE, EchoReference
-from visio_desktop.media.discovery import FinishedCallback
 from visio_desktop.media.playout import (
     MAX_BLOCKS,
     PREFILL_BLOCKS,
@@ -20,6 +19,7 @@ from visio_desktop.media.playout import (
     Playout,
     portaudio_output,
 )
+from visio_desktop.media.portaudio import FinishedCallback
 from visio_desktop.media.status import DeviceState, DeviceStatus
 
 WAIT = 10.0

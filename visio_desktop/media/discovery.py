@@ -16,15 +16,22 @@ what changed.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import re
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
+
+from visio_desktop.media.portaudio import (
+    AudioStream,
+    AudioStreamFactory,
+    FinishedCallback,
+    PortAudioHost,
+    StreamCallback,
+    portaudio,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -222,94 +229,30 @@ QueryDevices = Callable[[], Sequence[Mapping[str, Any]]]
 QueryHostApis = Callable[[], Sequence[Mapping[str, Any]]]
 
 
-def portaudio() -> Any:
-    """The sounddevice module, imported when first needed: it raises OSError at import time
-    when libportaudio2 is missing. (Imported by name: sounddevice ships no type hints.)"""
-    return importlib.import_module("sounddevice")
-
-
-StreamCallback = Callable[[Any, int, Any, Any], None]  # sounddevice's (data, frames, time, st)
-FinishedCallback = Callable[[], None]
-
-
-class AudioStream(Protocol):
-    """What we use of sounddevice's InputStream and OutputStream."""
-
-    def start(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-AudioStreamFactory = Callable[[StreamCallback, FinishedCallback], AudioStream]
-
-
 def portaudio_stream(
     direction: str, device: AudioDeviceInfo | None, *, rate: int, block: int
 ) -> AudioStreamFactory:
     """Opens an "input" or "output" PortAudio stream on `device` (None: the default): mono
-    int16 at `rate` Hz in blocks of `block` frames, with low latency."""
+    int16 at `rate` Hz in blocks of `block` frames, with low latency. The stream survives
+    PortAudio restarts (see media.portaudio)."""
+    where = None if device is None else (device.index, device.id.label)
 
     def factory(callback: StreamCallback, finished: FinishedCallback) -> AudioStream:
-        stream: AudioStream = open_portaudio_stream(
-            direction, device, callback, finished, rate=rate, block=block
-        )
-        return stream
+        return PORTAUDIO.open(direction, where, callback, finished, rate=rate, block=block)
 
     return factory
 
 
-def open_portaudio_stream(
-    direction: str,
-    device: AudioDeviceInfo | None,
-    callback: Callable[..., None],
-    finished: Callable[[], None],
-    *,
-    rate: int,
-    block: int,
-) -> Any:
-    """The stream itself (see `portaudio_stream`)."""
-    sd = portaudio()
-    stream_class = sd.InputStream if direction == "input" else sd.OutputStream
-    return stream_class(
-        samplerate=rate,
-        blocksize=block,
-        channels=1,
-        dtype="int16",
-        latency="low",
-        device=None if device is None else device.index,
-        callback=callback,
-        finished_callback=finished,
+def device_indexes(sd: Any) -> dict[str, int]:
+    """After a restart: each device's new PortAudio index, by direction and label."""
+    microphones, speakers, _ = list_audio(
+        lambda: list(sd.query_devices()), lambda: list(sd.query_hostapis())
     )
+    found = {f"input:{m.id.label}": m.index for m in microphones}
+    return found | {f"output:{s.id.label}": s.index for s in speakers}
 
 
-class _PortAudioUsers:
-    """How many PortAudio streams are open. PortAudio lists devices once, when it starts:
-    seeing a device plugged in later means restarting it, which would kill open streams."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._count = 0
-
-    def opened(self) -> None:
-        with self._lock:
-            self._count += 1
-
-    def closed(self) -> None:
-        with self._lock:
-            self._count = max(0, self._count - 1)
-
-    def restart_if_idle(self) -> bool:
-        """Restart PortAudio so that it sees new devices, unless a stream is open."""
-        with self._lock:
-            if self._count:
-                return False
-            sd = portaudio()
-            sd._terminate()
-            sd._initialize()
-            return True
-
-
-PORTAUDIO_USERS = _PortAudioUsers()
+PORTAUDIO = PortAudioHost(labels=device_indexes)
 
 
 def list_audio(
@@ -319,13 +262,13 @@ def list_audio(
     rescan: bool = False,
 ) -> tuple[tuple[AudioDeviceInfo, ...], tuple[AudioDeviceInfo, ...], str]:
     """(microphones, speakers, error) from PortAudio; empty lists and a reason on failure.
-    `rescan` restarts PortAudio first when no stream is open, to see devices plugged since."""
+    `rescan` restarts PortAudio first if it may have missed a device (see media.portaudio)."""
     try:
         if query_devices is None or query_hostapis is None:
             sd = portaudio()
 
             if rescan:
-                PORTAUDIO_USERS.restart_if_idle()
+                PORTAUDIO.rescan()
             query_devices = query_devices or (lambda: list(sd.query_devices()))
             query_hostapis = query_hostapis or (lambda: list(sd.query_hostapis()))
         devices, apis = list(query_devices()), list(query_hostapis())

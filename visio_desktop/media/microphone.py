@@ -41,14 +41,12 @@ from visio_desktop.media.audio_processing import (
     Samples,
     make_processor,
 )
-from visio_desktop.media.discovery import (
-    PORTAUDIO_USERS,
-    AudioDeviceInfo,
+from visio_desktop.media.discovery import AudioDeviceInfo, portaudio_stream
+from visio_desktop.media.portaudio import (
     AudioStream,
     AudioStreamFactory,
     FinishedCallback,
     StreamCallback,
-    portaudio_stream,
 )
 from visio_desktop.media.status import (
     DeviceKind,
@@ -130,7 +128,6 @@ class MicrophoneTrack(MediaStreamTrack):
                 self._wake()
                 return
             self._stream = stream
-            PORTAUDIO_USERS.opened()
 
     @property
     def muted(self) -> bool:
@@ -253,7 +250,6 @@ class MicrophoneTrack(MediaStreamTrack):
             stream, self._stream = self._stream, None
             if stream is not None:
                 self._close_stream(stream)
-                PORTAUDIO_USERS.closed()
         self.closed.set()
 
 

@@ -26,14 +26,12 @@ import numpy as np
 from av import AudioFrame, AudioResampler
 
 from visio_desktop.media.audio_processing import BLOCK, RATE, EchoReference, SampleRing, Samples
-from visio_desktop.media.discovery import (
-    PORTAUDIO_USERS,
-    AudioDeviceInfo,
+from visio_desktop.media.discovery import AudioDeviceInfo, portaudio_stream
+from visio_desktop.media.portaudio import (
     AudioStream,
     AudioStreamFactory,
     FinishedCallback,
     StreamCallback,
-    portaudio_stream,
 )
 from visio_desktop.media.status import (
     DeviceKind,
@@ -217,7 +215,6 @@ class Playout:
             if old is not None:
                 with contextlib.suppress(Exception):
                     old.close()
-                PORTAUDIO_USERS.closed()
             self.device = device
             if factory is None:
                 self.reference.reset()
@@ -229,7 +226,6 @@ class Playout:
                 holder.append(stream)
                 self._stream = stream
                 stream.start()
-                PORTAUDIO_USERS.opened()
             except Exception as exc:  # PortAudioError, OSError: a state
                 self._stream = None
                 self.reference.reset()
