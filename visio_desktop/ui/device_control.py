@@ -4,6 +4,7 @@ device lists following devices as they are plugged in and out."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -63,7 +64,8 @@ class DeviceControl(QObject):
         except Exception:  # a driver error while listing: keep the lists we have
             return
         if changes:
-            self._listed.emit(changes)
+            with contextlib.suppress(RuntimeError):  # the window was closed meanwhile
+                self._listed.emit(changes)
 
     def _devices_changed(self, changes: DeviceChanges) -> None:
         lists = self._services.devices.lists()
