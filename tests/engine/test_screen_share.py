@@ -15,27 +15,19 @@ from aiortc.mediastreams import MediaStreamTrack
 from av import VideoFrame
 
 from tests.engine.conftest import QUICK_RECONNECT, WAIT, EventLog, frame_from
+from tests.screen_sources import fake_screen
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import Signal
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.media.camera import CameraMode, LavfiPattern
 from visio_desktop.media.screen import ScreenTrack
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.media.status import StatusCallback
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import MeshCall, slots_of
 from visio_desktop.rtc.screen_encoder import ScreenVp8Encoder
-
-SCREEN = CameraMode(1280, 720, 10)
-
-
-def fake_screen(on_status: StatusCallback) -> ScreenTrack:
-    """A full-resolution moving picture in place of a real screen (lavfi's testsrc2)."""
-    return ScreenTrack(LavfiPattern("testsrc2", SCREEN), device="test screen", on_status=on_status)
-
 
 # -- the mesh's screen slot -----------------------------------------------------------------
 

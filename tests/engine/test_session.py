@@ -12,6 +12,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamTrack
 
 from tests.engine.conftest import WAIT, EventLog, frame_from
+from tests.screen_sources import fake_screen
 from visio_desktop.core.errors import ServerUnreachableError
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.engine import events as ev
@@ -138,6 +139,9 @@ def test_a_restarted_server_is_rejoined_and_media_flows_again(
 ) -> None:
     (alice, alice_log, _), (bob, bob_log, bob_id) = join_two(make_session, link)
     alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_id))
+    bob.raise_hand().result(timeout=WAIT)
+    bob.share_screen(fake_screen).result(timeout=WAIT)
+    alice_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.screen)
     port = server.port
     server.stop()
     replacement = EmbeddedServer(ServerConfig(host="127.0.0.1", port=port))
@@ -153,6 +157,14 @@ def test_a_restarted_server_is_rejoined_and_media_flows_again(
         alice_new, bob_new = new_ids
         alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new))
         bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_new))
+        # Bob's raised hand and shared screen are back too, and the screen flows again.
+        alice_log.wait_for(
+            ev.ParticipantUpdated,
+            lambda e: (
+                e.participant.id == bob_new and e.participant.screen and e.participant.hand_raised
+            ),
+        )
+        alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new, "screen"))
         bob.send_chat("back again").result(timeout=WAIT)
         assert alice_log.wait_for(ev.ChatReceived).text == "back again"
     finally:

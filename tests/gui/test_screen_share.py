@@ -13,13 +13,12 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from tests.gui.meeting import join_with_colleague
+from tests.screen_sources import fake_screen
 from tests.xvfb import running_xvfb
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.media.camera import CameraMode, LavfiPattern
-from visio_desktop.media.screen import ScreenTrack, WholeScreen, Window
-from visio_desktop.media.status import StatusCallback
+from visio_desktop.media.screen import WholeScreen, Window
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.ui.grid import ViewMode
 from visio_desktop.ui.screen_share import ScreenPicker
@@ -36,11 +35,6 @@ def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
         monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
         yield display
-
-
-def fake_screen(on_status: StatusCallback) -> ScreenTrack:
-    mode = CameraMode(1280, 720, 10)
-    return ScreenTrack(LavfiPattern("testsrc2", mode), device="screen", on_status=on_status)
 
 
 def test_screens_shared_by_others_and_by_us(

@@ -171,7 +171,10 @@ class Meeting:
             except VisioError as exc:  # refused: the room is full, the version changed...
                 reason = exc.message
                 break
+            hand = self.me is not None and self.me.hand_raised
             await self._admit(admission)
+            if hand or self.screen.sharing:  # the new server knows only what a join says
+                await self.set_hand(hand)
             return True
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, reason))
         self._emit(ev.ErrorOccurred(reason, fatal=True))
