@@ -55,16 +55,20 @@
         <translation>Vos sous-titres sont activés&#xa0;: votre voix est transcrite sur cet ordinateur.</translation>
     </message>
     <message>
-        <source>Screen sharing stopped: %1</source>
-        <translation>Le partage d’écran s’est arrêté&#xa0;: %1</translation>
-    </message>
-    <message>
         <source>You are sharing your screen.</source>
         <translation>Vous partagez votre écran.</translation>
     </message>
     <message>
-        <source>Screen sharing is unavailable: %1</source>
-        <translation>Le partage d’écran n’est pas disponible&#xa0;: %1</translation>
+        <source>Screen sharing stopped: what you shared can no longer be captured.</source>
+        <translation>Le partage d’écran s’est arrêté : ce que vous partagiez ne peut plus être capturé.</translation>
+    </message>
+    <message>
+        <source>Screen sharing is not available in a Wayland session yet. Log in with an X11 (Xorg) session to share your screen.</source>
+        <translation>Le partage d’écran n’est pas encore disponible dans une session Wayland. Ouvrez une session X11 (Xorg) pour partager votre écran.</translation>
+    </message>
+    <message>
+        <source>Screen sharing needs a graphical session: no display was found.</source>
+        <translation>Le partage d’écran demande une session graphique : aucun affichage n’a été trouvé.</translation>
     </message>
     <message>
         <source>Back to home</source>

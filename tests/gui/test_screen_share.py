@@ -107,3 +107,20 @@ def test_the_picker_offers_screens_then_other_windows(qtbot: QtBot, desktop: Des
     with qtbot.waitSignal(picker.chosen) as chosen:
         QTest.mouseClick(picker.share_button, Qt.MouseButton.LeftButton)
     assert chosen.args == [Window(0x400001, "Tableur — budget 2027")]
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [({"XDG_SESSION_TYPE": "wayland", "DISPLAY": ":0"}, "Wayland"), ({}, "no display")],
+)
+def test_where_sharing_cannot_work_the_button_says_why(
+    desktop: Desktop, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], words: str
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    call = desktop.window.call
+    call.controls.action("share").trigger()
+    assert call.picker is None and not call.controls.action("share").isChecked()
+    assert words in call.notifications.history[-1]

@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import av
@@ -57,22 +58,41 @@ class Window:
 ScreenTarget = WholeScreen | Window
 
 
-def unavailable_reason(
-    env: Mapping[str, str] = os.environ, platform: str = sys.platform
-) -> str | None:
-    """Why screen sharing cannot work in this session, or None if it can."""
+class Obstacle(StrEnum):
+    """Why screen sharing cannot work in a session."""
+
+    WAYLAND = "wayland"
+    NO_DISPLAY = "no-display"
+
+
+_OBSTACLE_TEXT = {
+    Obstacle.WAYLAND: (
+        "Screen sharing is not available in a Wayland session yet. "
+        "Log in with an X11 (Xorg) session to share your screen."
+    ),
+    Obstacle.NO_DISPLAY: "Screen sharing needs a graphical session: no display was found.",
+}
+
+
+def obstacle(env: Mapping[str, str] = os.environ, platform: str = sys.platform) -> Obstacle | None:
+    """What stops screen sharing in this session, or None if it can work (the UI words it)."""
     if platform in ("win32", "darwin"):
         return None
     if env.get("XDG_SESSION_TYPE") == "wayland" or (
         env.get("WAYLAND_DISPLAY") and not env.get("DISPLAY")
     ):
-        return (
-            "Screen sharing is not available in a Wayland session yet. "
-            "Log in with an X11 (Xorg) session to share your screen."
-        )
+        return Obstacle.WAYLAND
     if not env.get("DISPLAY"):
-        return "Screen sharing needs a graphical session: no display was found."
+        return Obstacle.NO_DISPLAY
     return None
+
+
+def unavailable_reason(
+    env: Mapping[str, str] = os.environ, platform: str = sys.platform
+) -> str | None:
+    """Why screen sharing cannot work in this session, in English, or None if it can."""
+    found = obstacle(env, platform)
+    return None if found is None else _OBSTACLE_TEXT[found]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from visio_desktop.core.protocol import ParticipantInfo
 from visio_desktop.engine import events as ev
 from visio_desktop.media.render import RenderedFrame
-from visio_desktop.media.screen import unavailable_reason
+from visio_desktop.media.screen import Obstacle, obstacle
 from visio_desktop.ui.call_events import CallEvents
 from visio_desktop.ui.captions import CaptionOverlay, TranscriptPanel
 from visio_desktop.ui.chat import ChatPanel
@@ -174,8 +174,10 @@ class CallView(QWidget):
         self.sharing = sharing
         self._show_checked("share", sharing)
         self.sharing_bar.setVisible(sharing)
-        if detail and not sharing:
-            self.notifications.notify(self.tr("Screen sharing stopped: %1").replace("%1", detail))
+        if detail and not sharing:  # the detail, in English, is in the log
+            self.notifications.notify(
+                self.tr("Screen sharing stopped: what you shared can no longer be captured.")
+            )
         elif sharing:
             self.notifications.notify(self.tr("You are sharing your screen."))
 
@@ -255,10 +257,15 @@ class CallView(QWidget):
         if self.sharing:
             self.screen_share_requested.emit(None)
             return
-        reason = unavailable_reason()
-        if reason is not None:
+        found = obstacle()
+        if found is not None:
             self.notifications.notify(
-                self.tr("Screen sharing is unavailable: %1").replace("%1", reason)
+                self.tr(
+                    "Screen sharing is not available in a Wayland session yet. Log in with an "
+                    "X11 (Xorg) session to share your screen."
+                )
+                if found is Obstacle.WAYLAND
+                else self.tr("Screen sharing needs a graphical session: no display was found.")
             )
             return
         if self.picker is not None:

@@ -5,6 +5,7 @@ device lists following devices as they are plugged in and out."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -19,6 +20,8 @@ from visio_desktop.ui.messages import device_failed
 from visio_desktop.ui.prejoin import PreJoinWidget
 from visio_desktop.ui.services import Services
 from visio_desktop.ui.settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
 
 REFRESH_MS = 3000  # how often the device lists are read again
 
@@ -148,7 +151,9 @@ class DeviceControl(QObject):
         self._services.bridge.when_done(
             self._services.session.share_screen(source),
             lambda _: None,
-            lambda error: self._services.bridge.engine_event.emit(
-                ev.ScreenShareChanged(False, str(error))
-            ),
+            lambda error: self._share_failed(str(error)),
         )
+
+    def _share_failed(self, reason: str) -> None:
+        log.warning("screen sharing could not start or stop: %s", reason)
+        self._services.bridge.engine_event.emit(ev.ScreenShareChanged(False, reason))
