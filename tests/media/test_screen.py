@@ -1,5 +1,5 @@
 """Screen sharing: x11grab from an Xvfb display (whole screen and one window), Wayland and
-no display as Unavailable, the window list parser, and the text-friendly VP8 encoder."""
+no display as obstacles, the window list parser, and the text-friendly VP8 encoder."""
 
 from __future__ import annotations
 
@@ -21,15 +21,14 @@ from visio_desktop.media.camera import CameraMode, LavfiPattern
 from visio_desktop.media.screen import (
     ScreenOpener,
     ScreenTrack,
-    Unavailable,
     WholeScreen,
     Window,
     list_windows,
-    open_screen_share,
+    obstacle,
     parse_children,
-    unavailable_reason,
+    screen_source,
 )
-from visio_desktop.media.status import DeviceState
+from visio_desktop.media.status import DeviceState, ignore_status
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.screen_encoder import ScreenVp8Encoder, use_screen_encoder
 
@@ -47,9 +46,8 @@ async def frames(track: ScreenTrack, count: int) -> list[VideoFrame]:
 
 
 async def test_the_whole_screen_at_full_resolution(display: str) -> None:
-    track = open_screen_share(
-        WholeScreen(display), fps=10, env={"DISPLAY": display}, platform="linux"
-    )
+    start = screen_source(WholeScreen(display), fps=10, env={"DISPLAY": display}, platform="linux")
+    track = start(ignore_status)
     assert isinstance(track, ScreenTrack)
     try:
         got = await frames(track, 3)
@@ -85,7 +83,9 @@ def xmessage_window(display: str) -> Iterator[Window]:
 
 
 async def test_one_window(display: str, xmessage_window: Window) -> None:
-    track = open_screen_share(xmessage_window, env={"DISPLAY": display}, platform="linux")
+    track = screen_source(xmessage_window, env={"DISPLAY": display}, platform="linux")(
+        ignore_status
+    )
     assert isinstance(track, ScreenTrack)
     try:
         got = await frames(track, 2)
@@ -103,13 +103,13 @@ async def test_one_window(display: str, xmessage_window: Window) -> None:
     ],
 )
 def test_wayland_or_no_display_is_unavailable_with_a_reason(env: dict[str, str]) -> None:
-    result = open_screen_share(WholeScreen(), env=env, platform="linux")
-    assert isinstance(result, Unavailable) and result.reason
-    assert unavailable_reason({"DISPLAY": ":0"}, "linux") is None
+    assert obstacle(env, "linux") is not None
+    assert obstacle({"DISPLAY": ":0"}, "linux") is None
 
 
 async def test_a_display_that_does_not_exist_is_a_failed_state() -> None:
-    track = open_screen_share(WholeScreen(":199"), env={"DISPLAY": ":199"}, platform="linux")
+    start = screen_source(WholeScreen(":199"), env={"DISPLAY": ":199"}, platform="linux")
+    track = start(ignore_status)
     assert isinstance(track, ScreenTrack)
     track.thread.join(timeout=WAIT)
     assert track.status.state in (DeviceState.FAILED, DeviceState.NO_DEVICE)

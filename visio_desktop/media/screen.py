@@ -5,9 +5,9 @@
   (the UI may instead pass a window id it got from Qt).
 - Windows: gdigrab ("desktop", or "title=<window title>"); macOS: avfoundation's "Capture
   screen N" devices. These code paths are not exercised on Linux CI.
-- Wayland without X: `Unavailable(reason)`. (Under XWayland x11grab sees only X clients and
-  gives black for native Wayland windows, so a Wayland session is reported unavailable too,
-  until the desktop portal is supported.)
+- Wayland: `obstacle()` says so, and the UI words it. (Under XWayland x11grab sees only X
+  clients and gives black for native Wayland windows, so a Wayland session is reported
+  unavailable too, until the desktop portal is supported.)
 
 Frames keep the source resolution (rounded down to even sizes) at 5 to 15 fps. A bitrate
 suited to text is the encoder's business, see `rtc.screen_encoder`.
@@ -35,13 +35,6 @@ MIN_FPS, MAX_FPS, DEFAULT_FPS = 5, 15, 10
 
 
 @dataclass(frozen=True)
-class Unavailable:
-    """Screen sharing cannot work here; `reason` is a sentence for the user."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
 class WholeScreen:
     display: str = ""  # X11 display (":0.0"; "" = $DISPLAY) or the macOS screen index
     label: str = "Screen"
@@ -65,15 +58,6 @@ class Obstacle(StrEnum):
     NO_DISPLAY = "no-display"
 
 
-_OBSTACLE_TEXT = {
-    Obstacle.WAYLAND: (
-        "Screen sharing is not available in a Wayland session yet. "
-        "Log in with an X11 (Xorg) session to share your screen."
-    ),
-    Obstacle.NO_DISPLAY: "Screen sharing needs a graphical session: no display was found.",
-}
-
-
 def obstacle(env: Mapping[str, str] = os.environ, platform: str = sys.platform) -> Obstacle | None:
     """What stops screen sharing in this session, or None if it can work (the UI words it)."""
     if platform in ("win32", "darwin"):
@@ -85,14 +69,6 @@ def obstacle(env: Mapping[str, str] = os.environ, platform: str = sys.platform) 
     if not env.get("DISPLAY"):
         return Obstacle.NO_DISPLAY
     return None
-
-
-def unavailable_reason(
-    env: Mapping[str, str] = os.environ, platform: str = sys.platform
-) -> str | None:
-    """Why screen sharing cannot work in this session, in English, or None if it can."""
-    found = obstacle(env, platform)
-    return None if found is None else _OBSTACLE_TEXT[found]
 
 
 @dataclass(frozen=True)
@@ -170,21 +146,6 @@ def screen_source(
         return ScreenTrack(opener, device=label, on_status=on_status)
 
     return start
-
-
-def open_screen_share(
-    target: ScreenTarget,
-    fps: int = DEFAULT_FPS,
-    on_status: StatusCallback = ignore_status,
-    *,
-    env: Mapping[str, str] = os.environ,
-    platform: str = sys.platform,
-) -> ScreenTrack | Unavailable:
-    """Start sharing `target` at `fps` (clamped to 5-15), or say why it cannot be done."""
-    reason = unavailable_reason(env, platform)
-    if reason is not None:
-        return Unavailable(reason)
-    return screen_source(target, fps, env=env, platform=platform)(on_status)
 
 
 # --- X11 windows ------------------------------------------------------------------------
