@@ -15,6 +15,7 @@ from tests.engine.conftest import WAIT, EventLog, frame_from
 from tests.screen_sources import fake_screen
 from visio_desktop.core.errors import ServerUnreachableError
 from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.core.protocol import ParticipantInfo
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import NotInMeetingError, Session
@@ -147,22 +148,21 @@ def test_a_restarted_server_is_rejoined_and_media_flows_again(
     replacement = EmbeddedServer(ServerConfig(host="127.0.0.1", port=port))
     replacement.start()
     try:
-        new_ids = []
+        rejoined = []
         for log in (alice_log, bob_log):
             log.wait_for(
                 ev.ConnectionStateChanged, lambda e: e.state is ev.ConnectionState.RECONNECTING
             )
             log.wait_for(ev.ParticipantLeft)  # the old peer goes until it is back
-            new_ids.append(log.wait_for(ev.Joined).self_id)
-        alice_new, bob_new = new_ids
+            rejoined.append(log.wait_for(ev.Joined))
+        alice_new, bob_new = (joined.self_id for joined in rejoined)
         alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new))
         bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_new))
-        # Bob's raised hand and shared screen are back too, and the screen flows again.
-        alice_log.wait_for(
-            ev.ParticipantUpdated,
-            lambda e: (
-                e.participant.id == bob_new and e.participant.screen and e.participant.hand_raised
-            ),
+        # Bob's raised hand and shared screen are back too, and the screen flows again. Alice
+        # learns it from her own rejoin's roster or from an update, whichever of them rejoined
+        # first.
+        wait_until_known(
+            alice_log, rejoined[0], lambda p: p.id == bob_new and p.screen and p.hand_raised
         )
         alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new, "screen"))
         bob.send_chat("back again").result(timeout=WAIT)
@@ -171,6 +171,23 @@ def test_a_restarted_server_is_rejoined_and_media_flows_again(
         alice.leave().result(timeout=WAIT)
         bob.leave().result(timeout=WAIT)
         replacement.stop()
+
+
+def participants_in(event: ev.Event) -> tuple[ParticipantInfo, ...]:
+    """The participants whose state `event` carries."""
+    if isinstance(event, ev.Joined):
+        return event.participants
+    if isinstance(event, ev.ParticipantJoined | ev.ParticipantUpdated):
+        return (event.participant,)
+    return ()
+
+
+def wait_until_known(
+    log: EventLog, joined: ev.Joined, where: Callable[[ParticipantInfo], bool]
+) -> None:
+    """Waits until the session behind `log` knows of a participant matching `where`."""
+    if not any(where(p) for p in joined.participants):
+        log.wait_for(ev.Event, lambda e: any(where(p) for p in participants_in(e)))
 
 
 async def _drop_packets(data: bytes) -> None:
