@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import WSMsgType, web
 
-from tests.server.test_tls import write_self_signed
+from tests.server.conftest import write_self_signed
 from visio_desktop.core import wire
 from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
 from visio_desktop.core.link_policy import check_server_supplied_url
@@ -20,8 +20,7 @@ from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import Policy, load_policy
 from visio_desktop.core.protocol import PROTOCOL_VERSION, IceServer, Welcome
 from visio_desktop.core.tls import client_ssl_context
-from visio_desktop.server.runner import RunningServer, start_server
-from visio_desktop.server.state import ServerConfig
+from visio_desktop.server.runner import RunningServer
 from visio_desktop.signaling.base import JoinRequest
 from visio_desktop.signaling.visio import VisioSignaling
 
@@ -141,15 +140,6 @@ async def test_the_welcome_cannot_name_another_relay(fake_server: Start) -> None
     with pytest.raises(ServerRejectedError, match=r"another host \(relay.evil.fr\)"):
         await backend.join(JoinRequest("Alice", audio=False, video=False))
     assert backend._ws is None  # the connection was closed
-
-
-@pytest.fixture
-async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Path]]:
-    cert, key = write_self_signed(tmp_path)
-    config = ServerConfig(host="127.0.0.1", port=0, tls_cert=str(cert), tls_key=str(key))
-    running = await start_server(config)
-    yield running, cert
-    await running.stop()
 
 
 async def test_the_policy_ca_is_trusted_for_discovery_and_websocket(
