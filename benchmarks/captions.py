@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,6 +40,8 @@ from visio_desktop.captions.transcript import word_error_rate
 from visio_desktop.captions.vad import SileroVad
 from visio_desktop.captions.worker import CaptionWorker, WorkerConfig
 
+from figures import cpu_seconds, machine, median, medians, ratio, report, visio
+
 SENTENCES = (
     "The meeting will start in a few minutes.",
     "Please bring the quarterly report and your laptop.",
@@ -51,13 +50,7 @@ SENTENCES = (
     "Thank you all for joining the call today.",
 )
 GAP_S = 2.0
-TICKS = os.sysconf("SC_CLK_TCK")
 ROOM = "abc-defg-hij"
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -140,16 +133,6 @@ def live_run(
     }
 
 
-def visio(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "visio_desktop", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-
-
 class Call:
     """A meeting server and three headless synthetic clients, all receiving each other."""
 
@@ -197,10 +180,6 @@ def locate(name: str, scratch: Path) -> Path | None:
     return find_model(name, scratch)
 
 
-def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]}
-
-
 def bench_model(
     model: Path, audio: Audio, spans: list[tuple[float, float]], args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -208,13 +187,12 @@ def bench_model(
     for threads in (1, 2):
         for name, window in (("window_10s", 10.0), ("window_30s_baseline", 30.0)):
             rtf = [real_time_factor(model, audio, threads, window) for _ in range(args.runs)]
-            figures[f"rtf_{threads}_threads_{name}"] = round(statistics.median(rtf), 3)
-        figures[f"rtf_{threads}_threads_ratio_vs_30s"] = round(
-            figures[f"rtf_{threads}_threads_window_10s"]
-            / figures[f"rtf_{threads}_threads_window_30s_baseline"],
-            2,
+            figures[f"rtf_{threads}_threads_{name}"] = median(rtf)
+        figures[f"rtf_{threads}_threads_ratio_vs_30s"] = ratio(
+            figures[f"rtf_{threads}_threads_window_10s"],
+            figures[f"rtf_{threads}_threads_window_30s_baseline"],
         )
-    figures["live_idle"] = median_of(
+    figures["live_idle"] = medians(
         [live_run(model, audio, spans, args.live_threads) for _ in range(args.runs)]
     )
     if args.call:
@@ -225,13 +203,12 @@ def bench_model(
         finally:
             call.close()
         figures["live_during_3_person_call"] = {
-            **median_of(runs),
+            **medians(runs),
             "call_clients_cpu_share": round(call_cpu, 3),
         }
-        figures["final_latency_ratio_call_vs_idle"] = round(
-            figures["live_during_3_person_call"]["final_latency_s"]
-            / figures["live_idle"]["final_latency_s"],
-            2,
+        figures["final_latency_ratio_call_vs_idle"] = ratio(
+            figures["live_during_3_person_call"]["final_latency_s"],
+            figures["live_idle"]["final_latency_s"],
         )
     return figures
 
@@ -251,21 +228,18 @@ def main() -> None:
         results = {
             name: bench_model(path, audio, spans, args) for name, path in models.items() if path
         }
-    print(
-        json.dumps(
-            {
-                "benchmark": "captions",
-                "audio": f"{len(SENTENCES)} espeak-ng English sentences, {GAP_S} s gaps, "
-                f"{len(audio) / SAMPLE_RATE:.1f} s, fed as 20 ms 48 kHz blocks in real time",
-                "segmenter": "partials every 1.0 s, final after 0.5 s of silence, "
-                "pre-final decode at 0.2 s",
-                "runs": args.runs,
-                "live_worker_threads": args.live_threads,
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "models": results,
-            },
-            indent=2,
-        )
+    report(
+        "captions",
+        {
+            "audio": f"{len(SENTENCES)} espeak-ng English sentences, {GAP_S} s gaps, "
+            f"{len(audio) / SAMPLE_RATE:.1f} s, fed as 20 ms 48 kHz blocks in real time",
+            "segmenter": "partials every 1.0 s, final after 0.5 s of silence, "
+            "pre-final decode at 0.2 s",
+            "runs": args.runs,
+            "live_worker_threads": args.live_threads,
+            "machine": machine(),
+            "models": results,
+        },
     )
 
 

@@ -21,9 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -53,10 +50,7 @@ from visio_desktop.media.audio_processing import (
 )
 from visio_desktop.media.camera import HD, SD, CameraMode, CameraTrack, LavfiPattern
 
-
-def median(values: list[float], digits: int = 3) -> float:
-    return round(statistics.median(values), digits)
-
+from figures import machine, median, report
 
 # --- video ----------------------------------------------------------------------------------
 
@@ -384,14 +378,7 @@ def main() -> None:
     parser.add_argument("--only", default="video,audio,erle,latency")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    result: dict[str, Any] = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
-        "runs": args.runs,
-    }
+    result: dict[str, Any] = {"machine": machine(), "runs": args.runs}
     if "video" in only:
         result["video"] = video(args.runs, args.seconds)
     if "audio" in only:
@@ -400,7 +387,7 @@ def main() -> None:
         result["erle"] = erle()
     if "latency" in only:
         result["mouth_to_ear"] = mouth_to_ear(args.runs)
-    print(json.dumps(result, indent=2))
+    report("devices", result)
 
 
 if __name__ == "__main__":

@@ -14,33 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from figures import cpu_seconds, machine, medians, ratio, report, visio
+
 ROOM = "abc-defg-hij"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def visio(*args: str, stderr: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "visio_desktop", *args],
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
 
 
 def read_until(
@@ -138,15 +121,13 @@ def main() -> None:
     try:
         assert server.stdout is not None
         url = json.loads(server.stdout.readline())["url"]
-        results: dict[str, dict[str, float]] = {}
+        results: dict[str, dict[str, Any]] = {}
         for size in sizes:
             runs = []
             for _ in range(args.runs):
                 with tempfile.TemporaryDirectory() as workdir:
                     runs.append(one_run(url, size, args.seconds, Path(workdir)))
-            results[str(size)] = {
-                key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]
-            }
+            results[str(size)] = medians(runs)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -154,19 +135,16 @@ def main() -> None:
     baseline = results[str(sizes[0])]
     for figures in results.values():
         for key in ("cpu_per_client", "latency_p50_ms", "receive_fps"):
-            figures[f"{key}_ratio_vs_n{sizes[0]}"] = round(figures[key] / baseline[key], 2)
-    print(
-        json.dumps(
-            {
-                "benchmark": "mesh",
-                "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
-                "runs_per_size": args.runs,
-                "window_s": args.seconds,
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "participants": results,
-            },
-            indent=2,
-        )
+            figures[f"{key}_ratio_vs_n{sizes[0]}"] = ratio(figures[key], baseline[key])
+    report(
+        "mesh",
+        {
+            "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
+            "runs_per_size": args.runs,
+            "window_s": args.seconds,
+            "machine": machine(),
+            "participants": results,
+        },
     )
 
 

@@ -27,15 +27,11 @@ Offscreen by default; `--platform xcb` needs a display (e.g. `xvfb-run -s "-scre
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 import av
@@ -58,10 +54,11 @@ from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.call import CallView
 from visio_desktop.ui.tiles import VideoTile
 
+from figures import machine, medians, ratio, report, thread_cpu
+
 FPS = 30
 SOURCE_W, SOURCE_H = 640, 360
 POOL = 60
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def frame_pool() -> list[VideoFrame]:
@@ -75,15 +72,6 @@ def frame_pool() -> list[VideoFrame]:
         planes = [luma, chroma.reshape(-1, SOURCE_W), (255 - chroma).reshape(-1, SOURCE_W)]
         frames.append(VideoFrame.from_ndarray(np.concatenate(planes), format="yuv420p"))
     return frames
-
-
-def thread_cpu(native_id: int | None) -> float | None:
-    """CPU seconds of one thread of this process (Linux), else None."""
-    stat = Path(f"/proc/self/task/{native_id}/stat")
-    if native_id is None or not stat.exists():
-        return None
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -324,18 +312,6 @@ def quiet_qt(mode: QtMsgType, context: QMessageLogContext, message: str) -> None
         print(message, file=sys.stderr)
 
 
-def medians(runs: list[dict[str, float | None]]) -> dict[str, float | None]:
-    result: dict[str, float | None] = {}
-    for key in runs[0]:
-        values = [v for run in runs if (v := run[key]) is not None]
-        result[key] = round(statistics.median(values), 3) if values else None
-    return result
-
-
-def ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else round(a / b, 2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -363,34 +339,28 @@ def main() -> None:
     results = {key: medians(runs) for key, runs in collected.items()}
 
     base = results["render_thread", sizes[0]]
-    for (design, size), figures in results.items():
+    for (design, size), run in results.items():
         if design == "render_thread":
             for key in ("gui_cores_per_tile", "paint_p50_ms", "latency_p50_ms"):
-                figures[f"{key}_ratio_vs_n{sizes[0]}"] = ratio(figures[key], base[key])
+                run[f"{key}_ratio_vs_n{sizes[0]}"] = ratio(run[key], base[key])
         elif ("render_thread", size) in results:
             same = results["render_thread", size]
             for key in ("gui_cores", "process_cores", "latency_p50_ms", "latency_p95_ms"):
-                figures[f"{key}_ratio_vs_render_thread"] = ratio(figures[key], same[key])
-    report: dict[str, Any] = {
-        "benchmark": "render",
+                run[f"{key}_ratio_vs_render_thread"] = ratio(run[key], same[key])
+    figures: dict[str, Any] = {
         "video": f"{SOURCE_W}x{SOURCE_H} yuv420p @{FPS} fps per remote participant, synthetic",
         "window": "CallView 1280x800, self tile (camera off) + N remote tiles",
         "runs": args.runs,
         "warmup_s": args.warmup,
         "window_s": args.seconds,
-        "machine": {
-            "qt_platform": app.platformName(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "pyside6": PySide6.__version__,
-            "av": av.__version__,
-            "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-        },
+        "machine": machine(
+            qt_platform=app.platformName(), pyside6=PySide6.__version__, av=av.__version__
+        ),
         "participants": {str(s): results["render_thread", s] for s in sizes},
     }
     if args.naive_size:
-        report["gui_convert"] = {str(args.naive_size): results["gui_convert", args.naive_size]}
-    print(json.dumps(report, indent=2))
+        figures["gui_convert"] = {str(args.naive_size): results["gui_convert", args.naive_size]}
+    report("render", figures)
     app.quit()
 
 

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
-import statistics
 import sys
 import time
 from fractions import Fraction
@@ -40,15 +37,9 @@ from tests.xvfb import running_xvfb
 from visio_desktop.media.screen import ScreenOpener, ScreenTrack, WholeScreen
 from visio_desktop.rtc.screen_encoder import ScreenVp8Encoder
 
+from figures import machine, medians, ratio, report
+
 WIDTH, HEIGHT, FPS = 1920, 1080, 10
-
-
-def median(values: list[float], digits: int = 3) -> float:
-    return round(statistics.median(values), digits)
-
-
-def ratio(value: float, base: float) -> float | None:
-    return round(value / base, 3) if base else None
 
 
 # -- capture -------------------------------------------------------------------------------
@@ -152,31 +143,24 @@ def main() -> None:
         for name, encoder in encoders().items():
             encoded[name].append(encode_once(encoder, frames))
 
-    def medians(runs: list[dict[str, float]]) -> dict[str, float | None]:
-        return {key: median([run[key] for run in runs]) for key in runs[0]}
-
     encode: dict[str, dict[str, float | None]] = {k: medians(v) for k, v in encoded.items()}
     screen, base = encode["screen_vp8"], encode["aiortc_vp8_ceiling"]
     for key in ("encode_ms_per_frame", "kbps"):
-        screen[f"{key}_ratio_vs_aiortc_ceiling"] = ratio(screen[key] or 0, base[key] or 0)
+        screen[f"{key}_ratio_vs_aiortc_ceiling"] = ratio(screen[key], base[key], 3)
     screen["psnr_gain_db_vs_aiortc_ceiling"] = round(
         (screen["psnr_y_db"] or 0) - (base["psnr_y_db"] or 0), 2
     )
-    report = {
-        "benchmark": "screen",
-        "source": f"{WIDTH}x{HEIGHT}; capture: Xvfb via x11grab; encode: text page, {FPS} fps",
-        "runs": args.runs,
-        "window_s": args.seconds,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "av": av.__version__,
-            "load_average_1m": round(os.getloadavg()[0], 2),
+    report(
+        "screen",
+        {
+            "source": f"{WIDTH}x{HEIGHT}; capture: Xvfb via x11grab; encode: text page, {FPS} fps",
+            "runs": args.runs,
+            "window_s": args.seconds,
+            "machine": machine(av=av.__version__),
+            "capture": {f"{fps}fps": medians(runs) for fps, runs in captured.items()},
+            "encode": encode,
         },
-        "capture": {f"{fps}fps": medians(runs) for fps, runs in captured.items()},
-        "encode": encode,
-    }
-    print(json.dumps(report, indent=2))
+    )
 
 
 if __name__ == "__main__":

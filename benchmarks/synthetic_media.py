@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +20,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from av import VideoFrame
 
 from visio_desktop.media.synthetic import SyntheticVideoTrack, read_stamp
+
+from figures import machine, medians, ratio, report
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
 
@@ -58,25 +58,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--frames", type=int, default=120)
     args = parser.parse_args()
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, Any]] = {}
     for width, height in ((640, 360), (320, 180)):
         runs = [measure(width, height, args.frames) for _ in range(args.runs)]
-        figures = {k: round(statistics.median(r[k] for r in runs), 4) for k in runs[0]}
+        figures = medians(runs, 4)
         for key in ("generate_ms", "read_stamp_ms"):
-            figures[f"{key}_ratio_vs_vp8_encode"] = round(
-                figures[key] / figures["vp8_encode_ms"], 3
-            )
+            figures[f"{key}_ratio_vs_vp8_encode"] = ratio(figures[key], figures["vp8_encode_ms"], 3)
         results[f"{width}x{height}"] = figures
-    print(
-        json.dumps(
-            {
-                "benchmark": "synthetic_media",
-                "runs": args.runs,
-                "frames": args.frames,
-                "sizes": results,
-            },
-            indent=2,
-        )
+    report(
+        "synthetic_media",
+        {"runs": args.runs, "frames": args.frames, "machine": machine(), "sizes": results},
     )
 
 
