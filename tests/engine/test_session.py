@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -239,6 +240,25 @@ async def _forever() -> None:
     await asyncio.Event().wait()
 
 
+@contextlib.contextmanager
+def watched_by_bob(
+    engine: EngineThread, link: MeetingLink, watch: ev.VideoSink, bob_media: MediaOptions
+) -> Iterator[tuple[Session, EventLog]]:
+    """Alice sends synthetic media; every video frame Bob decodes goes to `watch`. Yields
+    Alice's session and Bob's events once Bob has Alice's first frame; both leave after."""
+    alice_log, bob_log = EventLog(), EventLog()
+    alice = Session(engine, alice_log)
+    bob = Session(engine, bob_log, video_sink=watch)
+    try:
+        alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
+        bob.join(link, "Bob", bob_media).result(timeout=WAIT)
+        bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+        yield alice, bob_log
+    finally:
+        for session in (alice, bob):
+            session.leave().result(timeout=WAIT)
+
+
 def test_video_turned_back_on_reaches_the_others_again(
     engine: EngineThread, link: MeetingLink
 ) -> None:
@@ -252,21 +272,12 @@ def test_video_turned_back_on_reaches_the_others_again(
         if stamp is not None and stamp.capture_ms > turned_on_ms[0]:
             fresh.set()
 
-    alice_log, bob_log = EventLog(), EventLog()
-    alice = Session(engine, alice_log)
-    bob = Session(engine, bob_log, video_sink=watch)
-    try:
-        alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
-        bob.join(link, "Bob", synthetic("Bob")).result(timeout=WAIT)
-        bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+    with watched_by_bob(engine, link, watch, synthetic("Bob")) as (alice, bob_log):
         assert alice.set_video(False).result(timeout=WAIT) is True
         bob_log.wait_for(ev.ParticipantUpdated, lambda e: not e.participant.video)
         turned_on_ms[0] = time.time() * 1000 % 2**40
         assert alice.set_video(True).result(timeout=WAIT) is True
         assert fresh.wait(timeout=WAIT), "no video from Alice after she turned it back on"
-    finally:
-        for session in (alice, bob):
-            session.leave().result(timeout=WAIT)
 
 
 @dataclass
@@ -291,18 +302,9 @@ def test_changing_camera_mid_call_keeps_the_others_receiving(
         if getattr(frame, "width", 0) == 160:
             small.set()
 
-    alice_log, bob_log = EventLog(), EventLog()
-    alice = Session(engine, alice_log)
-    bob = Session(engine, bob_log, video_sink=watch)
-    try:
-        alice.join(link, "Alice", synthetic("Alice")).result(timeout=WAIT)
-        bob.join(link, "Bob").result(timeout=WAIT)
-        bob_log.wait_for(ev.FirstRemoteFrame, lambda e: e.kind == "video")
+    with watched_by_bob(engine, link, watch, MediaOptions()) as (alice, _):
         assert not small.is_set()
         second_camera = Opened(SyntheticSources("Alice 2", width=160, height=90, fps=15))
         alice.use_sources(second_camera, ("video",)).result(timeout=WAIT)
         assert small.wait(timeout=WAIT), "Bob got nothing from Alice's second camera"
         assert second_camera.kinds == ["video"]  # the microphone was left alone
-    finally:
-        for session in (alice, bob):
-            session.leave().result(timeout=WAIT)
