@@ -1,14 +1,11 @@
-"""The real window under a system policy: links allowed, asked about (host in punycode, camera
-and microphone off) or refused; settings locked; captions forced off or to a language; new
-meetings on the policy's server; a broken policy told on the home screen; and a server that
-tries to send the client to another host, refused before joining."""
+"""The real window under a system policy: settings locked, captions forced off or to a language,
+the models dialog following the policy's mirror, new meetings on the policy's server, and a
+policy value that is not valid told once. Links under policy are in test_safe_links.py."""
 
 from __future__ import annotations
 
 import concurrent.futures
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
@@ -20,62 +17,24 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QMessageBox,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
 
+from tests.gui.conftest import STRICT, MakeDesktop
 from visio_desktop.captions import ModelDownloadError
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import Policy
-from visio_desktop.core.settings import RecentMeeting, Settings, save_settings
-from visio_desktop.desktop import Desktop, _download_model, build_desktop
+from visio_desktop.core.settings import Settings
+from visio_desktop.desktop import Desktop, _download_model
 from visio_desktop.engine.captions import CaptionsOptions
-from visio_desktop.media.devices import DemoDevices
 from visio_desktop.server.runner import EmbeddedServer
-from visio_desktop.server.state import ServerConfig
-from visio_desktop.ui.link_prompt import LinkPrompt
 from visio_desktop.ui.models_dialog import ModelsDialog
 from visio_desktop.ui.settings_dialog import SettingsDialog
-from visio_desktop.ui.single_instance import SingleInstance
 
 WAIT_MS = 30_000
 ROOM = "abc-defg-hij"
-STRICT = 'allowed_servers = ["*.gouv.fr"]\nallow_unknown_servers = false\n'
-HOMOGLYPH = f"https://visio.g\u043euv.fr/{ROOM}"  # a Cyrillic o (U+043E) in "gouv"
 D = TypeVar("D", bound=QDialog)
-
-MakeDesktop = Callable[..., Desktop]
-
-
-@pytest.fixture
-def make_desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[MakeDesktop]:
-    built: list[Desktop] = []
-
-    def make(policy: str | bytes | None = None, settings: Settings | None = None) -> Desktop:
-        instance = SingleInstance(key=f"test-{uuid.uuid4().hex}")
-        assert instance.try_become_primary()
-        settings_file = tmp_path / "settings.toml"
-        save_settings(settings_file, settings or Settings(captions_on=False))
-        policy_file = tmp_path / "policy.toml"
-        if isinstance(policy, str):
-            policy_file.write_text(policy)
-        elif isinstance(policy, bytes):
-            policy_file.write_bytes(policy)
-        desktop = build_desktop(
-            instance,
-            settings_file=settings_file,
-            devices=DemoDevices("Tester"),
-            policy_file=policy_file,
-        )
-        built.append(desktop)
-        return desktop
-
-    yield make
-    for desktop in built:
-        desktop.window.close()
-        desktop.close()
 
 
 def run_modal(
@@ -95,140 +54,6 @@ def run_modal(
 
     QTimer.singleShot(0, inspect)
     start()
-
-
-def prompt_of(desktop: Desktop) -> LinkPrompt:
-    prompt = desktop.window.links.prompt
-    assert prompt is not None and prompt.isVisible()
-    return prompt
-
-
-# -- links ------------------------------------------------------------------------------------
-
-
-def test_an_unapproved_lookalike_host_is_asked_about_in_punycode(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    desktop = make_desktop('allowed_servers = ["*.agriculture.gouv.fr"]\n')
-    window = desktop.window
-    window.open_link_text(HOMOGLYPH)
-
-    prompt = prompt_of(desktop)
-    assert "visio.xn--guv-sed.fr" in prompt.text()
-    assert "\u043e" not in prompt.text()  # never the lookalike letters
-    assert "not approved" in prompt.text()
-    assert prompt.defaultButton() is prompt.button(QMessageBox.StandardButton.No)
-    assert prompt.escapeButton() is prompt.button(QMessageBox.StandardButton.No)
-    assert window.stack.currentWidget() is window.home  # nothing opened yet
-    for button in prompt.buttons():
-        assert button.accessibleName() and button.toolTip()
-
-    QTest.mouseClick(prompt.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.prejoin, timeout=WAIT_MS)
-    assert window.links.prompt is None
-    assert window.prejoin.link == parse_link(HOMOGLYPH)
-    assert window.prejoin.camera.isEnabled() and window.prejoin.microphone.isEnabled()
-    assert not window.prejoin.camera_toggle.isChecked()
-    assert not window.prejoin.mic_toggle.isChecked()
-    assert "xn--guv-sed" in window.prejoin.where.text()
-
-
-def test_saying_no_stays_home(qtbot: QtBot, make_desktop: MakeDesktop) -> None:
-    desktop = make_desktop()  # no policy: a server never used is asked about too
-    window = desktop.window
-    link_field = window.home.findChildren(QLineEdit)[0]
-    QTest.keyClicks(link_field, f"https://visio.example.fr/{ROOM}")
-    QTest.keyClick(link_field, Qt.Key.Key_Return)
-
-    prompt = prompt_of(desktop)
-    assert "visio.example.fr" in prompt.text() and "never used" in prompt.text()
-    QTest.keyClick(prompt, Qt.Key.Key_Escape)  # Escape is No
-    qtbot.waitUntil(lambda: window.links.prompt is None, timeout=WAIT_MS)
-    assert window.stack.currentWidget() is window.home
-    assert window.prejoin.link is None
-
-
-def test_a_newer_link_replaces_a_question_still_open(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    desktop = make_desktop()
-    window = desktop.window
-    window.open_link_text(f"https://first.example.fr/{ROOM}")
-    first = prompt_of(desktop)
-    desktop.instance.link_received.emit(f"https://second.example.fr/{ROOM}")
-    second = prompt_of(desktop)
-    assert second is not first and "second.example.fr" in second.text()
-    assert not first.isVisible()
-    QTest.mouseClick(second.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.prejoin, timeout=WAIT_MS)
-    assert window.prejoin.link is not None and window.prejoin.link.host == "second.example.fr"
-
-
-def test_a_refused_link_never_reaches_the_pre_join_screen(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    known = Settings(captions_on=False, known_hosts=("evil.example.fr",))
-    desktop = make_desktop(STRICT, known)  # the user's "known" hosts do not override IT
-    window = desktop.window
-    desktop.instance.link_received.emit(f"visio://evil.example.fr/{ROOM}")  # a second launch
-
-    assert window.links.prompt is None
-    assert window.stack.currentWidget() is window.home
-    assert window.prejoin.link is None
-    banner = window.home.findChild(QLabel, "bannerText")
-    assert banner is not None and banner.isVisible()
-    assert "evil.example.fr" in banner.text() and "*.gouv.fr" in banner.text()
-    assert "IT department" in banner.text()
-
-
-def test_a_recent_meeting_on_a_server_no_longer_allowed_is_refused(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    recent = RecentMeeting(f"https://old.example.fr/{ROOM}", ROOM, "old.example.fr", 1.0)
-    desktop = make_desktop(STRICT, Settings(captions_on=False, recent=(recent,)))
-    window = desktop.window
-    recent_list = window.home.findChild(QListWidget)
-    assert recent_list is not None and recent_list.count() == 1
-    recent_list.setCurrentRow(0)
-    join = next(
-        w for w in window.home.findChildren(QWidget) if w.toolTip() == "Join the selected meeting"
-    )
-    QTest.mouseClick(join, Qt.MouseButton.LeftButton)
-    assert window.stack.currentWidget() is window.home
-    banner = window.home.findChild(QLabel, "bannerText")
-    assert banner is not None and "old.example.fr" in banner.text()
-
-
-def test_a_host_under_an_allowed_pattern_opens_directly(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    desktop = make_desktop(STRICT)
-    window = desktop.window
-    link_field = window.home.findChildren(QLineEdit)[0]
-    QTest.keyClicks(link_field, f"visio://visio.agriculture.gouv.fr/{ROOM}")
-    QTest.keyClick(link_field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.prejoin, timeout=WAIT_MS)
-    assert window.links.prompt is None
-    assert window.prejoin.link is not None
-    assert window.prejoin.link.host == "visio.agriculture.gouv.fr"
-    assert not window.prejoin.camera_toggle.isChecked()  # never joined: off, as always
-
-
-def test_a_broken_policy_is_told_and_refuses_unknown_links(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    desktop = make_desktop(b"allowed_servers = [\xff")  # neither UTF-8 nor TOML
-    window = desktop.window
-    assert window.services.policy.unreadable
-    banner = window.home.findChild(QLabel, "bannerText")
-    assert banner is not None and banner.isVisible()
-    assert "could not be read" in banner.text() and "captions are off" in banner.text()
-
-    window.open_link(parse_link(f"https://visio.example.fr/{ROOM}"))
-    assert window.links.prompt is None
-    assert window.stack.currentWidget() is window.home
-    assert "visio.example.fr" in banner.text() and "could not be read" in banner.text()
-    assert not window.settings.captions_on
 
 
 def test_a_policy_with_a_bad_value_is_told_once(make_desktop: MakeDesktop) -> None:
@@ -386,30 +211,6 @@ def test_no_new_meeting_on_this_computer_when_only_approved_servers_are_allowed(
     banner = window.home.findChild(QLabel, "bannerText")
     assert banner is not None and "approved servers" in banner.text()
     assert desktop.embedded.server is None
-
-
-# -- server-supplied addresses ------------------------------------------------------------------
-
-
-def test_a_server_sending_the_client_elsewhere_is_refused(
-    qtbot: QtBot, make_desktop: MakeDesktop
-) -> None:
-    server = EmbeddedServer(
-        ServerConfig(host="127.0.0.1", port=0, public_url="https://visio.evil.example")
-    )
-    server.start()
-    try:
-        desktop = make_desktop()
-        window = desktop.window
-        window.open_link(parse_link(f"{server.base_url}/{ROOM}"))  # this computer: no question
-        assert window.stack.currentWidget() is window.prejoin
-        window.prejoin.name.setText("Tester")
-        QTest.mouseClick(window.prejoin.join, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(window.prejoin.error.isVisible, timeout=WAIT_MS)
-        assert "tried to send you to another server" in window.prejoin.error.text()
-        assert window.stack.currentWidget() is window.prejoin
-    finally:
-        server.stop()
 
 
 def test_the_backend_gets_the_policy(make_desktop: MakeDesktop) -> None:
