@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -71,6 +72,7 @@ class RawClient:
 
 
 Connect = Callable[[], Awaitable[RawClient]]
+ServeApp = Callable[[web.Application], Awaitable[int]]
 
 
 async def three_in_room(client: Connect) -> tuple[RawClient, RawClient, RawClient]:
@@ -156,3 +158,22 @@ async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[RunningServer, Path]
     running = await start_server(config)
     yield running, cert
     await running.stop()
+
+
+@pytest.fixture
+async def serve_app() -> AsyncIterator[ServeApp]:
+    """Serves stand-in aiohttp servers on 127.0.0.1, each on a port of its own, until the test
+    ends; serving one gives its port."""
+    runners: list[web.AppRunner] = []
+
+    async def serve(app: web.Application) -> int:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+    yield serve
+    for runner in runners:
+        await runner.cleanup()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
 
+from tests.server.conftest import ServeApp
 from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
 from visio_desktop.core.links import parse_link
 from visio_desktop.signaling.base import JoinRequest
@@ -24,22 +25,15 @@ GOOD = {
 
 
 @pytest.fixture
-async def fake_server() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
-    runners: list[web.AppRunner] = []
+def fake_server(serve_app: ServeApp) -> Callable[[Handler], Awaitable[int]]:
+    """A server whose discovery endpoint is `handler`; starting it gives its port."""
 
     async def start(handler: Handler) -> int:
         app = web.Application()
         app.router.add_get("/.well-known/visio", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        return await serve_app(app)
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    return start
 
 
 async def join(port: int) -> None:

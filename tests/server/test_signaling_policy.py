@@ -6,13 +6,13 @@ untrusted certificate."""
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import WSMsgType, web
 
-from tests.server.conftest import write_self_signed
+from tests.server.conftest import ServeApp, write_self_signed
 from visio_desktop.core import wire
 from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
 from visio_desktop.core.link_policy import check_server_supplied_url
@@ -43,10 +43,9 @@ def document(websocket: str, *ice_urls: str) -> dict[str, object]:
 
 
 @pytest.fixture
-async def fake_server() -> AsyncIterator[Start]:
+def fake_server(serve_app: ServeApp) -> Start:
     """A server whose discovery document is given (`{port}` stands for its port) and whose
     WebSocket answers any hello with the given welcome."""
-    runners: list[web.AppRunner] = []
 
     async def start(discovery: dict[str, object], welcome: Welcome | None) -> int:
         port = 0
@@ -66,17 +65,10 @@ async def fake_server() -> AsyncIterator[Start]:
         app = web.Application()
         app.router.add_get("/.well-known/visio", discover)
         app.router.add_get("/ws", socket)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        port = await serve_app(app)
         return port
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    return start
 
 
 def signaling(port: int, policy: Policy | None = None) -> VisioSignaling:
