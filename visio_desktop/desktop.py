@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 from visio_desktop.captions import DownloadProgress, ModelDownloadError, download_model
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import Policy, apply_policy, load_policy
-from visio_desktop.core.settings import load_settings, settings_path
+from visio_desktop.core.settings_file import load_settings, settings_path
 from visio_desktop.core.tls import client_ssl_context
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread

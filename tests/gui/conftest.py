@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from visio_desktop.core.settings import Settings, save_settings
+from visio_desktop.core.settings import Settings
+from visio_desktop.core.settings_file import save_settings
 from visio_desktop.desktop import Desktop, build_desktop
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.devices import DemoDevices

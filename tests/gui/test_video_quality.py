@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox
 from pytestqt.qtbot import QtBot
 
 from tests.gui.meeting import join_with_colleague
-from visio_desktop.core.settings import load_settings
+from visio_desktop.core.settings_file import load_settings
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.server.runner import EmbeddedServer

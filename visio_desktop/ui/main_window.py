@@ -21,11 +21,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import apply_policy, locked_fields
-from visio_desktop.core.settings import (
-    knows_host,
-    remember_meeting,
-    save_settings,
-)
+from visio_desktop.core.settings import knows_host, remember_meeting
+from visio_desktop.core.settings_file import save_settings
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
