@@ -67,9 +67,6 @@ class Settings:
     recent: tuple[RecentMeeting, ...] = field(default_factory=tuple)
 
 
-# -- cleaning (total functions: they never raise) ------------------------------------------
-
-
 def clean_display_name(text: str) -> str:
     """Strip spaces, drop control and format characters (bidi overrides...) but the joiners
     some scripts need, and keep at most MAX_DISPLAY_NAME characters."""
