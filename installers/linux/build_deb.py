@@ -7,8 +7,11 @@
 
 Layout: the bundle in /usr/lib/visio-desktop, a /usr/bin/visio-desktop link, a .desktop file
 that handles `visio://` links (`Exec=visio-desktop open -- %u`: a link never becomes options),
-hicolor icons rendered from resources/icons/app.svg, a man page, copyright, changelog, and an
-example policy in /usr/share/doc/visio-desktop/examples (documentation: it sets nothing).
+hicolor icons rendered from resources/icons/app.svg, a man page, a changelog, an example policy
+in /usr/share/doc/visio-desktop/examples (documentation: it sets nothing), THIRD_PARTY_NOTICES.md
+and the machine-readable copyright file: installers/linux/copyright, one paragraph per bundled
+part, plus one generated for the libraries PyInstaller copied from the build machine's Debian
+packages (each named with its version). A shared library that neither covers stops the build.
 desktop-file-utils' and hicolor-icon-theme's triggers register the scheme and the icons, so
 there are no maintainer scripts.
 
@@ -28,6 +31,7 @@ Never strip the bundle (numpy's patched libraries break).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import gzip
 import hashlib
 import os
@@ -91,23 +95,10 @@ Keywords=meeting;video;conference;visio;captions;
 Keywords[fr]=réunion;visio;visioconférence;sous-titres;
 MimeType=x-scheme-handler/visio;
 """
-COPYRIGHT = """\
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: visio-desktop
-Comment: /usr/lib/visio-desktop is a PyInstaller bundle. Beside visio-desktop it
- carries a Python 3.11 runtime (PSF-2.0) and the Python packages visio-desktop
- uses, each under its own license: PySide6 and Qt 6 (LGPL-3.0-only), PyAV with
- FFmpeg, libvpx, Opus, x264 and others (LGPL-2.1+ and GPL-2+ parts), aiortc,
- aioice, pylibsrtp, numpy, httpx, websockets (BSD-3-Clause), aiohttp and
- cryptography (Apache-2.0), keyring, onnxruntime, CTranslate2, faster-whisper,
- tokenizers (MIT), certifi (MPL-2.0). Their license files, where their wheels
- ship them, are in the bundle's *.dist-info folders.
-
-Files: *
-Copyright: 2026 the visio-desktop authors
-License: visio-desktop
- The license of visio-desktop itself is the one stated in its source repository.
-"""
+# The machine-readable copyright file; build_deb adds the paragraph of the Debian libraries that
+# PyInstaller copied from the build machine in place of this line.
+COPYRIGHT = HERE / "copyright"
+DEBIAN_LIBRARIES = "@SYSTEM_LIBRARIES@\n\n"
 
 
 def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
@@ -247,6 +238,78 @@ def _shlibdeps(dirs: list[str], files: list[Path]) -> str:
     return out.strip().removeprefix("shlibs:Depends=")
 
 
+# -- copyright ---------------------------------------------------------------------------------
+
+
+def files_patterns(copyright_text: str) -> list[str]:
+    """Every pattern of the Files fields of a machine-readable copyright file, in order."""
+    patterns: list[str] = []
+    for paragraph in copyright_text.split("\n\n"):
+        if paragraph.startswith("Files:"):
+            field = paragraph.split("\n")[0][6:]
+            for line in paragraph.split("\n")[1:]:
+                if not line.startswith(" "):
+                    break
+                field += " " + line
+            patterns += field.split()
+    return patterns
+
+
+def copyright_file(bundle: Path) -> str:
+    """installers/linux/copyright, with a Files paragraph for the shared libraries that no
+    paragraph names, each of which must come from an installed Debian package (PyInstaller
+    copies them from the build machine): the package and its version go in the Comment. A
+    library that no paragraph names and no package ships stops the build, naming it."""
+    text = COPYRIGHT.read_text(encoding="utf-8")
+    named = [pattern for pattern in files_patterns(text) if pattern != "*"]
+    others = sorted(
+        path.relative_to(bundle).as_posix()
+        for path in bundle.rglob("*.so*")
+        if path.is_file() and not path.is_symlink()
+        and not any(fnmatch.fnmatchcase(path.relative_to(bundle).as_posix(), p) for p in named)
+    )  # fmt: skip
+    return text.replace(DEBIAN_LIBRARIES, _debian_paragraph(others) if others else "")
+
+
+def _debian_paragraph(libraries: list[str]) -> str:
+    names = {Path(relative).name for relative in libraries}
+    found = subprocess.run(
+        ["dpkg", "-S", *(f"*/{name}" for name in sorted(names))],
+        capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    owners: dict[str, str] = {}
+    for line in found.splitlines():
+        packages, _, path = line.partition(": ")
+        if not line.startswith("diversion ") and Path(path).name in names:
+            owners.setdefault(Path(path).name, packages.split(",")[0].strip())
+    stray = [relative for relative in libraries if Path(relative).name not in owners]
+    if stray:
+        raise SystemExit(
+            f"build_deb: no paragraph of {COPYRIGHT.relative_to(ROOT)} names {', '.join(stray)}"
+            " and no installed Debian package ships it: add a paragraph"
+        )
+    versions = run(
+        "dpkg-query", "-W", "-f", "${binary:Package}\t${Version}\t${source:Package}\n",
+        *sorted(set(owners.values())),
+    )  # fmt: skip
+    comment = []
+    for line in sorted(versions.splitlines()):
+        package, version, source = line.split("\t")
+        shipped = sorted(name for name, owner in owners.items() if owner == package)
+        if shipped:
+            name = package.split(":")[0]
+            comment.append(f" {name} {version} (source {source}): {', '.join(shipped)}")
+    files = "\n ".join(libraries)
+    return (
+        f"Files: {files}\n"
+        "Copyright: the copyright holders named in each Debian package's copyright file\n"
+        "License: other-debian\n"
+        "Comment: Copied by PyInstaller from these Debian packages of the build machine:\n"
+        + "\n".join(comment)
+        + "\n\n"
+    )
+
+
 # -- the package tree --------------------------------------------------------------------------
 
 
@@ -263,7 +326,9 @@ def stage(bundle: Path, root: Path, version: str, epoch: int) -> None:
     man = (HERE / "visio-desktop.1").read_bytes()
     write(usr / "share" / "man" / "man1" / f"{PACKAGE}.1.gz", gzip.compress(man, 9, mtime=0))
     doc = usr / "share" / "doc" / PACKAGE
-    write(doc / "copyright", COPYRIGHT)
+    write(doc / "copyright", copyright_file(usr / "lib" / PACKAGE))
+    notices = (ROOT / "THIRD_PARTY_NOTICES.md").read_bytes()
+    write(doc / "THIRD_PARTY_NOTICES.md.gz", gzip.compress(notices, 9, mtime=0))
     write(
         doc / "changelog.Debian.gz", gzip.compress(changelog(version, epoch).encode(), 9, mtime=0)
     )

@@ -12,7 +12,8 @@ Windows workflow runs it with --harvest-only and compiles both files with WiX v3
 
 wixl leaves out Property/@Secure; the public properties are then added to the Property table's
 SecureCustomProperties with msibuild, so that they reach the elevated install. The icon is
-rendered from resources/icons/app.svg unless --icon names one.
+rendered from resources/icons/app.svg unless --icon names one. LICENSE, THIRD_PARTY_NOTICES.md and
+the licenses folder go beside the program, as LICENSE.txt, THIRD_PARTY_NOTICES.txt and licenses.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ if str(ROOT) not in sys.path:
 from installers import icons  # noqa: E402
 
 PRODUCT_WXS = HERE / "visio-desktop.wxs"
+# Installed beside the program; the product source names them relative to the repository root.
+NOTICES = ("LICENSE", "THIRD_PARTY_NOTICES.md", "licenses")
 EXECUTABLE = "visio-desktop.exe"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://visio-desktop/msi/file")
 
@@ -133,6 +136,8 @@ def build_msi(bundle: Path, output: Path, version: str, icon: Path | None = None
         # wixl finds sources only by relative paths under its include folders.
         scratch = Path(folder)
         (scratch / "bundle").symlink_to(bundle, target_is_directory=True)
+        for name in NOTICES:
+            (scratch / name).symlink_to(ROOT / name, target_is_directory=(ROOT / name).is_dir())
         (scratch / "files.wxs").write_text(harvest(bundle), encoding="utf-8")
         if icon is None:
             icons.windows_icon(scratch / "visio-desktop.ico")

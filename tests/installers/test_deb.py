@@ -1,13 +1,17 @@
 """The .deb: built from a real PyInstaller bundle, installed with apt-get, `--selftest` run
-offscreen from /usr/bin, the visio:// handler registered, lintian clean, and nothing left after
-a purge. Reproducibility is checked on a small stand-in bundle (the wrapping is what
+offscreen from /usr/bin, the visio:// handler registered, lintian clean, the copyright file
+machine-readable and covering every bundled library and package, and nothing left after a
+purge. Reproducibility is checked on a small stand-in bundle (the wrapping is what
 build_deb controls). Slow (PyInstaller about a minute, lintian about a minute and a half, in
 parallel with the install): CI runs it as root; elsewhere it is skipped."""
 
 from __future__ import annotations
 
+import fnmatch
+import gzip
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -109,6 +113,7 @@ def test_install_selftest_link_handler_and_purge(
             "/usr/share/icons/hicolor/256x256/apps/visio-desktop.png",
             "/usr/share/icons/hicolor/scalable/apps/visio-desktop.svg",
             "/usr/share/doc/visio-desktop/copyright",
+            "/usr/share/doc/visio-desktop/THIRD_PARTY_NOTICES.md.gz",
             "/usr/share/doc/visio-desktop/changelog.Debian.gz",
             "/usr/share/doc/visio-desktop/examples/policy.toml",
             "/usr/share/man/man1/visio-desktop.1.gz",
@@ -137,6 +142,106 @@ def test_lintian_is_clean_with_justified_overrides(
         lines = paragraph.strip().splitlines()
         if any(line.startswith("visio-desktop:") for line in lines):
             assert lines[0].startswith("#"), f"an override without its reason: {lines[0]}"
+
+
+COPYRIGHT_FORMAT = "https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
+# A licence that only points at Debian's text must name the file it points at.
+COMMON = {"LGPL-3": "LGPL-3", "LGPL-3+": "LGPL-3", "LGPL-2.1+": "LGPL-2.1", "LGPL-2+": "LGPL-2",
+          "GPL-2+": "GPL-2", "Apache-2.0": "Apache-2.0", "MPL-2.0": "MPL-2.0"}  # fmt: skip
+
+
+def paragraphs(text: str) -> list[dict[str, str]]:
+    """A machine-readable copyright file's paragraphs: field -> value (continuations joined
+    with newlines, a "." line meaning an empty line)."""
+    parsed = []
+    for block in text.strip("\n").split("\n\n"):
+        fields: dict[str, str] = {}
+        name = ""
+        for line in block.split("\n"):
+            if line.startswith(" "):
+                assert name, f"a continuation line before any field: {line!r}"
+                fields[name] += "\n" + ("" if line == " ." else line[1:])
+            else:
+                name, colon, value = line.partition(":")
+                assert colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", name), line
+                assert name not in fields, f"{name} twice in a paragraph"
+                fields[name] = value.strip()
+        parsed.append(fields)
+    return parsed
+
+
+def licence_names(expression: str) -> list[str]:
+    """The licences of a License field's first line: "A and B or C with X exception"."""
+    return [name.strip() for name in re.split(r"\s+(?:and|or)\s+|,\s*", expression)]
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).strip("-").lower()
+
+
+def test_copyright_is_machine_readable_and_covers_the_bundle(
+    deb: tuple[Path, subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    package, _ = deb
+    doc = "./usr/share/doc/visio-desktop/"
+    wanted = [f"{doc}copyright", f"{doc}THIRD_PARTY_NOTICES.md.gz"]
+    with subprocess.Popen(
+        ["dpkg-deb", "--fsys-tarfile", str(package)], stdout=subprocess.PIPE
+    ) as out:
+        subprocess.run(["tar", "-x", "-C", str(tmp_path), *wanted], stdin=out.stdout, check=True)
+    text = (tmp_path / doc / "copyright").read_text(encoding="utf-8")
+    assert text.startswith(f"Format: {COPYRIGHT_FORMAT}\n")
+    assert "\t" not in text and "\r" not in text and "@SYSTEM_LIBRARIES@" not in text
+    header, *rest = paragraphs(text)
+    assert header["Upstream-Name"] == "visio-desktop" and "Files" not in header
+    files = [p for p in rest if "Files" in p]
+    standalone = [p for p in rest if "Files" not in p]
+    assert files[0]["Files"] == "*" and files[0]["License"] == "Expat"
+    assert "The visio-desktop contributors" in files[0]["Copyright"]
+    assert all(set(p) == {"License"} for p in standalone), "a paragraph that is neither kind"
+    texts = {p["License"].split("\n", 1)[0]: p["License"] for p in standalone}
+    assert len(texts) == len(standalone), "a standalone License paragraph named twice"
+    used = set()
+    for paragraph in files:
+        assert {"Files", "Copyright", "License"} <= set(paragraph), paragraph
+        first, _, own_text = paragraph["License"].partition("\n")
+        for name in licence_names(first):
+            assert own_text or name in texts, f"no text for {name} ({paragraph['Files']})"
+            used.add(name)
+    assert set(texts) <= used, f"unused licence paragraphs: {set(texts) - used}"
+    for name, body in texts.items():
+        if name in COMMON:
+            pointer = f"/usr/share/common-licenses/{COMMON[name]}"
+            assert pointer in body and Path(pointer).is_file(), name
+        assert len(body.split("\n")) > 2, f"{name} has no text"
+    assert {"LGPL-3", "LGPL-3+", "GPL-2+"} <= used  # Qt, FFmpeg, x264
+
+    # Every shared library of the bundle has a paragraph of its own (not the project's "*"), and
+    # every Python package's metadata folder is named in the copyright file and the notices.
+    patterns = [pattern for p in files[1:] for pattern in p["Files"].split()]
+    contents = run("dpkg-deb", "--contents", str(package)).stdout.splitlines()
+    bundled = [
+        line.split()[-1].removeprefix("./usr/lib/visio-desktop/")
+        for line in contents
+        if line.startswith("-") and "./usr/lib/visio-desktop/_internal/" in line
+    ]
+    libraries = [path for path in bundled if re.search(r"\.so(\.|$)", path)]
+    assert len(libraries) > 100
+    uncovered = [p for p in libraries if not any(fnmatch.fnmatchcase(p, g) for g in patterns)]
+    assert uncovered == []
+    distributions = {
+        normalised(path.split("/")[1].removesuffix(".dist-info").rsplit("-", 1)[0])
+        for path in bundled
+        if path.split("/")[1].endswith(".dist-info")
+    }
+    assert {"pyside6-essentials", "aiortc", "av", "onnxruntime", "ctranslate2"} <= distributions
+    notices = (build_deb.ROOT / "THIRD_PARTY_NOTICES.md").read_text(encoding="utf-8")
+    for document in (text, notices):
+        words = {normalised(word) for word in re.findall(r"[A-Za-z0-9][\w.-]*", document)}
+        assert distributions - words == set()
+    assert "_internal/onnxruntime/ThirdPartyNotices.txt" in bundled
+    gz = tmp_path / doc / "THIRD_PARTY_NOTICES.md.gz"
+    assert gzip.decompress(gz.read_bytes()).decode() == notices
 
 
 def test_the_wrapping_is_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,7 @@
 """The .msi, built with wixl from a small stand-in folder: its tables (protocol and policy
-registry rows, shortcut, upgrade, secure properties, stable GUIDs), then, under wine, a silent
-install with properties, a major upgrade that keeps them, and an uninstall that leaves nothing."""
+registry rows, shortcut, upgrade, secure properties, stable GUIDs, the licence files beside the
+program), then, under wine, a silent install with properties, a major upgrade that keeps them,
+and an uninstall that leaves nothing."""
 
 from __future__ import annotations
 
@@ -110,6 +111,28 @@ def test_start_menu_shortcut(built: tuple[Path, Path, Path]) -> None:
     assert shortcut[4] == "[INSTALLDIR]visio-desktop.exe"
 
 
+def test_the_licences_are_beside_the_program(built: tuple[Path, Path, Path]) -> None:
+    """LICENSE.txt and THIRD_PARTY_NOTICES.txt in the program's folder, and every text of
+    licenses/ in its licenses subfolder, each file unchanged from the repository."""
+    msi = built[1]
+    components = {r[0]: r[2] for r in table(msi, "Component")}  # component -> folder
+    folders = {r[0]: (r[1], r[2].split("|")[-1]) for r in table(msi, "Directory")}
+    placed = {
+        (components[r[1]], r[2].split("|")[-1]): int(r[3]) for r in table(msi, "File")
+    }  # (folder, long name) -> size
+    program = next(folder for folder, name in placed if name == "visio-desktop.exe")
+    root = build_msi.ROOT
+    assert placed[(program, "LICENSE.txt")] == (root / "LICENSE").stat().st_size
+    notices = root / "THIRD_PARTY_NOTICES.md"
+    assert placed[(program, "THIRD_PARTY_NOTICES.txt")] == notices.stat().st_size
+    (licences,) = [key for key, (parent, name) in folders.items() if name == "licenses"]
+    assert folders[licences][0] == program
+    texts = {path.name: path.stat().st_size for path in (root / "licenses").iterdir()}
+    assert {"LGPL-3.0.txt", "GPL-3.0.txt", "GPL-2.0.txt"} <= set(texts)
+    assert {name: size for (folder, name), size in placed.items() if folder == licences} == texts
+    assert "MIT License" in (root / "LICENSE").read_text(encoding="utf-8")
+
+
 def test_component_guids_are_stable(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
     bundle, first, second = built
     files = {r[0]: r for r in table(first, "File")}
@@ -180,6 +203,12 @@ def test_install_upgrade_uninstall_under_wine(
     assert install.returncode == 0, install.stderr
     assert (program / "visio-desktop.exe").is_file()
     assert (program / "_internal" / "PySide6 plugins" / "qoffscreen.dll").is_file()
+    root = build_msi.ROOT
+    assert (program / "LICENSE.txt").read_bytes() == (root / "LICENSE").read_bytes()
+    notices = (root / "THIRD_PARTY_NOTICES.md").read_bytes()
+    assert (program / "THIRD_PARTY_NOTICES.txt").read_bytes() == notices
+    installed = sorted(path.name for path in (program / "licenses").iterdir())
+    assert installed == sorted(path.name for path in (root / "licenses").iterdir())
     assert list(Path(wine["WINEPREFIX"]).rglob("Visio.lnk"))
     command = wine_run(wine, "reg", "query", r"HKLM\SOFTWARE\Classes\visio\shell\open\command")
     assert r'"C:\Program Files\Visio\visio-desktop.exe" open -- "%1"' in command.stdout
