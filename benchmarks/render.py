@@ -49,6 +49,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from visio_desktop.core.kinds import SELF_TILE, TileKey
+from visio_desktop.engine.call_state import CallState
 from visio_desktop.media.render import FrameRenderer, RenderedFrame, fit
 from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.call import CallView
@@ -84,9 +86,9 @@ class Pipeline(Protocol):
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def set_size(self, key: str, width: int, height: int) -> None: ...
-    def painted(self, key: str) -> None: ...
-    def submit(self, key: str, frame: VideoFrame) -> None: ...
+    def set_size(self, key: TileKey, width: int, height: int) -> None: ...
+    def painted(self, key: TileKey) -> None: ...
+    def submit(self, key: TileKey, frame: VideoFrame) -> None: ...
     def counts(self) -> tuple[int, int, float]: ...  # rendered, dropped in mailbox, seconds
     def thread_id(self) -> int | None: ...
 
@@ -121,12 +123,12 @@ class RenderThread:
 class GuiConvert(QObject):
     """The naive design: every decoded frame is queued to the GUI thread, converted there."""
 
-    arrived = Signal(str, object, float)
+    arrived = Signal(object, object, float)  # TileKey, VideoFrame, decoded at
 
     def __init__(self, show: Callable[[RenderedFrame], None]) -> None:
         super().__init__()
         self._show = show
-        self._sizes: dict[str, tuple[int, int]] = {}
+        self._sizes: dict[TileKey, tuple[int, int]] = {}
         self.rendered = 0
         self.render_seconds = 0.0
         self.arrived.connect(self._convert)
@@ -137,13 +139,13 @@ class GuiConvert(QObject):
     def stop(self) -> None:
         self.arrived.disconnect()
 
-    def set_size(self, key: str, width: int, height: int) -> None:
+    def set_size(self, key: TileKey, width: int, height: int) -> None:
         self._sizes[key] = (width, height)
 
-    def painted(self, key: str) -> None:
+    def painted(self, key: TileKey) -> None:
         pass
 
-    def submit(self, key: str, frame: VideoFrame) -> None:
+    def submit(self, key: TileKey, frame: VideoFrame) -> None:
         if key in self._sizes:
             self.arrived.emit(key, frame, time.monotonic())
 
@@ -153,7 +155,7 @@ class GuiConvert(QObject):
     def thread_id(self) -> int | None:
         return None
 
-    def _convert(self, key: str, frame: VideoFrame, decoded_at: float) -> None:
+    def _convert(self, key: TileKey, frame: VideoFrame, decoded_at: float) -> None:
         width, height = fit(frame.width, frame.height, *self._sizes.get(key, (0, 0)))
         if width == 0:
             return
@@ -170,7 +172,7 @@ class GuiConvert(QObject):
 class Feeder(threading.Thread):
     """The decoder's stand-in: one frame per tile per 1/FPS s on a monotonic schedule."""
 
-    def __init__(self, submit: Callable[[str, VideoFrame], None], keys: list[str]) -> None:
+    def __init__(self, submit: Callable[[TileKey, VideoFrame], None], keys: list[TileKey]) -> None:
         super().__init__(name="bench-feeder", daemon=True)
         self._submit, self._keys, self._pool = submit, keys, frame_pool()
         self._halt = threading.Event()
@@ -202,7 +204,7 @@ class Paints:
         self.waits: list[float] = []
         self.paints: list[float] = []
 
-    def __call__(self, key: str, wait: float, paint: float) -> None:
+    def __call__(self, key: TileKey, wait: float, paint: float) -> None:
         if self.recording:
             self.waits.append(wait)
             self.paints.append(paint)
@@ -232,12 +234,12 @@ def one_run(size: int, design: str, warmup: float, seconds: float) -> dict[str, 
         call.show_frame(frame)
 
     pipeline = RenderThread(show) if design == "render_thread" else GuiConvert(show)
-    call = CallView(pipeline.set_size, pipeline.painted)
+    call = CallView(CallState(), pipeline.set_size, pipeline.painted)
     call.resize(1280, 800)
-    me = call.grid.add_tile("self", "Bench (me)", first=True)
+    me = call.grid.add_tile(SELF_TILE, "Bench (me)", first=True)
     me.is_self = True
     me.set_state(video=False, audio=True)
-    keys = [f"p{n:02d}" for n in range(size)]
+    keys = [TileKey.camera(f"p{n:02d}") for n in range(size)]
     for n, key in enumerate(keys):
         call.grid.add_tile(key, f"Participant {n + 1}").set_state(video=True, audio=True)
     call.show()
@@ -262,7 +264,7 @@ def one_run(size: int, design: str, warmup: float, seconds: float) -> dict[str, 
     feeder.halt()
     pipeline.stop()
     VideoTile.observer = None
-    visible = [t for t in call.grid.tiles() if t.isVisible() and t.key != "self"]
+    visible = [t for t in call.grid.tiles() if t.isVisible() and t.key != SELF_TILE]
     tile = visible[0].size()
     call.close()
     call.deleteLater()

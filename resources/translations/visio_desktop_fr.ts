@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr" sourcelanguage="en">
 <context>
-    <name>CallEvents</name>
+    <name>CallRenderer</name>
     <message>
         <source>%1 joined the meeting</source>
         <translation>%1 a rejoint la réunion</translation>
@@ -14,6 +14,14 @@
     <message>
         <source>%1 raised a hand</source>
         <translation>%1 a levé la main</translation>
+    </message>
+    <message>
+        <source>You are sharing your screen.</source>
+        <translation>Vous partagez votre écran.</translation>
+    </message>
+    <message>
+        <source>Screen sharing stopped: what you shared can no longer be captured.</source>
+        <translation>Le partage d’écran s’est arrêté&#xa0;: ce que vous partagiez ne peut plus être capturé.</translation>
     </message>
     <message>
         <source>%1&apos;s screen</source>
@@ -55,20 +63,12 @@
         <translation>Vos sous-titres sont activés&#xa0;: votre voix est transcrite sur cet ordinateur.</translation>
     </message>
     <message>
-        <source>You are sharing your screen.</source>
-        <translation>Vous partagez votre écran.</translation>
-    </message>
-    <message>
-        <source>Screen sharing stopped: what you shared can no longer be captured.</source>
-        <translation>Le partage d’écran s’est arrêté : ce que vous partagiez ne peut plus être capturé.</translation>
-    </message>
-    <message>
         <source>Screen sharing is not available in a Wayland session yet. Log in with an X11 (Xorg) session to share your screen.</source>
         <translation>Le partage d’écran n’est pas encore disponible dans une session Wayland. Ouvrez une session X11 (Xorg) pour partager votre écran.</translation>
     </message>
     <message>
         <source>Screen sharing needs a graphical session: no display was found.</source>
-        <translation>Le partage d’écran demande une session graphique : aucun affichage n’a été trouvé.</translation>
+        <translation>Le partage d’écran demande une session graphique&#xa0;: aucun affichage n’a été trouvé.</translation>
     </message>
     <message>
         <source>Back to home</source>

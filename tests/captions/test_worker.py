@@ -101,12 +101,28 @@ def test_a_crashed_worker_is_an_error_event_not_a_hang(base_model: Path) -> None
     worker.stop()
 
 
-def test_the_queue_drops_the_oldest_block_when_full() -> None:
+def test_a_full_queue_drops_and_counts_without_waiting() -> None:
     inbox = DropOldestQueue(3)
     for item in range(5):
-        inbox.put(item)
+        inbox.put(item)  # never waits for the reader, who is not reading
     assert inbox.dropped == 2
-    assert [inbox.get(timeout=WAIT) for _ in range(3)] == [2, 3, 4]
+    kept = [inbox.get(timeout=WAIT) for _ in range(3)]
+    assert kept == sorted(kept) and set(kept) <= set(range(5))  # in order, none twice
+    inbox.put(5)  # there is room again
+    assert inbox.get(timeout=WAIT) == 5
+    inbox.close()
+
+
+def test_a_full_queue_makes_room_by_dropping_the_oldest_block() -> None:
+    inbox = DropOldestQueue(2)
+    inbox.put(0)
+    inbox.put(1)
+    assert inbox.get(timeout=WAIT) == 0  # the pipe holds what was queued before
+    inbox.put(2)
+    inbox.put(3)  # full with 1 and 2: one of them, or 3 itself, goes
+    assert inbox.dropped == 1
+    kept = [inbox.get(timeout=WAIT) for _ in range(2)]
+    assert kept in ([2, 3], [1, 2])  # the oldest, or the newest when none has reached the pipe
     inbox.close()
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import queue
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TypeVar
 
 import pytest
+from aiortc.mediastreams import MediaStreamTrack
 
+from tests.engine import fakes
+from tests.engine.fake_plane import FakePlanes
+from tests.engine.fakes import FakeBackend, Pulse
+from tests.engine.meeting_rig import Rig
+from visio_desktop.core.kinds import PeerState, Slot
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import ReconnectPolicy
@@ -47,8 +54,10 @@ class EventLog:
             self.seen.append(event)
 
 
-def frame_from(participant_id: str, kind: str = "video") -> Callable[[ev.FirstRemoteFrame], bool]:
-    """Matches the first remote frame of `kind` from `participant_id`."""
+def frame_from(
+    participant_id: str, kind: Slot = Slot.CAMERA
+) -> Callable[[ev.FirstRemoteFrame], bool]:
+    """Matches the first remote frame in slot `kind` from `participant_id`."""
     return lambda e: (e.participant_id, e.kind) == (participant_id, kind)
 
 
@@ -78,3 +87,27 @@ def make_session(engine: EngineThread) -> Iterator[Callable[[], tuple[Session, E
     yield make
     for session in sessions:
         session.leave().result(timeout=WAIT)
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    pulse = Pulse()
+    rig = Rig(pulse, fakes.EventLog(pulse), FakeBackend(pulse), FakePlanes(pulse))
+    yield rig
+    for meeting in rig.meetings:
+        await meeting.close()
+
+
+class PlaneRecord:
+    """`rtc.plane.PlaneEvents` for a media plane tested on its own: remote tracks and peer
+    states, in the order they came."""
+
+    def __init__(self) -> None:
+        self.tracks: asyncio.Queue[tuple[str, Slot, MediaStreamTrack]] = asyncio.Queue()
+        self.states: list[tuple[str, PeerState]] = []
+
+    def track_arrived(self, participant_id: str, slot: Slot, track: MediaStreamTrack) -> None:
+        self.tracks.put_nowait((participant_id, slot, track))
+
+    def peer_state_changed(self, participant_id: str, state: PeerState) -> None:
+        self.states.append((participant_id, state))

@@ -9,7 +9,9 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.engine.conftest import PlaneRecord
 from visio_desktop.core.errors import PeerConnectionError
+from visio_desktop.core.kinds import PeerState
 from visio_desktop.core.protocol import Signal, SignalKind
 from visio_desktop.rtc.mesh import MeshCall
 
@@ -53,10 +55,10 @@ async def apply(kind: SignalKind, sdp: str, have_peer: bool) -> None:
     async def send(_: Signal) -> None:
         return None
 
-    mesh = MeshCall("b", RTCConfiguration(iceServers=[]), send, lambda *_: None, lambda *_: None)
+    mesh = MeshCall("b", RTCConfiguration(iceServers=[]), send, PlaneRecord())
     try:
         if have_peer:
-            await mesh.add_peer("c")  # we offer to c, so c may answer or send candidates
+            await mesh.add_participant("c")  # we offer to c, so c may answer or send candidates
         sender = "c" if have_peer else "a"
         await mesh.handle_signal(Signal(to="b", kind=kind, sdp=sdp, sender=sender))
     except PeerConnectionError:
@@ -81,9 +83,7 @@ def test_a_real_offer_is_answered() -> None:
         async def send(signal: Signal) -> None:
             answers.append(signal)
 
-        mesh = MeshCall(
-            "b", RTCConfiguration(iceServers=[]), send, lambda *_: None, lambda *_: None
-        )
+        mesh = MeshCall("b", RTCConfiguration(iceServers=[]), send, PlaneRecord())
         await mesh.handle_signal(Signal(to="b", kind=SignalKind.OFFER, sdp=OFFER, sender="a"))
         await mesh.close()
 
@@ -95,20 +95,14 @@ def test_a_real_offer_is_answered() -> None:
 def test_the_first_offer_is_answered_on_the_waiting_connection_and_a_second_one_replaces_it() -> (
     None
 ):
-    states: list[tuple[str, str]] = []
+    record = PlaneRecord()
 
     async def run() -> None:
         async def send(_: Signal) -> None:
             return None
 
-        mesh = MeshCall(
-            "b",
-            RTCConfiguration(iceServers=[]),
-            send,
-            lambda *_: None,
-            lambda pid, state: states.append((pid, state)),
-        )
-        await mesh.add_peer("a")  # a offers to us: we wait with a connection ready
+        mesh = MeshCall("b", RTCConfiguration(iceServers=[]), send, record)
+        await mesh.add_participant("a")  # a offers to us: we wait with a connection ready
         waiting = mesh.connection("a")
         await mesh.handle_signal(Signal(to="b", kind=SignalKind.OFFER, sdp=OFFER, sender="a"))
         assert mesh.connection("a") is waiting
@@ -117,4 +111,4 @@ def test_the_first_offer_is_answered_on_the_waiting_connection_and_a_second_one_
         await mesh.close()
 
     asyncio.run(run())
-    assert states.count(("a", "new")) == 2
+    assert record.states.count(("a", PeerState.NEW)) == 2

@@ -14,8 +14,9 @@ from aiortc import RTCConfiguration
 from aiortc.mediastreams import MediaStreamTrack
 from av import VideoFrame
 
-from tests.engine.conftest import QUICK_RECONNECT, WAIT, EventLog, frame_from
+from tests.engine.conftest import QUICK_RECONNECT, WAIT, EventLog, PlaneRecord, frame_from
 from tests.screen_sources import fake_screen
+from visio_desktop.core.kinds import Slot, TileKey
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import Signal
 from visio_desktop.engine import events as ev
@@ -36,15 +37,12 @@ class _Pair:
     """Two MeshCalls that hand each other their signals directly."""
 
     def __init__(self, first: str, second: str) -> None:
-        self.tracks: asyncio.Queue[tuple[str, str, MediaStreamTrack]] = asyncio.Queue()
+        self.records: dict[str, PlaneRecord] = {}
         self.calls: dict[str, MeshCall] = {}
         for me in (first, second):
+            self.records[me] = PlaneRecord()
             self.calls[me] = MeshCall(
-                me,
-                RTCConfiguration(iceServers=[]),
-                self._sender(me),
-                self._receiver(me),
-                lambda *_: None,
+                me, RTCConfiguration(iceServers=[]), self._sender(me), self.records[me]
             )
 
     def _sender(self, me: str) -> Callable[[Signal], Awaitable[None]]:
@@ -54,16 +52,10 @@ class _Pair:
 
         return send
 
-    def _receiver(self, me: str) -> Callable[[str, str, MediaStreamTrack], None]:
-        def on_track(participant_id: str, slot: str, track: MediaStreamTrack) -> None:
-            self.tracks.put_nowait((me, slot, track))
-
-        return on_track
-
     async def screen_track_at(self, receiver: str) -> MediaStreamTrack:
         while True:
-            me, slot, track = await asyncio.wait_for(self.tracks.get(), WAIT)
-            if (me, slot) == (receiver, "screen"):
+            _, slot, track = await asyncio.wait_for(self.records[receiver].tracks.get(), WAIT)
+            if slot is Slot.SCREEN:
                 return track
 
     async def close(self) -> None:
@@ -86,15 +78,15 @@ async def test_the_screen_slot_carries_full_resolution_in_both_directions(
     receiver = "b" if sharer == "a" else "a"
     screen = fake_screen(lambda _: None)
     try:
-        await pair.calls[sharer].set_local_track("screen", screen)
-        await pair.calls["a"].add_peer("b")
+        await pair.calls[sharer].publish(Slot.SCREEN, screen)
+        await pair.calls["a"].add_participant("b")
         remote = await pair.screen_track_at(receiver)
         frame = await asyncio.wait_for(remote.recv(), WAIT)
         assert isinstance(frame, VideoFrame)
         assert (frame.width, frame.height) == (1280, 720)
         connection = pair.calls[sharer].connection(receiver)
         assert connection is not None
-        sender = slots_of(connection)["screen"].sender
+        sender = slots_of(connection)[Slot.SCREEN].sender
         encoder = getattr(sender, "_RTCRtpSender__encoder", None)
         assert isinstance(encoder, ScreenVp8Encoder)  # the text-friendly one, not aiortc's own
     finally:
@@ -110,16 +102,16 @@ class VideoLog:
     key has had a frame since it was last cleared."""
 
     def __init__(self) -> None:
-        self.sizes: dict[str, tuple[int, int]] = {}
-        self.frames: queue.Queue[str] = queue.Queue()
+        self.sizes: dict[TileKey, tuple[int, int]] = {}
+        self.frames: queue.Queue[TileKey] = queue.Queue()
         self._lock = threading.Lock()
 
-    def __call__(self, key: str, frame: VideoFrame) -> None:
+    def __call__(self, key: TileKey, frame: VideoFrame) -> None:
         with self._lock:
             self.sizes[key] = (frame.width, frame.height)
         self.frames.put(key)
 
-    def wait_for(self, key: str) -> tuple[int, int]:
+    def wait_for(self, key: TileKey) -> tuple[int, int]:
         while True:
             try:
                 got = self.frames.get(timeout=WAIT)
@@ -148,7 +140,7 @@ def meeting(
     alice.join(link, "Alice", media).result(timeout=WAIT)
     alice_id = alice_log.wait_for(ev.Joined).self_id
     bob.join(link, "Bob", MediaOptions()).result(timeout=WAIT)
-    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id, "video"))
+    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id))
     yield alice, alice_log, alice_id, bob, bob_log, video
     for session in (alice, bob):
         session.leave().result(timeout=WAIT)
@@ -167,9 +159,9 @@ def test_a_shared_screen_reaches_the_others_beside_the_camera(
     alice.share_screen(source).result(timeout=WAIT)
     assert alice_log.wait_for(ev.ScreenShareChanged).sharing
     bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.screen)
-    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id, "screen"))
-    assert video.wait_for(ev.screen_key(alice_id)) == (1280, 720)  # full resolution
-    assert video.wait_for(alice_id) == (320, 180)  # the camera goes on beside it
+    bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id, Slot.SCREEN))
+    assert video.wait_for(TileKey.screen(alice_id)) == (1280, 720)  # full resolution
+    assert video.wait_for(TileKey.camera(alice_id)) == (320, 180)  # the camera goes on beside it
 
     alice.share_screen(None).result(timeout=WAIT)
     stopped = alice_log.wait_for(ev.ScreenShareChanged)
@@ -181,7 +173,7 @@ def test_a_shared_screen_reaches_the_others_beside_the_camera(
     alice.share_screen(source).result(timeout=WAIT)  # sharing again uses the same slot
     bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.screen)
     video.drain()
-    assert video.wait_for(ev.screen_key(alice_id)) == (1280, 720)
+    assert video.wait_for(TileKey.screen(alice_id)) == (1280, 720)
 
 
 def test_a_capture_that_fails_stops_sharing_and_says_why(
@@ -201,4 +193,4 @@ def test_a_capture_that_fails_stops_sharing_and_says_why(
     assert not stopped.sharing and "could not be used" in stopped.detail
     bob_log.wait_for(ev.ParticipantUpdated, lambda e: not e.participant.screen)
     video.drain()
-    assert video.wait_for(alice_id) == (320, 180)  # the meeting goes on
+    assert video.wait_for(TileKey.camera(alice_id)) == (320, 180)  # the meeting goes on

@@ -15,6 +15,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from tests.engine.conftest import WAIT, EventLog, frame_from
 from tests.screen_sources import fake_screen
 from visio_desktop.core.errors import ServerUnreachableError
+from visio_desktop.core.kinds import MediaKind, PeerState, Slot, TileKey
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.protocol import ParticipantInfo
 from visio_desktop.engine import events as ev
@@ -23,6 +24,7 @@ from visio_desktop.engine.session import NotInMeetingError, Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import MediaSources, SyntheticSources
 from visio_desktop.media.synthetic import read_stamp
+from visio_desktop.rtc.mesh import MeshCall
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.server.state import ServerConfig
 
@@ -52,7 +54,7 @@ def test_two_sessions_exchange_video_audio_chat_and_captions(
 ) -> None:
     (alice, alice_log, alice_id), (bob, bob_log, bob_id) = join_two(make_session, link)
     for log, other in ((alice_log, bob_id), (bob_log, alice_id)):
-        for kind in ("video", "audio"):
+        for kind in (Slot.CAMERA, Slot.AUDIO):
             log.wait_for(ev.FirstRemoteFrame, frame_from(other, kind))
 
     bob.send_chat("Bonjour Alice").result(timeout=WAIT)
@@ -165,7 +167,7 @@ def test_a_restarted_server_is_rejoined_and_media_flows_again(
         wait_until_known(
             alice_log, rejoined[0], lambda p: p.id == bob_new and p.screen and p.hand_raised
         )
-        alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new, "screen"))
+        alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_new, Slot.SCREEN))
         bob.send_chat("back again").result(timeout=WAIT)
         assert alice_log.wait_for(ev.ChatReceived).text == "back again"
     finally:
@@ -200,8 +202,9 @@ def cut_media_path(engine: EngineThread, session: Session, peer_id: str) -> None
 
     async def cut() -> None:
         meeting = session._meeting  # test-only fault injection into the real connection
-        assert meeting is not None and meeting.mesh is not None
-        pc = meeting.mesh.connection(peer_id)
+        mesh = meeting.plane if meeting is not None else None
+        assert isinstance(mesh, MeshCall)
+        pc = mesh.connection(peer_id)
         assert pc is not None
         for transceiver in pc.getTransceivers():
             transceiver.sender.transport._send_rtp = _drop_packets  # type: ignore[method-assign]
@@ -219,7 +222,8 @@ def test_a_dead_media_path_is_noticed_and_replaced(
     cut_media_path(engine, bob, alice_id)
     offerer_log, answerer_id = (alice_log, bob_id) if alice_id < bob_id else (bob_log, alice_id)
     offerer_log.wait_for(
-        ev.PeerStateChanged, lambda e: (e.participant_id, e.state) == (answerer_id, "restarting")
+        ev.PeerStateChanged,
+        lambda e: (e.participant_id, e.state) == (answerer_id, PeerState.RESTARTING),
     )
     # The replacement connection carries media again, both ways, with nobody leaving.
     alice_log.wait_for(ev.FirstRemoteFrame, frame_from(bob_id))
@@ -267,7 +271,7 @@ def test_video_turned_back_on_reaches_the_others_again(
     fresh = threading.Event()
     turned_on_ms = [float("inf")]
 
-    def watch(participant_id: str, frame: object) -> None:
+    def watch(key: TileKey, frame: object) -> None:
         stamp = read_stamp(frame)  # type: ignore[arg-type]
         if stamp is not None and stamp.capture_ms > turned_on_ms[0]:
             fresh.set()
@@ -298,13 +302,13 @@ def test_changing_camera_mid_call_keeps_the_others_receiving(
     """Another device without renegotiating: Bob sees frames of the new camera's size."""
     small = threading.Event()
 
-    def watch(participant_id: str, frame: object) -> None:
+    def watch(key: TileKey, frame: object) -> None:
         if getattr(frame, "width", 0) == 160:
             small.set()
 
     with watched_by_bob(engine, link, watch, MediaOptions()) as (alice, _):
         assert not small.is_set()
         second_camera = Opened(SyntheticSources("Alice 2", width=160, height=90, fps=15))
-        alice.use_sources(second_camera, ("video",)).result(timeout=WAIT)
+        alice.use_sources(second_camera, (MediaKind.VIDEO,)).result(timeout=WAIT)
         assert small.wait(timeout=WAIT), "Bob got nothing from Alice's second camera"
         assert second_camera.kinds == ["video"]  # the microphone was left alone

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from av import VideoFrame
 from pytestqt.qtbot import QtBot
 
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.call_changes import Phase
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
@@ -32,9 +34,11 @@ class Bot:
             return list(self.events)
 
 
-def start_bots(engine: EngineThread, link: MeetingLink, count: int) -> list[Bot]:
+def start_bots(engine: EngineThread, link: MeetingLink, count: int, first: int = 1) -> list[Bot]:
+    """`count` participants named "Bot `first`", "Bot `first + 1`"..., each in the meeting
+    when this returns."""
     bots = []
-    for number in range(1, count + 1):
+    for number in range(first, first + count):
         events: list[ev.Event] = []
         lock = threading.Lock()
 
@@ -60,7 +64,7 @@ class Colleague:
     def __init__(self, engine: EngineThread, link: MeetingLink) -> None:
         self._lock = threading.Lock()
         self._events: list[ev.Event] = []
-        self.sizes: dict[str, set[tuple[int, int]]] = {}
+        self.sizes: dict[TileKey, set[tuple[int, int]]] = {}
         self.session = Session(engine, self._event, video_sink=self._frame)
         sources = SyntheticSources("Colleague", width=160, height=90, fps=10)
         self.session.join(link, "Colleague", MediaOptions(video=True, sources=sources)).result(30)
@@ -71,11 +75,11 @@ class Colleague:
         with self._lock:
             self._events.append(event)
 
-    def _frame(self, key: str, frame: VideoFrame) -> None:
+    def _frame(self, key: TileKey, frame: VideoFrame) -> None:
         with self._lock:
             self.sizes.setdefault(key, set()).add((frame.width, frame.height))
 
-    def got_size(self, key: str, size: tuple[int, int]) -> bool:
+    def got_size(self, key: TileKey, size: tuple[int, int]) -> bool:
         with self._lock:
             return size in self.sizes.get(key, set())
 
@@ -115,5 +119,5 @@ def join_with_colleague(
     window = desktop.window
     link = parse_link(f"{server.base_url}/abc-defg-hij")
     window.join_now(link, "Tester", audio=False, video=video)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=30_000)
+    qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=30_000)
     return link, Colleague(engine, link)

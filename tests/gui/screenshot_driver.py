@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QTimer
 
+from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.desktop import DemoPlan, build_desktop
-from visio_desktop.engine import events as ev
 from visio_desktop.ui.single_instance import SingleInstance
 
 DEADLINE_SECONDS = 60.0
@@ -35,7 +35,7 @@ def main(out: Path) -> int:
     result = {"code": 1}
 
     def ready() -> bool:
-        remote = [tile for tile in call.grid.tiles() if tile.key != ev.SELF_ID]
+        remote = [tile for tile in call.grid.tiles() if tile.key != SELF_TILE]
         return (
             len(remote) == 3
             and all(tile.frames_shown > 2 for tile in remote)
@@ -61,7 +61,7 @@ def main(out: Path) -> int:
         image.save(str(out / "call-window.png"))
         description = {
             "tiles": {
-                tile.name: rect_of(tile) for tile in call.grid.tiles() if tile.key != ev.SELF_ID
+                tile.name: rect_of(tile) for tile in call.grid.tiles() if tile.key != SELF_TILE
             },
             "captions": rect_of(call.captions),
             "caption_text": call.captions.text(),

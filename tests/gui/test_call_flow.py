@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.gui.meeting import Bot, start_bots
+from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.call_changes import Phase
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.server.runner import EmbeddedServer
 
@@ -48,13 +50,13 @@ def test_from_home_through_a_call_and_back(
     QTest.mouseClick(prejoin.camera_toggle, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: prejoin.preview.frames_shown > 0, timeout=WAIT_MS)
     QTest.mouseClick(prejoin.join, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=WAIT_MS)
 
     # Three synthetic participants join: four tiles, and the remote ones move.
     call = window.call
     bots = start_bots(bot_engine, parse_link(link_text), 3)
     qtbot.waitUntil(lambda: len(call.grid.tiles()) == 4, timeout=WAIT_MS)
-    remote = [tile for tile in call.grid.tiles() if tile.key != ev.SELF_ID]
+    remote = [tile for tile in call.grid.tiles() if tile.key != SELF_TILE]
     assert sorted(tile.name for tile in remote) == ["Bot 1", "Bot 2", "Bot 3"]
     qtbot.waitUntil(lambda: all(tile.frames_shown > 0 for tile in remote), timeout=WAIT_MS)
     first: list[QImage] = [tile.grab().toImage() for tile in remote]
@@ -65,7 +67,7 @@ def test_from_home_through_a_call_and_back(
         timeout=WAIT_MS,
     )
     assert "Bot 1 joined the meeting" in call.notifications.history
-    self_tile = call.grid.tile(ev.SELF_ID)
+    self_tile = call.grid.tile(SELF_TILE)
     assert self_tile is not None
     qtbot.waitUntil(lambda: self_tile.frames_shown > 0, timeout=WAIT_MS)  # the self-view
 
@@ -157,7 +159,7 @@ def test_losing_the_server_shows_reconnecting(
 ) -> None:
     window = desktop.window
     window.join_now(parse_link(f"{server.base_url}/abc-defg-hij"), "Tester", False, False)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=WAIT_MS)
     server.stop()
     qtbot.waitUntil(window.call.banner.isVisible, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "Reconnecting" in window.call.banner.text(), timeout=WAIT_MS)
@@ -178,6 +180,7 @@ def test_a_device_problem_is_said_where_the_user_is(qtbot: QtBot, desktop: Deskt
     window.open_link(parse_link("http://127.0.0.1:9/abc-defg-hij"))
     window.show_device_problem("The microphone (USB Headset) is used by another application.")
     assert window.prejoin.error.text().startswith("The microphone (USB Headset) is used")
-    window.stack.setCurrentWidget(window.call)
+    window.state.join_started(1, "abc-defg-hij", "Tester", audio=False, video=False)
+    assert window.stack.currentWidget() is window.call  # the call screen, connecting
     window.show_device_problem("The camera was unplugged.")
     assert window.call.notifications.history[-1] == "The camera was unplugged."

@@ -1,6 +1,6 @@
-"""The call view's parts without a network: the grid at 1, 4, 9 and 17 participants, speaker
-view and pinning, the shortcuts and their help list, notifications, the active speaker,
-connection states and connection quality."""
+"""The call view's parts without a network, rendered from a call state fed by hand: the grid
+at 1, 4, 9 and 17 participants, speaker view and pinning, the shortcuts and their help list,
+notifications, the active speaker, connection states and connection quality."""
 
 from __future__ import annotations
 
@@ -11,27 +11,39 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from visio_desktop.core.kinds import SELF_TILE, MediaKind, PeerState, TileKey
 from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.stats import RemoteStats
+from visio_desktop.engine.call_changes import Quality
+from visio_desktop.engine.call_state import CallState, quality
+from visio_desktop.engine.stats import RemoteStats, frame_rates
 from visio_desktop.ui.call import CallView
-from visio_desktop.ui.call_events import quality
 from visio_desktop.ui.controls import ShortcutsDialog
 from visio_desktop.ui.grid import ViewMode
-from visio_desktop.ui.tiles import Quality, VideoTile, initials
+from visio_desktop.ui.tiles import VideoTile, initials
 
-sizes: dict[str, tuple[int, int]] = {}
+sizes: dict[TileKey, tuple[int, int]] = {}
 
 
 @pytest.fixture
 def view(qtbot: QtBot) -> Iterator[CallView]:
     sizes.clear()
-    call = CallView(lambda key, w, h: sizes.__setitem__(key, (w, h)), lambda key: None)
+    state = CallState()
+    call = CallView(state, lambda key, w, h: sizes.__setitem__(key, (w, h)), lambda key: None)
     qtbot.addWidget(call)
     call.resize(1280, 800)
     call.show()
-    call.start("abc-defg-hij", "Agent", audio=False, video=False)
+    state.join_started(1, "abc-defg-hij", "Agent", audio=False, video=False)
+    call.start("abc-defg-hij")
     yield call
+
+
+def feed(view: CallView, event: ev.Event) -> None:
+    view.state.apply(event)
+
+
+def camera(number: int) -> TileKey:
+    return TileKey.camera(f"p{number:02d}")
 
 
 def person(number: int, **state: bool) -> ParticipantInfo:
@@ -42,10 +54,10 @@ def join(view: CallView, count: int) -> None:
     """`count` participants in all, the local one included."""
     others = tuple(person(n) for n in range(1, count))
     me = ParticipantInfo(id="me", display_name="Agent")
-    view.handle_event(ev.Joined("abc-defg-hij", "me", (me, *others)))
+    feed(view, ev.Joined("abc-defg-hij", "me", (me, *others)))
 
 
-def visible_tiles(view: CallView) -> list[str]:
+def visible_tiles(view: CallView) -> list[TileKey]:
     return [tile.key for tile in view.grid.tiles() if tile.isVisible()]
 
 
@@ -68,40 +80,40 @@ def test_seventeen_participants_page(view: CallView) -> None:
     assert view.pager.isVisible()
     assert view.pager.label.text() == "Page 1 of 2"
     QTest.mouseClick(view.pager.next, Qt.MouseButton.LeftButton)
-    assert visible_tiles(view) == ["p16"]
-    assert sizes["p01"] == (0, 0)  # a tile off the page costs no rendering
+    assert visible_tiles(view) == [camera(16)]
+    assert sizes[camera(1)] == (0, 0)  # a tile off the page costs no rendering
     assert not view.pager.next.isEnabled()
-    view.handle_event(ev.ParticipantLeft("p16", "Person 16", LeaveReason.LEFT))
+    feed(view, ev.ParticipantLeft("p16", "Person 16", LeaveReason.LEFT))
     assert not view.pager.isVisible()
     assert len(visible_tiles(view)) == 16
 
 
 def test_a_pinned_tile_fills_the_speaker_view(view: CallView, qtbot: QtBot) -> None:
     join(view, 5)
-    tile = view.grid.tile("p03")
+    tile = view.grid.tile(camera(3))
     assert tile is not None
     QTest.mouseDClick(tile, Qt.MouseButton.LeftButton)
-    assert view.grid.mode is ViewMode.SPEAKER and view.grid.pinned == "p03"
+    assert view.grid.mode is ViewMode.SPEAKER and view.grid.pinned == camera(3)
     assert view.controls.action("view").isChecked()
     largest = max(view.grid.tiles(), key=lambda t: t.width() if t.isVisible() else 0)
-    assert largest.key == "p03" and tile.pinned
+    assert largest.key == camera(3) and tile.pinned
     QTest.mouseDClick(tile, Qt.MouseButton.LeftButton)  # unpin
-    assert view.grid.pinned == ""
+    assert view.grid.pinned is None
 
 
 def test_the_loudest_voice_is_highlighted_without_flicker(view: CallView) -> None:
     join(view, 3)
-    view.handle_event(ev.AudioLevels((("p01", 0.8), ("p02", 0.1))))
-    assert view.grid.active_speaker == "p01"
-    view.handle_event(ev.AudioLevels((("p01", 0.8), ("p02", 0.82))))  # about as loud: stays
-    assert view.grid.active_speaker == "p01"
-    view.handle_event(ev.AudioLevels((("p01", 0.5), ("p02", 0.9))))
-    assert view.grid.active_speaker == "p02"
-    tile = view.grid.tile("p02")
+    feed(view, ev.AudioLevels(((camera(1), 0.8), (camera(2), 0.1))))
+    assert view.grid.active_speaker == camera(1)
+    feed(view, ev.AudioLevels(((camera(1), 0.8), (camera(2), 0.82))))  # about as loud: stays
+    assert view.grid.active_speaker == camera(1)
+    feed(view, ev.AudioLevels(((camera(1), 0.5), (camera(2), 0.9))))
+    assert view.grid.active_speaker == camera(2)
+    tile = view.grid.tile(camera(2))
     assert tile is not None and tile.speaking and "speaking" in tile.accessibleDescription()
     for _ in range(6):
-        view.handle_event(ev.AudioLevels((("p01", 0.0), ("p02", 0.0))))
-    assert view.grid.active_speaker == ""
+        feed(view, ev.AudioLevels(((camera(1), 0.0), (camera(2), 0.0))))
+    assert view.grid.active_speaker is None
 
 
 def test_every_control_has_a_shortcut_listed_in_help(view: CallView) -> None:
@@ -119,13 +131,17 @@ def test_every_control_has_a_shortcut_listed_in_help(view: CallView) -> None:
 
 
 def test_shortcuts_toggle_the_state(view: CallView, qtbot: QtBot) -> None:
-    toggled: list[tuple[str, bool]] = []
+    toggled: list[tuple[MediaKind, bool]] = []
     view.media_toggled.connect(lambda kind, on: toggled.append((kind, on)))
     view.activateWindow()
     QTest.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    assert toggled == [("video", True), ("audio", True), ("audio", False)]
+    assert toggled == [
+        (MediaKind.VIDEO, True),
+        (MediaKind.AUDIO, True),
+        (MediaKind.AUDIO, False),
+    ]
     QTest.keyClick(
         view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
     )
@@ -139,10 +155,10 @@ def test_shortcuts_toggle_the_state(view: CallView, qtbot: QtBot) -> None:
 
 def test_joins_leaves_and_hands_are_announced(view: CallView) -> None:
     join(view, 2)
-    view.handle_event(ev.ParticipantJoined(person(7)))
-    view.handle_event(ev.ParticipantUpdated(person(7, hand_raised=True)))
-    view.handle_event(ev.ParticipantUpdated(person(7, hand_raised=True)))  # no second notice
-    view.handle_event(ev.ParticipantLeft("p07", "Person 7", LeaveReason.LEFT))
+    feed(view, ev.ParticipantJoined(person(7)))
+    feed(view, ev.ParticipantUpdated(person(7, hand_raised=True)))
+    feed(view, ev.ParticipantUpdated(person(7, hand_raised=True)))  # no second notice
+    feed(view, ev.ParticipantLeft("p07", "Person 7", LeaveReason.LEFT))
     assert view.notifications.history == [
         "Person 7 joined the meeting",
         "Person 7 raised a hand",
@@ -155,32 +171,41 @@ def test_joins_leaves_and_hands_are_announced(view: CallView) -> None:
 
 
 def test_reconnecting_and_disconnected_are_shown(view: CallView) -> None:
-    view.handle_event(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, "server gone"))
+    assert view.banner.isVisible() and view.banner.text() == "Connecting…"
+    join(view, 2)
+    assert not view.banner.isVisible()  # the roster says we are in
+    feed(view, ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, "server gone"))
     assert view.banner.isVisible() and "Reconnecting" in view.banner.text()
     assert not view.home_button.isVisible()
-    view.handle_event(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
+    feed(view, ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
     assert not view.banner.isVisible()
-    view.handle_event(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, "gave up"))
+    feed(view, ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, "gave up"))
     assert "Disconnected" in view.banner.text() and "gave up" in view.banner.text()
     assert view.home_button.isVisible()
 
 
 def test_tiles_show_muted_hand_and_quality(view: CallView) -> None:
     join(view, 2)
-    view.handle_event(ev.ParticipantUpdated(person(1, audio=False, video=True, hand_raised=True)))
-    tile = view.grid.tile("p01")
+    feed(view, ev.ParticipantUpdated(person(1, audio=False, video=True, hand_raised=True)))
+    tile = view.grid.tile(camera(1))
     assert tile is not None
     assert not tile.audio_on and tile.video_on and tile.hand_raised
     assert "microphone off" in tile.accessibleDescription()
-    stats = [RemoteStats("p01", "Person 1", 0, 0.0, None, None, 10, 0, 0, None)]
-    view.events.apply_stats(stats, 2.0)
-    stats = [RemoteStats("p01", "Person 1", 50, 25.0, None, None, 20, 0, 0, None)]
-    view.events.apply_stats(stats, 2.0)
+    frames: dict[str, int] = {}
+
+    def poll(video_frames: int) -> None:
+        stats = [RemoteStats("p01", "Person 1", video_frames, 25.0, None, None, 10, 0, 0, None)]
+        view.state.apply_stats(frame_rates(frames, stats, 2.0))
+
+    poll(0)
+    assert quality_of(tile) is Quality.UNKNOWN  # no rate from one poll
+    poll(50)
     assert quality_of(tile) is Quality.GOOD
-    stats = [RemoteStats("p01", "Person 1", 54, 25.0, None, None, 30, 0, 0, None)]
-    view.events.apply_stats(stats, 2.0)
+    poll(54)
     assert quality_of(tile) is Quality.POOR
-    view.handle_event(ev.PeerStateChanged("p01", "failed"))
+    poll(104)
+    assert quality_of(tile) is Quality.GOOD
+    feed(view, ev.PeerStateChanged("p01", PeerState.FAILED))
     assert quality_of(tile) is Quality.POOR
 
 
@@ -201,19 +226,19 @@ def test_quality_and_initials() -> None:
 def test_missing_speech_model_is_explained_with_a_way_to_get_one(
     view: CallView, qtbot: QtBot
 ) -> None:
-    view.handle_event(ev.CaptionsStateChanged("unavailable", "no speech model"))
+    feed(view, ev.CaptionsStateChanged(ev.CaptionsState.UNAVAILABLE, "no speech model"))
     assert view.models_button.isVisible()
     assert "no speech model is installed" in view.captions_notice.text()
     with qtbot.waitSignal(view.models_requested):
         QTest.mouseClick(view.models_button, Qt.MouseButton.LeftButton)
-    view.handle_event(ev.CaptionsStateChanged("on"))
+    feed(view, ev.CaptionsStateChanged(ev.CaptionsState.ON))
     assert not view.models_button.isVisible() and not view.captions_notice.isVisible()
     assert view.notifications.history[-1].startswith("Your captions are on")
 
 
 def test_a_participant_can_be_quieter_for_me_only(view: CallView, qtbot: QtBot) -> None:
     join(view, 3)
-    tile = view.grid.tile("p01")
+    tile = view.grid.tile(camera(1))
     assert tile is not None
     menu = tile.volume_menu()
     mute = next(action for action in menu.actions() if action.text() == "Mute for me")
@@ -222,6 +247,6 @@ def test_a_participant_can_be_quieter_for_me_only(view: CallView, qtbot: QtBot) 
     assert changed.args == ["p01", 0.0]
     checked = [action.text() for action in tile.volume_menu().actions() if action.isChecked()]
     assert checked == ["Mute for me"]
-    own = view.grid.tile(ev.SELF_ID)
+    own = view.grid.tile(SELF_TILE)
     assert own is not None
     assert [action.text() for action in own.volume_menu().actions()] == ["Pin"]

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import Desktop, build_desktop
+from visio_desktop.engine.call_changes import Phase
 from visio_desktop.media.devices import SystemDevices
 from visio_desktop.media.discovery import CameraInfo, DeviceId, DeviceWatcher, Inventory
 from visio_desktop.server.runner import EmbeddedServer
@@ -86,7 +87,7 @@ def test_the_call_says_when_a_device_comes_or_goes(
 ) -> None:
     window, call = desktop.window, desktop.window.call
     window.join_now(parse_link(f"{server.base_url}/abc-defg-hij"), "Tester", False, False)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is call, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=WAIT_MS)
     window.show()
     plugged.cameras("Document camera")
     connected = "Document camera (v4l2) was connected"

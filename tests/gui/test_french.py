@@ -16,8 +16,10 @@ from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from visio_desktop.core.errors import ServerUnreachableError
+from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.call_state import CallState
 from visio_desktop.ui.call import CallView
 from visio_desktop.ui.controls import ControlBar, ShortcutsDialog
 from visio_desktop.ui.home import HomeWidget
@@ -157,10 +159,12 @@ def test_control_bar_switches_to_french_and_back(qtbot: QtBot, french: QApplicat
 
 
 def test_call_view_switches_to_french_and_back(qtbot: QtBot, french: QApplication) -> None:
-    view = CallView(no_op, no_op)
+    state = CallState()
+    view = CallView(state, no_op, no_op)
     qtbot.addWidget(view)
-    view.start("abc-defg-hij", "Marie", audio=False, video=False)
-    tile = view.grid.tile(ev.SELF_ID)
+    state.join_started(1, "abc-defg-hij", "Marie", audio=False, video=False)
+    view.start("abc-defg-hij")
+    tile = view.grid.tile(SELF_TILE)
     assert tile is not None
     assert view.home_button.text() == "Back to home"
 
@@ -173,25 +177,27 @@ def test_call_view_switches_to_french_and_back(qtbot: QtBot, french: QApplicatio
     assert tile.accessibleDescription() == "micro coupé, caméra désactivée"
     assert tile.toolTip() == "Marie — double-cliquez pour épingler, clic droit pour le volume"
 
+    assert view.banner.text() == "Connexion en cours…"
+    state.apply(ev.Joined("abc-defg-hij", "p-marie", (ParticipantInfo("p-marie", "Marie"),)))
+    assert not view.banner.isVisible()
     anne = ParticipantInfo(id="p-anne", display_name="Anne", audio=True)
-    view.handle_event(ev.ParticipantJoined(anne))
-    view.handle_event(ev.ParticipantUpdated(ParticipantInfo("p-anne", "Anne", hand_raised=True)))
-    view.handle_event(ev.ParticipantLeft("p-anne", "Anne", LeaveReason.LEFT))
+    state.apply(ev.ParticipantJoined(anne))
+    state.apply(ev.ParticipantUpdated(ParticipantInfo("p-anne", "Anne", hand_raised=True)))
+    state.apply(ev.ParticipantLeft("p-anne", "Anne", LeaveReason.LEFT))
     assert view.notifications.history[-3:] == [
         "Anne a rejoint la réunion",
         "Anne a levé la main",
         "Anne a quitté la réunion",
     ]
-    view.set_connection(ev.ConnectionState.RECONNECTING, "")
+    state.apply(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING))
     assert view.banner.text().startswith("Connexion perdue. Reconnexion en cours…")
-    view.set_connection(ev.ConnectionState.DISCONNECTED, "")
+    state.apply(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED))
     assert view.banner.text() == "La connexion à la réunion a été interrompue."
 
     install_translator(french, "en")
     assert view.home_button.text() == "Back to home"
     assert tile.accessibleName() == "Video of Marie"
-    view.set_connection(ev.ConnectionState.DISCONNECTED, "")
-    assert view.banner.text() == "Disconnected from the meeting."
+    assert view.banner.text() == "Disconnected from the meeting."  # the banner follows
 
 
 def test_prejoin_screen_switches_to_french_and_back(qtbot: QtBot, french: QApplication) -> None:
@@ -218,7 +224,7 @@ def test_prejoin_screen_switches_to_french_and_back(qtbot: QtBot, french: QAppli
 def test_screens_created_in_french_start_in_french(qtbot: QtBot, french: QApplication) -> None:
     """At start-up the translator is installed before the window is built."""
     install_translator(french, "fr")
-    view = CallView(no_op, no_op)
+    view = CallView(CallState(), no_op, no_op)
     qtbot.addWidget(view)
     assert {"Envoyer", "Copier"} <= button_texts(view)
     names = accessible_names(view)
@@ -240,7 +246,7 @@ def test_screens_created_in_french_start_in_french(qtbot: QtBot, french: QApplic
 
 
 def test_side_panels_follow_a_switch_at_run_time(qtbot: QtBot, french: QApplication) -> None:
-    view = CallView(no_op, no_op)
+    view = CallView(CallState(), no_op, no_op)
     qtbot.addWidget(view)
     install_translator(french, "fr")
     assert {"Envoyer", "Copier"} <= button_texts(view)

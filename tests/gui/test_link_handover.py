@@ -80,5 +80,6 @@ def test_a_second_launch_hands_over_and_exits(
     primary.activation_requested.connect(lambda: received.append(""))
     process = launch(environment, *args)
     qtbot.waitUntil(lambda: process.poll() is not None, timeout=30_000)
-    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    _, errors = process.communicate()
+    assert process.returncode == 0, errors
     qtbot.waitUntil(lambda: received == [expected], timeout=10_000)

@@ -27,6 +27,7 @@ from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import Policy
 from visio_desktop.core.settings import Settings
 from visio_desktop.desktop import Desktop, _download_model
+from visio_desktop.engine.call_changes import Phase
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.ui.models_dialog import ModelsDialog
@@ -119,7 +120,7 @@ def join_a_meeting(qtbot: QtBot, desktop: Desktop) -> None:
     try:
         window = desktop.window
         window.join_now(parse_link(f"{server.base_url}/{ROOM}"), "Tester", False, False)
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.call, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=WAIT_MS)
         window.leave()
     finally:
         server.stop()

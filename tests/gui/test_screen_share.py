@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from tests.gui.meeting import join_with_colleague
 from tests.screen_sources import fake_screen
 from tests.xvfb import running_xvfb
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.desktop import Desktop
-from visio_desktop.engine import events as ev
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.screen import WholeScreen, Window
 from visio_desktop.server.runner import EmbeddedServer
@@ -52,7 +52,7 @@ def test_screens_shared_by_others_and_by_us(
 
     # The colleague shares: the screen comes large in speaker view, with their camera beside.
     colleague.session.share_screen(fake_screen).result(timeout=30)
-    key = ev.screen_key(colleague.id)
+    key = TileKey.screen(colleague.id)
     qtbot.waitUntil(lambda: grid.tile(key) is not None, timeout=WAIT_MS)
     screen = grid.tile(key)
     assert screen is not None and screen.name == "Colleague's screen"
@@ -81,9 +81,9 @@ def test_screens_shared_by_others_and_by_us(
     assert call.controls.action("share").text() == "Stop sharing"
     qtbot.waitUntil(lambda: colleague.sees_tester_sharing() is True, timeout=WAIT_MS)
     # x11grab of the whole Xvfb screen, at its full resolution.
-    screen_key = ev.screen_key(colleague.tester_id())
+    screen_key = TileKey.screen(colleague.tester_id())
     qtbot.waitUntil(lambda: colleague.got_size(screen_key, (1280, 800)), timeout=WAIT_MS)
-    assert grid.tile(ev.screen_key("self")) is None  # no tile of our own screen
+    assert grid.tile(TileKey.screen(window.state.self_id)) is None  # none of our own screen
 
     # The shortcut stops it; the colleague sees it end.
     QTest.keyClick(window, *SHARE)

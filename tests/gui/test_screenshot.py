@@ -73,3 +73,37 @@ def test_the_demo_window_shows_moving_tiles_and_captions(
     assert layout["caption_text"].strip()
     bright = (caption.min(axis=2) > 200).sum()  # white caption text on a dark strip
     assert bright > 100, "no caption text is drawn"
+
+
+def test_a_newcomer_types_a_name_and_enters_a_room_in_progress(
+    qapp: object, x_display: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
+    env.pop("WAYLAND_DISPLAY", None)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_RUNTIME_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.gui.newcomer_driver", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in ("newcomer-prejoin.png", "newcomer-call.png"):
+        shutil.copy(tmp_path / name, ARTIFACTS / name)
+    layout = json.loads((tmp_path / "newcomer-call.json").read_text())
+    assert not layout["banner_visible"], layout["banner_text"]
+    assert len(layout["participants"]) == 3
+    assert any("Agent d'accueil" in row for row in layout["participants"])
+    picture = pixels(QImage(str(tmp_path / "newcomer-call.png")))
+    ratio = layout["device_pixel_ratio"]
+    assert sorted(layout["tiles"]) == ["Bot 1", "Bot 2"]
+    for name, rect in layout["tiles"].items():
+        x, y, w, h = (round(v * ratio) for v in rect)
+        tile = picture[y : y + h, x : x + w]
+        assert tile.size > 0, name
+        assert tile.std() > 30, f"the tile of {name} looks blank"

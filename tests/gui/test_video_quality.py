@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox
 from pytestqt.qtbot import QtBot
 
 from tests.gui.meeting import join_with_colleague
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.core.settings_file import load_settings
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine.thread import EngineThread
@@ -32,7 +33,7 @@ def test_hd_video_from_the_settings_mid_call(
 ) -> None:
     window = desktop.window
     _, colleague = join_with_colleague(qtbot, desktop, server, bot_engine, video=True)
-    tester = colleague.tester_id()
+    tester = TileKey.camera(colleague.tester_id())
     qtbot.waitUntil(lambda: colleague.got_size(tester, (640, 360)), timeout=WAIT_MS)
 
     QTimer.singleShot(0, tick_hd_and_save)

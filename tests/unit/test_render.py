@@ -16,9 +16,20 @@ import numpy as np
 import pytest
 from av import VideoFrame
 
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.media.render import FrameRenderer, RenderedFrame, fit
 
 TIMEOUT = 10.0  # an upper bound against a hung thread, never a pacing
+
+BARRIER_2 = TileKey.camera("barrier-2")
+BARRIER = TileKey.camera("barrier")
+GHOST = TileKey.camera("ghost")
+FIRST = TileKey.camera("first")
+SECOND = TileKey.camera("second")
+THIRD = TileKey.camera("third")
+A = TileKey.camera("a")
+B = TileKey.camera("b")
+C = TileKey.camera("c")
 
 
 def solid(rgb: tuple[int, int, int], width: int = 640, height: int = 360) -> VideoFrame:
@@ -37,7 +48,7 @@ class Harness:
     def next(self) -> RenderedFrame:
         return self.delivered.get(timeout=TIMEOUT)
 
-    def barrier(self, key: str = "barrier") -> list[RenderedFrame]:
+    def barrier(self, key: TileKey = BARRIER) -> list[RenderedFrame]:
         """Everything delivered before a fresh frame of tile `key` made it through the thread."""
         self.renderer.set_size(key, 64, 36)
         self.renderer.submit(key, solid((0, 0, 0), 64, 36))
@@ -90,10 +101,10 @@ def test_fit_of_nothing_is_nothing(args: tuple[int, int, int, int]) -> None:
 
 
 def test_a_submitted_frame_arrives_as_bgra_at_the_fitted_size(harness: Harness) -> None:
-    harness.renderer.set_size("a", 320, 240)
-    harness.renderer.submit("a", solid((200, 40, 90)))
+    harness.renderer.set_size(A, 320, 240)
+    harness.renderer.submit(A, solid((200, 40, 90)))
     frame = harness.next()
-    assert (frame.key, frame.width, frame.height) == ("a", 320, 180)
+    assert (frame.key, frame.width, frame.height) == (A, 320, 180)
     assert (frame.source_width, frame.source_height) == (640, 360)
     assert frame.pixels.shape == (180, 320, 4)
     assert frame.pixels.dtype == np.uint8
@@ -102,14 +113,14 @@ def test_a_submitted_frame_arrives_as_bgra_at_the_fitted_size(harness: Harness) 
     assert abs(blue - 90) <= 6 and abs(green - 40) <= 6 and abs(red - 200) <= 6
     assert alpha == 255
     assert frame.decoded_at < frame.rendered_at
-    stats = harness.renderer.stats()["a"]
+    stats = harness.renderer.stats()[A]
     assert (stats.received, stats.rendered, stats.dropped) == (1, 1, 0)
     assert stats.render_seconds > 0
 
 
 def test_a_width_with_padded_rows_comes_out_contiguous(harness: Harness) -> None:
-    harness.renderer.set_size("a", 302, 170)  # 302 * 4 bytes: FFmpeg pads such rows
-    harness.renderer.submit("a", solid((10, 220, 30)))
+    harness.renderer.set_size(A, 302, 170)  # 302 * 4 bytes: FFmpeg pads such rows
+    harness.renderer.submit(A, solid((10, 220, 30)))
     frame = harness.next()
     assert frame.pixels.shape == (frame.height, 302, 4)
     assert frame.pixels.flags.c_contiguous
@@ -122,57 +133,57 @@ def test_a_frame_in_flight_holds_back_the_next_and_the_newest_replaces_a_pending
     harness: Harness,
 ) -> None:
     renderer = harness.renderer
-    renderer.set_size("a", 640, 360)
-    renderer.submit("a", solid((255, 0, 0), 640, 360))
+    renderer.set_size(A, 640, 360)
+    renderer.submit(A, solid((255, 0, 0), 640, 360))
     assert harness.next().source_width == 640  # in flight until painted
-    renderer.submit("a", solid((0, 255, 0), 320, 180))
-    renderer.submit("a", solid((0, 0, 255), 160, 90))  # replaces the 320x180 frame
+    renderer.submit(A, solid((0, 255, 0), 320, 180))
+    renderer.submit(A, solid((0, 0, 255), 160, 90))  # replaces the 320x180 frame
     assert harness.barrier() == []  # nothing for "a" while its frame is not painted
-    stats = renderer.stats()["a"]
+    stats = renderer.stats()[A]
     assert (stats.received, stats.rendered, stats.dropped) == (3, 1, 1)
-    renderer.painted("a")
+    renderer.painted(A)
     newest = harness.next()
-    assert (newest.key, newest.source_width) == ("a", 160)
-    renderer.painted("a")
-    assert harness.barrier("barrier-2") == []  # the replaced frame never comes
-    stats = renderer.stats()["a"]
+    assert (newest.key, newest.source_width) == (A, 160)
+    renderer.painted(A)
+    assert harness.barrier(BARRIER_2) == []  # the replaced frame never comes
+    stats = renderer.stats()[A]
     assert (stats.received, stats.rendered, stats.dropped) == (3, 2, 1)
 
 
 def test_each_tile_has_its_own_mailbox(harness: Harness) -> None:
-    for key in ("a", "b", "c"):
+    for key in (A, B, C):
         harness.renderer.set_size(key, 160, 90)
-    for key in ("a", "b", "c"):
+    for key in (A, B, C):
         harness.renderer.submit(key, solid((1, 2, 3)))
-    assert sorted(harness.next().key for _ in range(3)) == ["a", "b", "c"]
+    assert sorted(harness.next().key for _ in range(3)) == [A, B, C]
     assert all(s.dropped == 0 for s in harness.renderer.stats().values())
 
 
 def test_frames_for_unknown_tiles_are_ignored(harness: Harness) -> None:
-    harness.renderer.submit("ghost", solid((1, 2, 3)))
-    harness.renderer.painted("ghost")  # no error either
+    harness.renderer.submit(GHOST, solid((1, 2, 3)))
+    harness.renderer.painted(GHOST)  # no error either
     assert harness.barrier() == []
-    assert "ghost" not in harness.renderer.stats()
+    assert GHOST not in harness.renderer.stats()
 
 
 def test_a_removed_tile_gets_nothing_more(harness: Harness) -> None:
-    harness.renderer.set_size("a", 160, 90)
-    harness.renderer.remove("a")
-    harness.renderer.submit("a", solid((1, 2, 3)))
+    harness.renderer.set_size(A, 160, 90)
+    harness.renderer.remove(A)
+    harness.renderer.submit(A, solid((1, 2, 3)))
     assert harness.barrier() == []
-    assert "a" not in harness.renderer.stats()
+    assert A not in harness.renderer.stats()
 
 
 def test_a_hidden_tile_renders_nothing_and_is_not_left_waiting(harness: Harness) -> None:
     renderer = harness.renderer
-    renderer.set_size("a", 0, 0)
-    renderer.submit("a", solid((1, 2, 3)))
+    renderer.set_size(A, 0, 0)
+    renderer.submit(A, solid((1, 2, 3)))
     assert harness.barrier() == []
-    stats = renderer.stats()["a"]
+    stats = renderer.stats()[A]
     assert (stats.received, stats.rendered) == (1, 0)
-    renderer.set_size("a", 160, 90)  # shown again: frames flow without a `painted` first
-    renderer.submit("a", solid((1, 2, 3)))
-    assert (harness.next().key, renderer.stats()["a"].rendered) == ("a", 1)
+    renderer.set_size(A, 160, 90)  # shown again: frames flow without a `painted` first
+    renderer.submit(A, solid((1, 2, 3)))
+    assert (harness.next().key, renderer.stats()[A].rendered) == (A, 1)
 
 
 # -- lifecycle -----------------------------------------------------------------------------------
@@ -187,10 +198,10 @@ def test_stop_joins_the_thread_even_with_work_pending() -> None:
     before = render_threads()
     harness.renderer.start()
     (thread,) = render_threads() - before
-    harness.renderer.set_size("a", 160, 90)
-    harness.renderer.submit("a", solid((1, 2, 3)))
+    harness.renderer.set_size(A, 160, 90)
+    harness.renderer.submit(A, solid((1, 2, 3)))
     harness.next()
-    harness.renderer.submit("a", solid((1, 2, 3)))  # pending behind the unpainted frame
+    harness.renderer.submit(A, solid((1, 2, 3)))  # pending behind the unpainted frame
     harness.renderer.stop()
     assert not thread.is_alive()
     harness.renderer.stop()  # twice is harmless
@@ -203,7 +214,7 @@ def test_stop_before_start_returns() -> None:
 def test_a_tile_that_always_has_a_new_frame_does_not_starve_the_others() -> None:
     """When rendering cannot keep up, the tile whose frame waited longest goes next."""
     frame = solid((0, 0, 0), 64, 36)
-    served: queue.Queue[str] = queue.Queue()
+    served: queue.Queue[TileKey] = queue.Queue()
 
     def instant_gui_and_busy_decoder(rendered: RenderedFrame) -> None:
         served.put(rendered.key)
@@ -212,7 +223,7 @@ def test_a_tile_that_always_has_a_new_frame_does_not_starve_the_others() -> None
         renderer.painted(rendered.key)  # and the GUI painted this one at once
 
     renderer = FrameRenderer(instant_gui_and_busy_decoder)
-    for key in ("first", "second", "third"):
+    for key in (FIRST, SECOND, THIRD):
         renderer.set_size(key, 64, 36)
         renderer.submit(key, frame)
     renderer.start()
@@ -220,24 +231,24 @@ def test_a_tile_that_always_has_a_new_frame_does_not_starve_the_others() -> None
         keys = [served.get(timeout=TIMEOUT) for _ in range(6)]
     finally:
         renderer.stop()
-    assert keys == ["first", "second", "third"] * 2
+    assert keys == [FIRST, SECOND, THIRD] * 2
 
 
 def test_a_failing_callback_does_not_stop_the_render_thread() -> None:
-    delivered: queue.Queue[str] = queue.Queue()
+    delivered: queue.Queue[TileKey] = queue.Queue()
 
     def fails_once_for_first(rendered: RenderedFrame) -> None:
-        if rendered.key == "first":
+        if rendered.key == FIRST:
             raise RuntimeError("a bug in a tile")
         delivered.put(rendered.key)
 
     renderer = FrameRenderer(fails_once_for_first)
-    renderer.set_size("first", 64, 36)
-    renderer.set_size("second", 64, 36)
+    renderer.set_size(FIRST, 64, 36)
+    renderer.set_size(SECOND, 64, 36)
     renderer.start()
     try:
-        renderer.submit("first", solid((0, 0, 0), 64, 36))
-        renderer.submit("second", solid((0, 0, 0), 64, 36))
-        assert delivered.get(timeout=TIMEOUT) == "second"
+        renderer.submit(FIRST, solid((0, 0, 0), 64, 36))
+        renderer.submit(SECOND, solid((0, 0, 0), 64, 36))
+        assert delivered.get(timeout=TIMEOUT) == SECOND
     finally:
         renderer.stop()

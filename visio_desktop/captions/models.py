@@ -66,9 +66,6 @@ class PackageSource:
 
     parts: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
 
-    def distributions(self) -> set[str]:
-        return {dist for _, pieces in self.parts for dist, _, _ in pieces}
-
 
 @dataclass(frozen=True)
 class CatalogueEntry:

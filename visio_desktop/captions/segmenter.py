@@ -86,10 +86,6 @@ class Segmenter:
         self._next_partial = 0  # segment-relative sample at which the next partial is due
         self._prefinal_done = False
 
-    @property
-    def segment_open(self) -> bool:
-        return self._open
-
     def skip(self, samples: int) -> None:
         """Audio was lost (dropped blocks): time moves on; the open segment just continues."""
         self._clock += samples

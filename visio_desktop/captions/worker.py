@@ -53,7 +53,10 @@ class WorkerConfig:
 
 
 class DropOldestQueue:
-    """A bounded multiprocessing queue whose producer drops the oldest item when it is full."""
+    """A bounded multiprocessing queue whose producer never waits: when it is full, the
+    oldest item already in the pipe makes room; if none has reached the pipe yet (the queue's
+    feeder thread is still writing), the new item is the one dropped. Either way the loss is
+    counted, and the engine loop that puts is never held up by a slow worker."""
 
     def __init__(self, capacity: int) -> None:
         self._queue: Any = _SPAWN.Queue(capacity)
@@ -65,16 +68,19 @@ class DropOldestQueue:
         return self._queue
 
     def put(self, item: object) -> None:
-        for _ in range(3):
+        """Never waits: the caller is the engine loop."""
+        for _ in range(2):
             try:
                 self._queue.put_nowait(item)
                 return
             except queue.Full:
                 # Full means items are queued, perhaps still on their way through the queue's
-                # feeder thread into the pipe: wait for the oldest briefly, not forever.
-                with contextlib.suppress(queue.Empty):
-                    self._queue.get(timeout=0.1)
-                    self.dropped += 1
+                # feeder thread into the pipe: take the oldest if it is there already.
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                self.dropped += 1
         self.dropped += 1  # could not make room: the new item is the one lost
 
     def put_waiting(self, item: object, timeout: float) -> bool:

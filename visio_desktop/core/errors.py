@@ -7,6 +7,11 @@ the edge where they occur, so front ends only ever handle this tree.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from visio_desktop.core.protocol import ErrorCode
+
 
 class VisioError(Exception):
     """Base of every error visio-desktop raises on purpose."""
@@ -35,7 +40,7 @@ class ServerUnreachableError(VisioError):
 class ServerRejectedError(VisioError):
     """The meeting server answered with a protocol error (room full, bad version...)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
 

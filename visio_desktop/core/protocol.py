@@ -68,6 +68,8 @@ class ErrorCode(StrEnum):
     ALREADY_JOINED = "already_joined"
     UNKNOWN_PARTICIPANT = "unknown_participant"
     INTERNAL = "internal"
+    # Raised by the client itself: the server sent an unsafe WebSocket or ICE address.
+    BAD_REDIRECT = "bad_redirect"
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ class Discovery:
 # The reactions a participant can send; anything else is refused.
 REACTIONS = ("👍", "👎", "👏", "😂", "😮", "❤️", "🎉")
 
-FEATURES = ("chat", "captions", "reactions", "hand", "lobby")
+FEATURES = ("chat", "captions", "reactions", "hand")  # only what exists: no lobby yet
 
 
 def clean_display_name(text: str) -> str:

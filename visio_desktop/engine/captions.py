@@ -1,9 +1,9 @@
 """Captions of the local participant's own voice, in a meeting.
 
-The local audio (the processed microphone, or the synthetic speech track until devices land)
-is read through the meeting's relay and fed to the captions worker process; each caption it
-makes goes to everyone over the meeting protocol (the server stamps the speaker) and is shown
-here at once, without waiting for the server. No audio leaves the machine: only the text.
+The local audio (the processed microphone, or a synthetic speech track) is read through the
+meeting's relay and fed to the captions worker process; each caption it makes goes to everyone
+over the meeting protocol (the server stamps the speaker) and is shown here at once, without
+waiting for the server. No audio leaves the machine: only the text.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import dataclasses
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -34,22 +33,16 @@ from visio_desktop.captions import (
 )
 from visio_desktop.captions.models import DEFAULT_MODEL
 from visio_desktop.core.errors import ConnectionLostError
+from visio_desktop.core.kinds import MediaKind, Slot
 from visio_desktop.core.protocol import Caption, Message, ParticipantInfo
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.events import CaptionsState
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.receive import RemoteTrackPump
 
 log = logging.getLogger(__name__)
 
 SendCaption = Callable[[CaptionSegment], Coroutine[Any, Any, None]]
-
-
-class CaptionsState(StrEnum):
-    OFF = "off"
-    STARTING = "starting"
-    ON = "on"
-    UNAVAILABLE = "unavailable"  # no speech model, or captions turned off by policy
-    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -76,11 +69,12 @@ class LocalCaptions:
         self._on_state = on_state
         self._worker: CaptionWorker | None = None
         self._tap: RemoteTrackPump | None = None
-        self._loop = asyncio.get_running_loop()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self, relay: MediaRelay, audio: MediaStreamTrack) -> bool:
         """Start recognising `audio` (read through `relay`); False when there is no model."""
-        model = await self._loop.run_in_executor(None, find_model, self._options.model)
+        self._loop = loop = asyncio.get_running_loop()
+        model = await loop.run_in_executor(None, find_model, self._options.model)
         if model is None:
             self._on_state(CaptionsState.UNAVAILABLE, unavailable_message())
             return False
@@ -91,11 +85,11 @@ class LocalCaptions:
             cpu_threads=self._options.cpu_threads,
         )
         worker = CaptionWorker(config)
-        await self._loop.run_in_executor(None, worker.start, self._from_worker)
+        await loop.run_in_executor(None, worker.start, self._from_worker)
         self._worker = worker
         tap = RemoteTrackPump("captions", relay.subscribe(audio, buffered=False), _ignore)
         tap.sinks.append(self._feed)
-        self._tap = tap
+        self._tap = tap.start()
         return True
 
     def _feed(self, frame: object) -> None:
@@ -106,13 +100,16 @@ class LocalCaptions:
 
     def _from_worker(self, event: CaptionEvent) -> None:
         """The worker's event thread: hand the event to the engine loop."""
+        loop = self._loop
+        if loop is None:
+            return
         with contextlib.suppress(RuntimeError):  # the loop closed while we were stopping
-            self._loop.call_soon_threadsafe(self._handle, event)
+            loop.call_soon_threadsafe(self._handle, event)
 
     def _handle(self, event: CaptionEvent) -> None:
         if isinstance(event, CaptionSegment):
             if event.text or event.final:
-                self._loop.create_task(self._send(event), name="send-caption")
+                asyncio.get_running_loop().create_task(self._send(event), name="send-caption")
         elif isinstance(event, WorkerReady):
             self._on_state(CaptionsState.ON, "")
         elif isinstance(event, WorkerError):
@@ -131,8 +128,8 @@ class LocalCaptions:
             tap.track.stop()
             await tap.stop()
         worker, self._worker = self._worker, None
-        if worker is not None:
-            await self._loop.run_in_executor(None, worker.stop)  # joins the process
+        if worker is not None:  # joins the process
+            await asyncio.get_running_loop().run_in_executor(None, worker.stop)
         self._on_state(CaptionsState.OFF, "")
 
 
@@ -149,7 +146,7 @@ def mono_int16(frame: AudioFrame) -> np.ndarray:
     return np.ascontiguousarray(samples.reshape(-1))
 
 
-def _ignore(participant_id: str, kind: str) -> None:
+def _ignore(participant_id: str, slot: Slot) -> None:
     return None
 
 
@@ -178,13 +175,13 @@ class OwnCaptions:
 
     async def follow_microphone(self) -> None:
         if self._running is not None:
-            if not self._local.is_on("audio"):
+            if not self._local.is_on(MediaKind.AUDIO):
                 self._running.flush()  # what was said before the mute is final now
             return
-        if self._wanted is not None and self._local.is_on("audio"):
+        if self._wanted is not None and self._local.is_on(MediaKind.AUDIO):
             running = LocalCaptions(self._wanted, self._send_own, self._state)
             self._running = running
-            if not await running.start(self._local.relay, self._local.outgoing["audio"]):
+            if not await running.start(self._local.relay, self._local.outgoing[Slot.AUDIO]):
                 self._running = None
 
     async def _send_own(self, segment: CaptionSegment) -> None:
@@ -204,7 +201,7 @@ class OwnCaptions:
             await self._send(caption)
 
     def _state(self, state: CaptionsState, detail: str) -> None:
-        self._emit(ev.CaptionsStateChanged(state.value, detail))
+        self._emit(ev.CaptionsStateChanged(state, detail))
 
     async def close(self) -> None:
         running, self._running = self._running, None

@@ -1,22 +1,19 @@
 """What the engine tells a front end. Each event is a frozen dataclass; listeners get them on
-the engine thread and must hand them on (the Qt bridge re-emits them as queued signals)."""
+the engine thread and must hand them on (the Qt bridge re-emits them as queued signals).
+
+Every event carries `meeting`: the number `Session` gave the join it belongs to (0 for the
+pre-join preview), so that a front end can tell a late event of a meeting already left from one
+of the meeting it is joining."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from visio_desktop.core.kinds import PeerState, Slot, TileKey
 from visio_desktop.core.protocol import Caption, Chat, LeaveReason, ParticipantInfo
-
-SELF_ID = "self"
-"""The key of the local participant's own frames and levels (self-view, pre-join preview)."""
-
-
-def screen_key(participant_id: str) -> str:
-    """The video sink's key for a participant's shared screen (ids never contain ':')."""
-    return f"{participant_id}:screen"
 
 
 class ConnectionState(StrEnum):
@@ -26,8 +23,20 @@ class ConnectionState(StrEnum):
     DISCONNECTED = "disconnected"
 
 
+class CaptionsState(StrEnum):
+    """Captions of our own voice."""
+
+    OFF = "off"
+    STARTING = "starting"
+    ON = "on"
+    UNAVAILABLE = "unavailable"  # no speech model, or captions turned off by policy
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class Event:
+    meeting: int = field(default=0, kw_only=True)
+
     @property
     def name(self) -> str:
         return _snake(type(self).__name__)
@@ -59,24 +68,23 @@ class ParticipantUpdated(Event):
 
 @dataclass(frozen=True)
 class TrackAdded(Event):
-    """A remote track arrived; `track` is an aiortc MediaStreamTrack, read on the engine loop.
-    `kind` is the slot: "audio", "video" (camera) or "screen"."""
+    """A remote track arrived; `track` is an aiortc MediaStreamTrack, read on the engine loop."""
 
     participant_id: str
-    kind: str
+    kind: Slot
     track: Any
 
 
 @dataclass(frozen=True)
 class TrackRemoved(Event):
     participant_id: str
-    kind: str
+    kind: Slot
 
 
 @dataclass(frozen=True)
 class FirstRemoteFrame(Event):
     participant_id: str
-    kind: str
+    kind: Slot
     seconds_after_join: float
 
 
@@ -135,7 +143,7 @@ class ConnectionStateChanged(Event):
 @dataclass(frozen=True)
 class PeerStateChanged(Event):
     participant_id: str
-    state: str
+    state: PeerState
 
 
 @dataclass(frozen=True)
@@ -148,10 +156,9 @@ class ErrorOccurred(Event):
 
 @dataclass(frozen=True)
 class CaptionsStateChanged(Event):
-    """Captions of our own voice: "off", "starting", "on", "unavailable" (no speech model, or
-    not allowed) or "failed"; `detail` says why in words."""
+    """Captions of our own voice changed state; `detail` says why in words."""
 
-    state: str
+    state: CaptionsState
     detail: str = ""
 
 
@@ -166,21 +173,24 @@ class ScreenShareChanged(Event):
 
 @dataclass(frozen=True)
 class AudioLevels(Event):
-    """Recent audio level per participant, 0 (silence) to 1 (full scale); SELF_ID is the local
-    microphone. Sent a few times a second while anyone has audio."""
+    """Recent audio level per tile, 0 (silence) to 1 (full scale): a participant's camera
+    tile for their voice, SELF_TILE for the local microphone. Sent a few times a second while
+    anyone has audio."""
 
-    levels: tuple[tuple[str, float], ...]
+    levels: tuple[tuple[TileKey, float], ...]
 
 
 @dataclass(frozen=True)
 class Left(Event):
-    reason: str
+    """The meeting is over for this client: LEFT when we left, DISCONNECTED when it ended by
+    itself (the server went away for good, the join failed)."""
+
+    reason: LeaveReason
 
 
 Listener = Callable[[Event], None]
-VideoSink = Callable[[str, Any], None]
-"""Receives (participant id, `screen_key(id)` or SELF_ID, av.VideoFrame) on the engine
-thread; must not block."""
+VideoSink = Callable[[TileKey, Any], None]
+"""Receives (the tile, av.VideoFrame) on the engine thread; must not block."""
 
 
 class AudioSink(Protocol):

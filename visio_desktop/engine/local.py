@@ -12,75 +12,80 @@ from __future__ import annotations
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
-from visio_desktop.engine.events import SELF_ID, VideoSink
+from visio_desktop.core.kinds import DEVICE_KINDS, SELF_TILE, SLOTS, MediaKind, Slot, TileKey
+from visio_desktop.engine.events import VideoSink
 from visio_desktop.engine.receive import RemoteTrackPump
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.media.switch import SwitchableTrack
-
-KINDS = ("audio", "video")
-SLOTS = ("audio", "video", "screen")
 
 
 class LocalMedia:
     """Runs on the engine loop."""
 
-    def __init__(self, sources: MediaSources, video_sink: VideoSink | None = None) -> None:
+    def __init__(
+        self,
+        sources: MediaSources,
+        video_sink: VideoSink | None = None,
+        own_tile: TileKey = SELF_TILE,
+    ) -> None:
+        self.own_tile = own_tile  # where the self-view goes: the call's or the pre-join's
         self.relay = MediaRelay()
-        self.outgoing = {
-            slot: SwitchableTrack("audio" if slot == "audio" else "video") for slot in SLOTS
-        }
+        self.outgoing = {slot: SwitchableTrack(slot.media_kind.value) for slot in SLOTS}
         self._sources = sources
         self._video_sink = video_sink
-        self._views: dict[str, RemoteTrackPump] = {}
+        self._views: dict[MediaKind, RemoteTrackPump] = {}
 
-    def is_on(self, kind: str) -> bool:
-        return self.outgoing[kind].source is not None
+    def is_on(self, kind: MediaKind) -> bool:
+        return self.outgoing[Slot.of(kind)].source is not None
 
-    async def turn(self, kind: str, on: bool) -> MediaStreamTrack | None:
+    async def turn(self, kind: MediaKind, on: bool) -> MediaStreamTrack | None:
         """Open (or stop) the `kind` device; returns the device track now in use. Stopping
         releases the device, not only the sending."""
-        current = self.outgoing[kind].source
+        outgoing = self.outgoing[Slot.of(kind)]
+        current = outgoing.source
         if on and current is not None:
             return current
         new = self._sources.open(kind) if on else None
-        old = self.outgoing[kind].replace(new)
+        old = outgoing.replace(new)
         if old is not None:
             old.stop()
         if new is not None and kind not in self._views:
             self._start_view(kind)
         return new
 
-    async def use_sources(self, sources: MediaSources, kinds: tuple[str, ...] = KINDS) -> None:
+    async def use_sources(
+        self, sources: MediaSources, kinds: tuple[MediaKind, ...] = DEVICE_KINDS
+    ) -> None:
         """Other devices, mid-call: each of `kinds` that is on moves to the new device at
         once (the others keep their device, with no gap)."""
         self._sources = sources
         for kind in kinds:
             if self.is_on(kind):
                 new = sources.open(kind)
-                old = self.outgoing[kind].replace(new)
+                old = self.outgoing[Slot.of(kind)].replace(new)
                 if old is not None:
                     old.stop()
 
     def share(self, track: MediaStreamTrack | None) -> None:
         """Send `track` in the screen slot (None: stop sharing); the old capture stops."""
-        old = self.outgoing["screen"].replace(track)
+        old = self.outgoing[Slot.SCREEN].replace(track)
         if old is not None and old is not track:
             old.stop()
 
     def level(self) -> float:
         """The loudest microphone level since the last call, 0..1."""
-        view = self._views.get("audio")
+        view = self._views.get(MediaKind.AUDIO)
         return view.counter.take_level() if view else 0.0
 
-    def _start_view(self, kind: str) -> None:
-        if kind == "video" and self._video_sink is None:
+    def _start_view(self, kind: MediaKind) -> None:
+        if kind is MediaKind.VIDEO and self._video_sink is None:
             return
-        track = self.relay.subscribe(self.outgoing[kind], buffered=False)
-        view = RemoteTrackPump(SELF_ID, track, _ignore)
-        if kind == "video" and self._video_sink is not None:
-            sink = self._video_sink
-            view.sinks.append(lambda frame: sink(SELF_ID, frame))
-        self._views[kind] = view
+        track = self.relay.subscribe(self.outgoing[Slot.of(kind)], buffered=False)
+        view = RemoteTrackPump(str(self.own_tile), track, _ignore, read_stamps=False)
+        if kind is MediaKind.VIDEO and self._video_sink is not None:
+            sink, key = self._video_sink, self.own_tile
+            view.sinks.append(lambda frame: sink(key, frame))
+        self._views[kind] = view.start()
 
     async def close(self) -> None:
         for view in list(self._views.values()):
@@ -91,5 +96,5 @@ class LocalMedia:
             track.stop()  # stops the device track too
 
 
-def _ignore(participant_id: str, kind: str) -> None:
+def _ignore(participant_id: str, slot: Slot) -> None:
     return None

@@ -1,4 +1,6 @@
-"""One meeting as the engine runs it, on the engine loop: signaling, mesh peers, remote tracks.
+"""One meeting as the engine runs it, on the engine loop: who is in it (the roster, from the
+meeting server), the media plane that carries their media (`rtc.plane.MediaPlane`: the mesh
+today), what arrives from them (`engine.remote.RemoteMedia`), reconnection and the watchdog.
 
 Everything here runs on the engine thread; `engine.session.Session` is the thread-safe facade.
 """
@@ -19,6 +21,7 @@ from visio_desktop.core.errors import (
     ServerUnreachableError,
     VisioError,
 )
+from visio_desktop.core.kinds import DEVICE_KINDS, SELF_TILE, SLOTS, MediaKind, PeerState, Slot
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import (
     Caption,
@@ -39,13 +42,14 @@ from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
-from visio_desktop.engine.receive import RemoteTrackPump
+from visio_desktop.engine.remote import RemoteMedia
 from visio_desktop.engine.screen_share import ScreenShare, ScreenSource
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
 from visio_desktop.engine.watchdog import stalled_peers
 from visio_desktop.media.sources import MediaSources
-from visio_desktop.rtc.ice import gather_loopback_only, rtc_configuration
-from visio_desktop.rtc.mesh import KINDS, SLOTS, MeshCall
+from visio_desktop.rtc.ice import gather_loopback_only
+from visio_desktop.rtc.mesh import mesh_plane
+from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneSetup
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 
 log = logging.getLogger(__name__)
@@ -65,22 +69,20 @@ class Meeting:
         stall_rules: StallRules | None = None,
         video_sink: ev.VideoSink | None = None,
         audio_out: ev.AudioSink | None = None,
+        plane_factory: PlaneFactory | None = None,
     ) -> None:
         self.backend = backend
         self._reconnect_policy = reconnect or ReconnectPolicy()
         self._display_name = ""
         self.link = link
         self._emit = listener
-        self._wanted = {"audio": options.audio, "video": options.video}
+        self._wanted = {MediaKind.AUDIO: options.audio, MediaKind.VIDEO: options.video}
         self.local = LocalMedia(options.sources, video_sink)
-        self._video_sink = video_sink
-        self._audio_out = audio_out
+        self.remote = RemoteMedia(listener, video_sink, audio_out)
+        self._plane_factory = plane_factory or mesh_plane(self.local.relay)
         self.participants: dict[str, ParticipantInfo] = {}
         self.me: ParticipantInfo | None = None
-        self.mesh: MeshCall | None = None
-        self.pumps: dict[tuple[str, str], RemoteTrackPump] = {}
-        self.joined_at = 0.0
-        self.first_frames: dict[tuple[str, str], float] = {}
+        self.plane: MediaPlane | None = None
         self.departed: dict[str, RemoteStats] = {}
         self._reader: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -96,7 +98,7 @@ class Meeting:
     async def start(self, display_name: str) -> None:
         self._display_name = display_name
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTING))
-        for kind in KINDS:
+        for kind in DEVICE_KINDS:
             await self.local.turn(kind, self._wanted[kind])
         gather_loopback_only(self.link.is_loopback)
         await self._admit(await self.backend.join(self._join_request()))
@@ -108,24 +110,20 @@ class Meeting:
     def _join_request(self) -> JoinRequest:
         return JoinRequest(
             display_name=self.me.display_name if self.me else self._display_name,
-            audio=self.local.is_on("audio"),
-            video=self.local.is_on("video"),
+            audio=self.local.is_on(MediaKind.AUDIO),
+            video=self.local.is_on(MediaKind.VIDEO),
         )
 
     async def _admit(self, admission: Admission) -> None:
         """Set up the media plane for a fresh admission (first join or rejoin)."""
-        self.joined_at = time.monotonic()
+        self.remote.admitted()
         joined = admission.joined
-        self.mesh = MeshCall(
-            joined.participant_id,
-            rtc_configuration(admission.welcome.ice_servers, self.link.is_loopback),
-            self.backend.send,
-            self._on_track,
-            self._on_peer_state,
-            relay=self.local.relay,
+        setup = PlaneSetup(
+            joined.participant_id, admission.welcome.ice_servers, self.link.is_loopback
         )
+        self.plane = self._plane_factory(setup, self, self.backend.send)
         for slot in SLOTS:
-            await self.mesh.set_local_track(slot, self.local.outgoing[slot])
+            await self.plane.publish(slot, self.local.outgoing[slot])
         for info in joined.participants:
             if info.id == joined.participant_id:
                 self.me = info
@@ -137,63 +135,90 @@ class Meeting:
             await self._connect_peer(participant_id)
 
     async def _read_loop(self) -> None:
+        """Read the server until the meeting ends. Losing the server, at any point (a message
+        read, an offer sent while handling one), leads to a rejoin; a message that cannot be
+        handled costs that message, never the meeting."""
         reason = ""
         while True:
             try:
                 message = await self.backend.receive()
-            except ConnectionLostError as exc:
-                if await self._reconnect(reason or exc.message):
-                    reason = ""
+                if isinstance(message, ServerShutdown):
+                    reason = message.reason  # the socket closes next; say why when it does
                     continue
-                return
-            if isinstance(message, ServerShutdown):
-                reason = message.reason  # the socket closes next; say why when it does
+                await self._handle_safely(message)
                 continue
-            try:
-                await self._handle(message)
-            except PeerConnectionError as exc:
-                log.warning("%s", exc)
-                self._emit(ev.ErrorOccurred(f"a media connection failed: {exc.message}"))
+            except ConnectionLostError as exc:
+                lost = reason or exc.message
+            except VisioError as exc:  # a backend that cannot go on reading is lost too
+                log.warning("the meeting server connection broke: %s", exc.message)
+                lost = reason or exc.message
+            if not await self._reconnect(lost):
+                return
+            reason = ""
+
+    async def _handle_safely(self, message: Message) -> None:
+        try:
+            await self._handle(message)
+        except PeerConnectionError as exc:
+            log.warning("%s", exc)
+            self._emit(ev.ErrorOccurred(f"a media connection failed: {exc.message}"))
+        except ConnectionLostError:
+            raise
+        except Exception:  # a bug of ours costs this message, not the meeting
+            log.exception("could not handle %s", type(message).__name__)
 
     async def _reconnect(self, reason: str) -> bool:
-        """Rejoin after the server connection was lost, with backoff; False if it gave up."""
+        """Rejoin after the server connection was lost, with backoff; False if it gave up.
+        Losing the server again in the middle of a rejoin is one more failed attempt."""
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, reason))
-        await self._drop_everyone()
-        with contextlib.suppress(ConnectionLostError):
-            await self.backend.close()
+        await self._forget_connection()
+        hand = self.me is not None and self.me.hand_raised
         for delay in self._reconnect_policy.delays:
             await asyncio.sleep(delay)  # backoff between attempts
+            admitted = False
             try:
                 admission = await self.backend.join(self._join_request())
+                admitted = True
+                await self._admit(admission)
+                if hand or self.screen.sharing:  # the new server knows only what a join says
+                    await self.set_hand(hand)
             except (ServerUnreachableError, ConnectionLostError) as exc:
                 log.info("rejoin failed: %s", exc.message)
+                if admitted:  # we were back for a moment: say we are not any more
+                    self._emit(
+                        ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, exc.message)
+                    )
+                    await self._forget_connection()
                 continue
             except VisioError as exc:  # refused: the room is full, the version changed...
                 reason = exc.message
                 break
-            hand = self.me is not None and self.me.hand_raised
-            await self._admit(admission)
-            if hand or self.screen.sharing:  # the new server knows only what a join says
-                await self.set_hand(hand)
             return True
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, reason))
         self._emit(ev.ErrorOccurred(reason, fatal=True))
         await self.close(notify_server=False)
         return False
 
+    async def _forget_connection(self) -> None:
+        """The server is gone: everyone with it, and the media plane of that admission."""
+        await self._drop_everyone()
+        self.plane = None
+        with contextlib.suppress(ConnectionLostError):
+            await self.backend.close()
+
     async def _drop_everyone(self) -> None:
         for participant_id in list(self.participants):
             await self._drop_participant(
                 ParticipantLeftMsg(participant_id=participant_id, reason=LeaveReason.DISCONNECTED)
             )
-        if self.mesh is not None:
-            await self.mesh.close()
+        if self.plane is not None:
+            await self.plane.close()
 
     async def _handle(self, message: Message) -> None:
-        mesh = self.mesh
-        assert mesh is not None
+        plane = self.plane
+        assert plane is not None
         if isinstance(message, Signal):
-            await mesh.handle_signal(message)
+            await plane.handle_signal(message)
         elif isinstance(message, ParticipantJoinedMsg):
             info = message.participant
             self.participants[info.id] = info
@@ -218,9 +243,9 @@ class Meeting:
             self._emit(ev.ErrorOccurred(f"the server refused a request: {message.message}"))
 
     async def _connect_peer(self, participant_id: str) -> None:
-        assert self.mesh is not None
+        assert self.plane is not None
         try:
-            await self.mesh.add_peer(participant_id)
+            await self.plane.add_participant(participant_id)
         except PeerConnectionError as exc:
             self._emit(ev.ErrorOccurred(f"could not connect to a participant: {exc.message}"))
 
@@ -229,24 +254,25 @@ class Meeting:
         self._connected_at.pop(message.participant_id, None)
         self._failed.discard(message.participant_id)
         if info is not None:
-            self.departed[info.id] = await participant_stats(self, info.id, info.display_name)
-        if self._audio_out is not None:
-            self._audio_out.remove_participant(message.participant_id)
-        for slot in SLOTS:
-            pump = self.pumps.pop((message.participant_id, slot), None)
-            if pump is not None:
-                await pump.stop()
-                self._emit(ev.TrackRemoved(message.participant_id, slot))
-        if self.mesh is not None:
-            await self.mesh.remove_peer(message.participant_id)
+            self.departed[info.id] = await participant_stats(
+                self.plane, self.remote, info.id, info.display_name
+            )
+        await self.remote.drop(message.participant_id)
+        if self.plane is not None:
+            await self.plane.remove_participant(message.participant_id)
         name = info.display_name if info else ""
         self._emit(ev.ParticipantLeft(message.participant_id, name, message.reason))
 
-    def _on_peer_state(self, participant_id: str, state: str) -> None:
-        if state == "new":  # a fresh connection: the watchdog gives it time to start
+    # -- what the media plane tells us --------------------------------------------------------
+
+    def track_arrived(self, participant_id: str, slot: Slot, track: MediaStreamTrack) -> None:
+        self.remote.add(participant_id, slot, track)
+
+    def peer_state_changed(self, participant_id: str, state: PeerState) -> None:
+        if state is PeerState.NEW:  # a fresh connection: the watchdog gives it time to start
             self._connected_at[participant_id] = time.time()
             self._failed.discard(participant_id)
-        elif state == "failed":
+        elif state is PeerState.FAILED:
             self._failed.add(participant_id)
         self._emit(ev.PeerStateChanged(participant_id, state))
 
@@ -255,30 +281,29 @@ class Meeting:
         rules = self._stall_rules
         while True:
             await asyncio.sleep(rules.check_seconds)  # a periodic check, not a wait for an event
-            if self.mesh is None:
+            plane = self.plane
+            if plane is None:
                 continue
             now = time.time()
             stalled = stalled_peers(
                 now,
                 self.participants,
-                {key: pump.counter for key, pump in self.pumps.items()},
+                self.remote.counters(),
                 connected_at=self._connected_at,
                 failed=self._failed,
                 rules=rules,
             )
             self._stall_checks = {pid: self._stall_checks.get(pid, 0) + 1 for pid in stalled}
             for participant_id in stalled:
-                # The offering side acts at once; the other asks only if that did not happen.
-                if self._stall_checks[participant_id] < (
-                    1 if self.mesh.offers_to(participant_id) else 3
-                ):
+                patience = plane.stalled_checks_before_restart(participant_id)
+                if self._stall_checks[participant_id] < patience:
                     continue
                 self._stall_checks.pop(participant_id)
                 log.info("media from %s stalled; restarting its connection", participant_id)
                 self._connected_at[participant_id] = now
-                self._emit(ev.PeerStateChanged(participant_id, "restarting"))
+                self._emit(ev.PeerStateChanged(participant_id, PeerState.RESTARTING))
                 try:
-                    await self.mesh.restart_peer(participant_id)
+                    await plane.restart_participant(participant_id)
                 except (PeerConnectionError, ConnectionLostError) as exc:
                     log.warning("restarting %s failed: %s", participant_id, exc.message)
 
@@ -286,48 +311,27 @@ class Meeting:
         """Tell the front end who is loud, a few times a second (for the active speaker)."""
         while True:
             await asyncio.sleep(_LEVEL_SECONDS)  # a periodic report, not a wait for an event
-            levels = [
-                (participant_id, round(pump.counter.take_level(), 3))
-                for (participant_id, kind), pump in list(self.pumps.items())
-                if kind == "audio"
-            ]
-            if self.local.is_on("audio"):
-                levels.append((ev.SELF_ID, round(self.local.level(), 3)))
+            levels = self.remote.levels()
+            if self.local.is_on(MediaKind.AUDIO):
+                levels.append((SELF_TILE, round(self.local.level(), 3)))
             if levels:
                 self._emit(ev.AudioLevels(tuple(levels)))
 
-    def _on_track(self, participant_id: str, slot: str, track: MediaStreamTrack) -> None:
-        pump = RemoteTrackPump(participant_id, track, self._on_first_frame, slot=slot)
-        sink, audio_out = self._video_sink, self._audio_out
-        if slot != "audio" and sink is not None:
-            key = ev.screen_key(participant_id) if slot == "screen" else participant_id
-            pump.sinks.append(lambda frame: sink(key, frame))
-        elif slot == "audio" and audio_out is not None:
-            pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
-        old = self.pumps.get((participant_id, slot))
-        if old is not None:
-            asyncio.get_running_loop().create_task(old.stop())
-        self.pumps[(participant_id, slot)] = pump
-        self._emit(ev.TrackAdded(participant_id, slot, track))
-
-    def _on_first_frame(self, participant_id: str, kind: str) -> None:
-        after = round(time.monotonic() - self.joined_at, 3)
-        self.first_frames[(participant_id, kind)] = after
-        self._emit(ev.FirstRemoteFrame(participant_id, kind, after))
-
     # -- what the user does -------------------------------------------------------------------
 
-    async def set_media(self, kind: str, on: bool) -> bool:
+    async def set_media(self, kind: MediaKind, on: bool) -> bool:
         """Turn local audio or video on or off; False when there is no device for it."""
         if on and self.local.is_on(kind):
             return True
         new = await self.local.turn(kind, on)  # the peers' track stays; its source changes
         await self._send_state()
-        if kind == "audio":
+        if kind is MediaKind.AUDIO:
             await self.captions.follow_microphone()
         return new is not None or not on
 
-    async def use_sources(self, sources: MediaSources, kinds: tuple[str, ...] = KINDS) -> None:
+    async def use_sources(
+        self, sources: MediaSources, kinds: tuple[MediaKind, ...] = DEVICE_KINDS
+    ) -> None:
         """Change devices mid-call without renegotiating: the peers' tracks stay."""
         await self.local.use_sources(sources, kinds)
         await self._send_state()
@@ -347,8 +351,8 @@ class Meeting:
         await self.backend.send(
             UpdateState(
                 display_name=self.me.display_name,
-                audio=self.local.is_on("audio"),
-                video=self.local.is_on("video"),
+                audio=self.local.is_on(MediaKind.AUDIO),
+                video=self.local.is_on(MediaKind.VIDEO),
                 screen=self.screen.sharing,
                 hand_raised=self.me.hand_raised,
             )
@@ -370,7 +374,7 @@ class Meeting:
         await self.backend.send(Reaction(emoji=emoji))
 
     async def stats(self) -> list[RemoteStats]:
-        return await collect_stats(self)
+        return await collect_stats(self.plane, self.remote, self.participants, self.departed)
 
     async def close(self, notify_server: bool = True) -> None:
         if self._closed:
@@ -379,16 +383,17 @@ class Meeting:
         for task in (self._reader, self._watchdog, self._levels):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                try:
                     await task
-        for (participant_id, _), pump in list(self.pumps.items()):
-            await pump.stop()
-            if self._audio_out is not None:
-                self._audio_out.remove_participant(participant_id)
-        if self.mesh is not None:
-            await self.mesh.close()
+                except asyncio.CancelledError:
+                    pass
+                except Exception:  # a task that died must not keep the rest open
+                    log.exception("a meeting task had failed")
+        await self.remote.close()
+        if self.plane is not None:
+            await self.plane.close()
         await self.captions.close()
         await self.local.close()
         with contextlib.suppress(ConnectionLostError):
             await self.backend.close()
-        self._emit(ev.Left("left" if notify_server else "disconnected"))
+        self._emit(ev.Left(LeaveReason.LEFT if notify_server else LeaveReason.DISCONNECTED))

@@ -1,20 +1,26 @@
 """The Session facade: what any front end (Qt window, headless CLI) calls, from any thread.
 
 Each call hands a coroutine to the engine thread and returns a concurrent Future at once;
-events come back through the listener, on the engine thread.
+events come back through the listener, on the engine thread. Each join gets a number, and
+every event of that meeting carries it (`Event.meeting`), so that a front end never mistakes
+a late event of a meeting it left for one of the meeting it is joining.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
+import itertools
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from visio_desktop.core.errors import VisioError
+from visio_desktop.core.kinds import DEVICE_KINDS, MediaKind, TileKey
 from visio_desktop.core.links import MeetingLink
-from visio_desktop.core.protocol import Caption
+from visio_desktop.core.protocol import Caption, LeaveReason
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.meeting import Meeting
@@ -24,6 +30,7 @@ from visio_desktop.engine.screen_share import ScreenSource
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import MediaSources
+from visio_desktop.rtc.plane import PlaneFactory
 from visio_desktop.signaling.base import MeetingBackend
 from visio_desktop.signaling.visio import VisioSignaling
 
@@ -48,15 +55,19 @@ class Session:
         *,
         video_sink: ev.VideoSink | None = None,
         audio_out: ev.AudioSink | None = None,
+        plane_factory: PlaneFactory | None = None,
     ) -> None:
         self._reconnect = reconnect
         self._video_sink = video_sink
         self._audio_out = audio_out
+        self._plane_factory = plane_factory
         self._preview: Preview | None = None
         self._engine = engine
         self._listener = listener
         self._backend_factory = backend_factory
         self._meeting: Meeting | None = None
+        self._numbers = itertools.count(1)
+        self._numbers_lock = threading.Lock()
 
     @property
     def in_meeting(self) -> bool:
@@ -65,46 +76,63 @@ class Session:
     def join(
         self, link: MeetingLink, display_name: str, media: MediaOptions | None = None
     ) -> concurrent.futures.Future[None]:
-        return self._engine.submit(self._join(link, display_name, media or MediaOptions()))
+        return self.join_numbered(link, display_name, media)[1]
 
-    async def _join(self, link: MeetingLink, display_name: str, media: MediaOptions) -> None:
+    def join_numbered(
+        self, link: MeetingLink, display_name: str, media: MediaOptions | None = None
+    ) -> tuple[int, concurrent.futures.Future[None]]:
+        """Join, and say at once which number this meeting's events will carry."""
+        with self._numbers_lock:
+            number = next(self._numbers)
+        coro = self._join(number, link, display_name, media or MediaOptions())
+        return number, self._engine.submit(coro)
+
+    async def _join(
+        self, number: int, link: MeetingLink, display_name: str, media: MediaOptions
+    ) -> None:
         await self._stop_preview()  # the meeting opens the devices itself
         if self._meeting is not None:
             await self._meeting.close()
+
+        def emit(event: ev.Event) -> None:
+            self._emit(dataclasses.replace(event, meeting=number), meeting)
+
         meeting = Meeting(
             self._backend_factory(link),
             link,
-            self._emit,
+            emit,
             media,
             reconnect=self._reconnect,
             video_sink=self._video_sink,
             audio_out=self._audio_out,
+            plane_factory=self._plane_factory,
         )
         self._meeting = meeting
         try:
             await meeting.start(display_name)
         except VisioError as exc:
-            self._meeting = None
+            if self._meeting is meeting:
+                self._meeting = None
             await meeting.close(notify_server=False)
-            self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, exc.message))
-            self._emit(ev.ErrorOccurred(exc.message, fatal=True))
+            emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, exc.message))
+            emit(ev.ErrorOccurred(exc.message, fatal=True))
             raise
 
     def preview(
-        self, sources: MediaSources, kind: str, on: bool
+        self, sources: MediaSources, kind: MediaKind, on: bool
     ) -> concurrent.futures.Future[bool]:
         """Before joining: show the camera in the self-view or measure the microphone (`on`),
         or release it. False when there is no such device."""
         return self._engine.submit(self._set_preview(sources, kind, on))
 
-    async def _set_preview(self, sources: MediaSources, kind: str, on: bool) -> bool:
+    async def _set_preview(self, sources: MediaSources, kind: MediaKind, on: bool) -> bool:
         if self._preview is not None and self._preview.sources is not sources:
             await self._stop_preview()  # another device was picked
         if self._preview is None:
             if not on:
                 return True
             sink = self._video_sink or _discard
-            self._preview = Preview(sources, self._emit, sink)
+            self._preview = Preview(sources, lambda event: self._emit(event, None), sink)
         return await self._preview.set(kind, on)
 
     def stop_preview(self) -> concurrent.futures.Future[None]:
@@ -123,14 +151,18 @@ class Session:
         if meeting is not None:
             await meeting.close()
 
+    def set_media(self, kind: MediaKind, on: bool) -> concurrent.futures.Future[bool]:
+        """Turn the microphone or the camera on or off; False when there is no device."""
+        return self._call(lambda m: m.set_media(kind, on))
+
     def set_audio(self, on: bool) -> concurrent.futures.Future[bool]:
-        return self._call(lambda m: m.set_media("audio", on))
+        return self.set_media(MediaKind.AUDIO, on)
 
     def set_video(self, on: bool) -> concurrent.futures.Future[bool]:
-        return self._call(lambda m: m.set_media("video", on))
+        return self.set_media(MediaKind.VIDEO, on)
 
     def use_sources(
-        self, sources: MediaSources, kinds: tuple[str, ...] = ("audio", "video")
+        self, sources: MediaSources, kinds: tuple[MediaKind, ...] = DEVICE_KINDS
     ) -> concurrent.futures.Future[None]:
         """Other camera or microphone, mid-call: those of `kinds` that are on switch at once."""
         return self._call(lambda m: m.use_sources(sources, kinds))
@@ -188,8 +220,10 @@ class Session:
 
         return self._engine.submit(run())
 
-    def _emit(self, event: ev.Event) -> None:
-        if isinstance(event, ev.Left) and event.reason == "disconnected":
+    def _emit(self, event: ev.Event, meeting: Meeting | None) -> None:
+        """Hand an event on; `meeting` is the one it comes from (None: the preview)."""
+        ended = isinstance(event, ev.Left) and event.reason is LeaveReason.DISCONNECTED
+        if ended and meeting is not None and self._meeting is meeting:
             self._meeting = None
         try:
             self._listener(event)
@@ -197,5 +231,5 @@ class Session:
             log.exception("event listener failed on %s", event.name)
 
 
-def _discard(participant_id: str, frame: object) -> None:
+def _discard(key: TileKey, frame: object) -> None:
     return None

@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import struct
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -42,9 +43,6 @@ class EngineThread:
     def call_soon(self, callback: Any, *args: Any) -> None:
         self._loop.call_soon_threadsafe(callback, *args)
 
-    def in_engine_thread(self) -> bool:
-        return threading.current_thread() is self._thread
-
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._loop.call_soon(self._running.set)
@@ -76,6 +74,14 @@ async def _cancel_others() -> None:
 
 
 def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An exception nobody awaited: a bug until shown otherwise, so a warning with its
+    traceback. The one known exception: aioice lets struct.error from a truncated STUN
+    attribute that a peer sent escape its datagram callback (noise from the network, not a
+    task of ours failing)."""
     exc = context.get("exception")
-    # aioice lets struct.error from a truncated STUN attribute escape here: noise, not fatal.
-    log.debug("engine loop: %s", context.get("message"), exc_info=exc)
+    message = context.get("message", "")
+    if isinstance(exc, struct.error) and "task" not in context and "future" not in context:
+        log.debug("engine loop: %s", message, exc_info=exc)
+        return
+    where = context.get("task") or context.get("future") or context.get("handle") or ""
+    log.warning("engine loop: %s %s", message, where, exc_info=exc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from visio_desktop.core.kinds import Slot
 from visio_desktop.core.protocol import ParticipantInfo
 from visio_desktop.engine.options import StallRules
 from visio_desktop.engine.receive import TrackCounter
@@ -15,7 +16,7 @@ from visio_desktop.engine.receive import TrackCounter
 def stalled_peers(
     now: float,
     participants: Mapping[str, ParticipantInfo],
-    counters: Mapping[tuple[str, str], TrackCounter],
+    counters: Mapping[tuple[str, Slot], TrackCounter],
     *,
     connected_at: Mapping[str, float],
     failed: set[str],
@@ -30,13 +31,13 @@ def stalled_peers(
         if participant_id in failed:
             stalled.append(participant_id)
             continue
-        expected = [k for k, on in (("audio", info.audio), ("video", info.video)) if on]
+        expected = [s for s, on in ((Slot.AUDIO, info.audio), (Slot.CAMERA, info.video)) if on]
         if not expected:
             continue
         arrivals = [
             counter.last_at
-            for kind in expected
-            if (counter := counters.get((participant_id, kind))) is not None
+            for slot in expected
+            if (counter := counters.get((participant_id, slot))) is not None
             and counter.last_at is not None
         ]
         last = max(arrivals, default=None)

@@ -121,10 +121,6 @@ class EchoReference:
     def dropped(self) -> int:
         return self._ring.dropped
 
-    @property
-    def buffered_ms(self) -> float:
-        return self._ring.available * 1000 / RATE
-
     def write(self, block: Samples) -> None:
         """Called with each block sent to the speakers (any length)."""
         self._ring.write(block)

@@ -137,11 +137,6 @@ class MicrophoneTrack(MediaStreamTrack):
         """Muted: frames keep coming, all zeros; the tap gets nothing."""
         self._muted = muted
 
-    @property
-    def dropped_samples(self) -> int:
-        """Samples lost because the engine loop did not read in time."""
-        return self._ring.dropped
-
     # --- PortAudio thread -----------------------------------------------------------------
 
     def _on_audio(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:

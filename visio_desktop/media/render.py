@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from av import VideoFrame
 
+from visio_desktop.core.kinds import TileKey
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
@@ -26,7 +28,7 @@ Clock = Callable[[], float]
 class RenderedFrame:
     """A frame scaled to fit its tile (aspect ratio kept), as contiguous BGRA rows."""
 
-    key: str
+    key: TileKey
     pixels: np.ndarray  # shape (height, width, 4), uint8, C-contiguous
     width: int
     height: int
@@ -70,7 +72,7 @@ class FrameRenderer:
     def __init__(self, on_rendered: OnRendered, clock: Clock = time.monotonic) -> None:
         self._on_rendered = on_rendered
         self._clock = clock
-        self._tiles: dict[str, _Tile] = {}
+        self._tiles: dict[TileKey, _Tile] = {}
         self._lock = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="visio-render", daemon=True)
@@ -87,7 +89,7 @@ class FrameRenderer:
 
     # -- GUI thread ----------------------------------------------------------------------------
 
-    def set_size(self, key: str, width: int, height: int) -> None:
+    def set_size(self, key: TileKey, width: int, height: int) -> None:
         """A tile's size in device pixels; frames for unknown keys are ignored."""
         with self._lock:
             tile = self._tiles.get(key)
@@ -96,11 +98,11 @@ class FrameRenderer:
             else:
                 tile.width, tile.height = width, height
 
-    def remove(self, key: str) -> None:
+    def remove(self, key: TileKey) -> None:
         with self._lock:
             self._tiles.pop(key, None)
 
-    def painted(self, key: str) -> None:
+    def painted(self, key: TileKey) -> None:
         """The tile showed its frame: it may have the next one."""
         with self._lock:
             tile = self._tiles.get(key)
@@ -109,13 +111,13 @@ class FrameRenderer:
                 if tile.pending is not None:
                     self._lock.notify()
 
-    def stats(self) -> dict[str, RenderStats]:
+    def stats(self) -> dict[TileKey, RenderStats]:
         with self._lock:
             return {key: RenderStats(**vars(tile.stats)) for key, tile in self._tiles.items()}
 
     # -- engine thread -------------------------------------------------------------------------
 
-    def submit(self, key: str, frame: VideoFrame) -> None:
+    def submit(self, key: TileKey, frame: VideoFrame) -> None:
         """The newest decoded frame for a tile; never blocks for long, never queues."""
         now = self._clock()
         with self._lock:
@@ -131,7 +133,7 @@ class FrameRenderer:
 
     # -- render thread -------------------------------------------------------------------------
 
-    def _next(self) -> tuple[str, VideoFrame, float, int, int] | None:
+    def _next(self) -> tuple[TileKey, VideoFrame, float, int, int] | None:
         """The tile whose frame has waited longest: when the thread cannot keep up, every
         tile loses frames in turn instead of the last ones freezing."""
         with self._lock:
@@ -176,7 +178,7 @@ class FrameRenderer:
                 self.painted(key)
 
     def _render(
-        self, key: str, frame: VideoFrame, decoded_at: float, box_w: int, box_h: int
+        self, key: TileKey, frame: VideoFrame, decoded_at: float, box_w: int, box_h: int
     ) -> RenderedFrame | None:
         width, height = fit(frame.width, frame.height, box_w, box_h)
         if width == 0:

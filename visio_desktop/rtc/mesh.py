@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiortc import (
     RTCBundlePolicy,
@@ -35,39 +33,44 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from visio_desktop.core.errors import PeerConnectionError
+from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
+from visio_desktop.rtc.ice import rtc_configuration
+from visio_desktop.rtc.plane import (
+    PlaneEvents,
+    PlaneFactory,
+    PlaneSetup,
+    SendSignal,
+    TransportStats,
+)
 from visio_desktop.rtc.screen_encoder import use_screen_encoder
 
 log = logging.getLogger(__name__)
 
-KINDS = ("audio", "video")
-SLOTS = ("audio", "video", "screen")
-SLOT_KIND = {"audio": "audio", "video": "video", "screen": "video"}
 _CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
-
-SendSignal = Callable[[Signal], Awaitable[None]]
-OnTrack = Callable[[str, str, MediaStreamTrack], None]  # participant, slot, track
-OnPeerState = Callable[[str, str], None]
+_ANSWERER_PATIENCE = 3  # stalled checks the answering side waits for before it asks
 
 
-@dataclass(frozen=True)
-class PeerStats:
-    """Transport figures for one peer connection, from aiortc's getStats."""
+def mesh_plane(relay: MediaRelay) -> PlaneFactory:
+    """The mesh as a media plane; local tracks fan out through `relay` (shared with the
+    self-view and the captions tap)."""
 
-    bytes_received: int = 0
-    bytes_sent: int = 0
-    packets_received: int = 0
-    packets_lost: int = 0
+    def build(setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal) -> MeshCall:
+        configuration = rtc_configuration(setup.ice_servers, setup.loopback_only)
+        return MeshCall(setup.self_id, configuration, send_signal, events, relay=relay)
+
+    return build
 
 
 class MeshCall:
+    """A `rtc.plane.MediaPlane`: one peer connection per remote participant."""
+
     def __init__(
         self,
         self_id: str,
         configuration: RTCConfiguration,
         send_signal: SendSignal,
-        on_track: OnTrack,
-        on_peer_state: OnPeerState,
+        events: PlaneEvents,
         *,
         relay: MediaRelay | None = None,
     ) -> None:
@@ -76,16 +79,11 @@ class MeshCall:
             configuration, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
         )
         self._send_signal = send_signal
-        self._on_track = on_track
-        self._on_peer_state = on_peer_state
+        self._events = events
         self._relay = relay or MediaRelay()  # shared with the self-view when given
-        self._local: dict[str, MediaStreamTrack | None] = dict.fromkeys(SLOTS)
+        self._local: dict[Slot, MediaStreamTrack | None] = dict.fromkeys(SLOTS)
         self._peers: dict[str, RTCPeerConnection] = {}
         self._proxies: dict[RTCRtpSender, MediaStreamTrack] = {}
-
-    @property
-    def peer_ids(self) -> list[str]:
-        return list(self._peers)
 
     def offers_to(self, participant_id: str) -> bool:
         return self.self_id < participant_id
@@ -93,22 +91,26 @@ class MeshCall:
     def connection(self, participant_id: str) -> RTCPeerConnection | None:
         return self._peers.get(participant_id)
 
-    def connection_state(self, participant_id: str) -> str | None:
-        pc = self._peers.get(participant_id)
-        return None if pc is None else str(pc.connectionState)
+    # -- the media plane ----------------------------------------------------------------------
 
-    async def restart_peer(self, participant_id: str) -> None:
+    def stalled_checks_before_restart(self, participant_id: str) -> int:
+        # The offering side acts at once; the other asks only if that did not happen.
+        return 1 if self.offers_to(participant_id) else _ANSWERER_PATIENCE
+
+    # -- peer connections ---------------------------------------------------------------------
+
+    async def restart_participant(self, participant_id: str) -> None:
         """Replace the connection with a participant whose media stalled: the offering side
         builds a new one at once; the answering side asks it to."""
         if participant_id not in self._peers:
             return
         if self.offers_to(participant_id):
-            await self.remove_peer(participant_id)
-            await self.add_peer(participant_id)
+            await self.remove_participant(participant_id)
+            await self.add_participant(participant_id)
         else:
             await self._send_signal(Signal(to=participant_id, kind=SignalKind.RESTART))
 
-    async def add_peer(self, participant_id: str) -> None:
+    async def add_participant(self, participant_id: str) -> None:
         """Connect to a participant; the side with the smaller id sends the offer."""
         if participant_id in self._peers or participant_id == self.self_id:
             return
@@ -117,7 +119,7 @@ class MeshCall:
             return
         try:
             for slot in SLOTS:
-                transceiver = pc.addTransceiver(SLOT_KIND[slot], direction="sendrecv")
+                transceiver = pc.addTransceiver(slot.media_kind, direction="sendrecv")
                 _prefer_codecs(transceiver)
                 self._prepare(transceiver.sender, slot)
             await pc.setLocalDescription(await pc.createOffer())
@@ -137,13 +139,13 @@ class MeshCall:
                     raise PeerConnectionError("an offer from a peer that should answer")
                 if pc is not None and pc.remoteDescription is not None:
                     # No renegotiation here: another offer is a restart, on a new connection.
-                    await self.remove_peer(peer)
+                    await self.remove_participant(peer)
                     pc = None
                 await self._answer(pc or self._create(peer), peer, signal.sdp)
             elif signal.kind is SignalKind.RESTART:
                 if not self.offers_to(peer):
                     raise PeerConnectionError("a restart request from a peer that should offer")
-                await self.restart_peer(peer)
+                await self.restart_participant(peer)
             elif pc is None:
                 raise PeerConnectionError("a signal from a peer we have no connection with")
             elif signal.kind is SignalKind.ANSWER:
@@ -168,7 +170,7 @@ class MeshCall:
             Signal(to=peer, kind=SignalKind.ANSWER, sdp=pc.localDescription.sdp)
         )
 
-    async def remove_peer(self, participant_id: str) -> None:
+    async def remove_participant(self, participant_id: str) -> None:
         pc = self._peers.pop(participant_id, None)
         if pc is None:
             return
@@ -181,7 +183,7 @@ class MeshCall:
             # (a transceiver without transport raises AttributeError); it holds nothing else.
             log.warning("closing the connection with %s failed", participant_id, exc_info=True)
 
-    async def set_local_track(self, slot: str, track: MediaStreamTrack | None) -> None:
+    async def publish(self, slot: Slot, track: MediaStreamTrack | None) -> None:
         """Send `track` (or nothing) in `slot` to every peer, without renegotiating."""
         self._local[slot] = track
         for pc in self._peers.values():
@@ -191,16 +193,16 @@ class MeshCall:
 
     async def close(self) -> None:
         for participant_id in list(self._peers):
-            await self.remove_peer(participant_id)
+            await self.remove_participant(participant_id)
 
-    async def peer_stats(self, participant_id: str) -> PeerStats:
+    async def transport_stats(self, participant_id: str) -> TransportStats:
         pc = self._peers.get(participant_id)
         if pc is None:
-            return PeerStats()
+            return TransportStats()
         stats = list((await pc.getStats()).values())
         transports = [s for s in stats if s.type == "transport"]
         inbound = [s for s in stats if s.type == "inbound-rtp"]
-        return PeerStats(
+        return TransportStats(
             bytes_received=sum(s.bytesReceived for s in transports),
             bytes_sent=sum(s.bytesSent for s in transports),
             packets_received=sum(s.packetsReceived for s in inbound),
@@ -210,30 +212,30 @@ class MeshCall:
     def _create(self, participant_id: str) -> RTCPeerConnection:
         pc = RTCPeerConnection(self._configuration)
         self._peers[participant_id] = pc
-        self._on_peer_state(participant_id, "new")
+        self._events.peer_state_changed(participant_id, PeerState.NEW)
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             for slot, transceiver in slots_of(pc).items():
                 if transceiver.receiver.track is track:
-                    self._on_track(participant_id, slot, track)
+                    self._events.track_arrived(participant_id, slot, track)
                     return
             log.info("ignoring an extra %s track from %s", track.kind, participant_id)
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
-            self._on_peer_state(participant_id, pc.connectionState)
+            self._events.peer_state_changed(participant_id, PeerState.of(pc.connectionState))
 
         return pc
 
-    def _prepare(self, sender: RTCRtpSender, slot: str) -> None:
+    def _prepare(self, sender: RTCRtpSender, slot: Slot) -> None:
         """A new sender for `slot`: the screen gets the text-friendly encoder before its
         first frame (aiortc picks a sender's encoder then), then the local track."""
-        if slot == "screen":
+        if slot is Slot.SCREEN:
             use_screen_encoder(sender)
         self._attach(sender, slot)
 
-    def _attach(self, sender: RTCRtpSender, slot: str) -> None:
+    def _attach(self, sender: RTCRtpSender, slot: Slot) -> None:
         """Point `sender` at a fresh relay subscription of the local `slot` track (or none)."""
         self._detach(sender)
         source = self._local.get(slot)
@@ -250,12 +252,12 @@ class MeshCall:
             proxy.stop()
 
 
-def slots_of(pc: RTCPeerConnection) -> dict[str, RTCRtpTransceiver]:
+def slots_of(pc: RTCPeerConnection) -> dict[Slot, RTCRtpTransceiver]:
     """The connection's transceivers by slot: the first audio one, then the first and second
     video ones (camera, screen), in negotiation order; any others are not ours."""
-    found: dict[str, RTCRtpTransceiver] = {}
+    found: dict[Slot, RTCRtpTransceiver] = {}
     for transceiver in pc.getTransceivers():
-        wanted = [s for s in SLOTS if SLOT_KIND[s] == transceiver.kind and s not in found]
+        wanted = [s for s in SLOTS if s.media_kind == transceiver.kind and s not in found]
         if wanted:
             found[wanted[0]] = transceiver
     return found

@@ -74,6 +74,7 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     transport = request.transport
     connection = Connection(ws, state, abort=transport.abort if transport else lambda: None)
+    connection.start()
     state.connections[connection.participant_id] = connection
     try:
         async for frame in ws:

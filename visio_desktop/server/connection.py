@@ -68,8 +68,12 @@ class Connection:
             self.limits.strikes_allowed, self.limits.strikes_forgiven_per_second
         )
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(self.limits.outbound_queue)
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self._writer: asyncio.Task[None] | None = None
         self.closing = False
+
+    def start(self) -> None:
+        """Start sending what is queued (on the running loop: none is fetched before)."""
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     # -- outbound ---------------------------------------------------------------------------
 
@@ -92,7 +96,8 @@ class Connection:
             self._outbox.put_nowait(None)  # the writer sends what is queued, then closes
         except asyncio.QueueFull:
             # A client that stopped reading would never take a closing frame either: cut it.
-            self._writer.cancel()
+            if self._writer is not None:
+                self._writer.cancel()
             self._abort()
 
     async def _write_loop(self) -> None:
@@ -105,6 +110,8 @@ class Connection:
 
     async def drain(self) -> None:
         """Wait for the writer to finish (after `close`)."""
+        if self._writer is None:
+            return
         with contextlib.suppress(asyncio.CancelledError):
             await self._writer
 

@@ -36,6 +36,7 @@ from visio_desktop.core.protocol import (
     PROTOCOL_VERSION,
     Discovery,
     Error,
+    ErrorCode,
     Hello,
     IceServer,
     Join,
@@ -104,7 +105,7 @@ class VisioSignaling:
             ) from None
         if document.protocol != PROTOCOL_VERSION:
             raise ServerRejectedError(
-                "bad_version",
+                ErrorCode.BAD_VERSION,
                 f"{self.link.host} speaks protocol {document.protocol}, "
                 f"this application {PROTOCOL_VERSION}; update the application",
             )
@@ -112,7 +113,7 @@ class VisioSignaling:
         return document
 
     def _check_addresses(self, websocket: str | None, ice_servers: tuple[IceServer, ...]) -> None:
-        """Refuse (`ServerRejectedError` "bad_redirect") a WebSocket or TURN/STUN address that
+        """Refuse (`ServerRejectedError` BAD_REDIRECT) a WebSocket or TURN/STUN address that
         the link and the policy do not allow; `websocket` None: ICE servers only."""
         checks: list[tuple[str, set[str]]] = []
         if websocket is not None:
@@ -126,7 +127,7 @@ class VisioSignaling:
                     raise LinkError(f"a “{scheme[:20]}:” address is not valid here.")
         except LinkError as exc:
             raise ServerRejectedError(
-                "bad_redirect", f"the server sent an unsafe meeting address: {exc.message}"
+                ErrorCode.BAD_REDIRECT, f"the server sent an unsafe meeting address: {exc.message}"
             ) from None
 
     async def join(self, request: JoinRequest) -> Admission:

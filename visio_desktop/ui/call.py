@@ -1,12 +1,12 @@
 """The call window's content: the tile grid with the captions overlay under it, the side
 panels (chat, participants, transcript), the control bar and the connection banner.
 
-It turns engine events into what the user sees, and the user's actions into intents (signals)
-that the main window hands to the engine. It never calls the engine itself."""
+It renders the call state (`engine.call_state`, through `CallRenderer`), and turns the user's
+actions into intents (signals) that the main window hands to the engine. It never calls the
+engine itself, and never decides what the meeting is: the state does."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -19,11 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visio_desktop.core.kinds import MediaKind, TileKey
 from visio_desktop.core.protocol import ParticipantInfo
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.call_changes import Phase
+from visio_desktop.engine.call_state import CallState
 from visio_desktop.media.render import RenderedFrame
 from visio_desktop.media.screen import Obstacle, obstacle
-from visio_desktop.ui.call_events import CallEvents
+from visio_desktop.ui.call_render import CallRenderer
 from visio_desktop.ui.captions import CaptionOverlay, TranscriptPanel
 from visio_desktop.ui.chat import ChatPanel
 from visio_desktop.ui.controls import ControlBar, ShortcutsDialog
@@ -37,7 +40,7 @@ _PANELS = ("chat", "participants", "transcript")
 
 class CallView(QWidget):
     leave_requested = Signal()
-    media_toggled = Signal(str, bool)  # kind, on
+    media_toggled = Signal(object, bool)  # MediaKind, on
     hand_toggled = Signal(bool)
     chat_sent = Signal(str)
     reaction_sent = Signal(str)
@@ -52,11 +55,13 @@ class CallView(QWidget):
 
     def __init__(
         self,
-        renderer_size: Callable[[str, int, int], None],
-        renderer_painted: Callable[[str], None],
-        renderer_removed: Callable[[str], None] | None = None,
+        state: CallState,
+        renderer_size: Callable[[TileKey, int, int], None],
+        renderer_painted: Callable[[TileKey], None],
+        renderer_removed: Callable[[TileKey], None] | None = None,
     ) -> None:
         super().__init__()
+        self.state = state
         self.setObjectName("callView")
         self.setStyleSheet("QWidget#callView { background: #161616; }")
         self.grid = TileGrid(renderer_size, renderer_painted, renderer_removed)
@@ -98,7 +103,8 @@ class CallView(QWidget):
         self.sharing_bar = SharingBar(self.controls.action("share").shortcut())
         self.sharing_bar.stop_requested.connect(lambda: self.screen_share_requested.emit(None))
         self.sharing_bar.hide()
-        self.events = CallEvents(self)
+        self.connection_shown = Phase.HOME  # the phase the banner shows
+        self.renderer = CallRenderer(self, state)
         self._build()
         self._connect()
         self.retranslate()
@@ -129,8 +135,8 @@ class CallView(QWidget):
 
     def _connect(self) -> None:
         action = self.controls.action
-        action("mic").toggled.connect(lambda on: self.media_toggled.emit("audio", on))
-        action("camera").toggled.connect(lambda on: self.media_toggled.emit("video", on))
+        action("mic").toggled.connect(lambda on: self.media_toggled.emit(MediaKind.AUDIO, on))
+        action("camera").toggled.connect(lambda on: self.media_toggled.emit(MediaKind.VIDEO, on))
         action("share").triggered.connect(self._share_clicked)
         action("hand").toggled.connect(self.hand_toggled)
         action("leave").triggered.connect(self.leave_requested)
@@ -147,91 +153,77 @@ class CallView(QWidget):
         self.chat.send_requested.connect(self.chat_sent)
         self.chat.unread_changed.connect(self.controls.set_unread)
         self.chat.link_activated.connect(self.link_clicked)
-        self.grid.volume_requested.connect(self.volume_changed)
+        self.grid.volume_requested.connect(
+            lambda key, volume: self.volume_changed.emit(key.participant_id, volume)
+        )
         self.grid.pin_changed.connect(
             lambda key: self._show_checked("view", self.grid.mode is ViewMode.SPEAKER)
         )
 
     # -- what the main window tells it ---------------------------------------------------------
 
-    def start(self, room: str, display_name: str, audio: bool, video: bool) -> None:
-        """A fresh call: empty grid with the self-view, controls showing the media state."""
-        self.events.reset(display_name)
+    def start(self, room: str) -> None:
+        """A fresh call: the grid and the list as the state has them (our own tile first)."""
         self.controls.room_label.setText(room)
-        self.set_media_checked("audio", audio)
-        self.set_media_checked("video", video)
-        self.controls.action("hand").setChecked(False)
-        self.set_sharing(False, "")
-        self.set_connection(ev.ConnectionState.CONNECTING, "")
+        self.renderer.reset()
+        self.show_own_media(self.state.me, sharing=self.state.sharing)
+        self.show_connection(self.state)
 
-    def set_media_checked(self, kind: str, on: bool) -> None:
-        """Show the media state without emitting a toggle (the engine already knows)."""
-        self._show_checked("mic" if kind == "audio" else "camera", on)
-        self.events.set_self_media(kind, on)
-
-    def set_sharing(self, sharing: bool, detail: str) -> None:
-        """Our own screen sharing, as the engine reports it."""
+    def show_own_media(self, me: ParticipantInfo, *, sharing: bool) -> None:
+        """Our own microphone, camera, hand and screen, without emitting a toggle."""
+        self._show_checked("mic", me.audio)
+        self._show_checked("camera", me.video)
+        self._show_checked("hand", me.hand_raised)
         self.sharing = sharing
         self._show_checked("share", sharing)
         self.sharing_bar.setVisible(sharing)
-        if detail and not sharing:  # the detail, in English, is in the log
-            self.notifications.notify(
-                self.tr("Screen sharing stopped: what you shared can no longer be captured.")
-            )
-        elif sharing:
-            self.notifications.notify(self.tr("You are sharing your screen."))
 
     def show_frame(self, frame: RenderedFrame) -> None:
         self.grid.show_frame(frame)
 
-    def handle_event(self, event: ev.Event) -> None:
-        self.events.handle(event)
-
-    def set_connection(self, state: ev.ConnectionState, detail: str) -> None:
+    def show_connection(self, state: CallState) -> None:
+        """The banner: connecting, reconnecting, or disconnected with a way home."""
+        phase = state.phase
         texts = {
-            ev.ConnectionState.CONNECTING: self.tr("Connecting…"),
-            ev.ConnectionState.RECONNECTING: self.tr(
+            Phase.JOINING: self.tr("Connecting…"),
+            Phase.RECONNECTING: self.tr(
                 "Connection lost. Reconnecting… Your microphone and camera stay as they were."
             ),
-            ev.ConnectionState.DISCONNECTED: self.tr("Disconnected from the meeting."),
+            Phase.LEFT: self.tr("Disconnected from the meeting."),
         }
-        text = texts.get(state, "")
-        if state is ev.ConnectionState.DISCONNECTED and detail:
-            text = f"{text} {detail}"
-        colours = {
-            ev.ConnectionState.CONNECTING: "#3a3a3a",
-            ev.ConnectionState.RECONNECTING: "#b34000",
-            ev.ConnectionState.DISCONNECTED: "#c9191e",
-        }
+        text = texts.get(phase, "")
+        if phase is Phase.LEFT and state.connection_detail:
+            text = f"{text} {state.connection_detail}"
+        colours = {Phase.RECONNECTING: "#b34000", Phase.LEFT: "#c9191e"}
         self.banner.setText(text)
         self.banner.setStyleSheet(
-            f"background: {colours.get(state, '#3a3a3a')}; color: white; padding: 8px;"
+            f"background: {colours.get(phase, '#3a3a3a')}; color: white; padding: 8px;"
             " font-size: 14px;"
         )
         self.banner.setVisible(bool(text))
         self.banner.setAccessibleName(text)
-        self.connection_state = state
-        self.home_button.setVisible(state is ev.ConnectionState.DISCONNECTED)
-        if text and state is not ev.ConnectionState.CONNECTING:
+        self.home_button.setVisible(phase is Phase.LEFT)
+        changed, self.connection_shown = phase is not self.connection_shown, phase
+        if changed and text and phase is not Phase.JOINING:
             self.notifications.notify(text)
 
-    def show_captions_state(self, state: str, detail: str) -> None:
+    def show_captions_state(self, state: ev.CaptionsState, detail: str) -> None:
         """Our own captions: say when they cannot run, and offer a speech model if missing."""
-        if state == "unavailable":
+        if state is ev.CaptionsState.UNAVAILABLE:
             text = self.tr(
                 "Captions of your voice are unavailable: no speech model is installed on this "
                 "computer."
             )
-        elif state == "failed":
+        elif state is ev.CaptionsState.FAILED:
             text = self.tr("Captions of your voice stopped: %1").replace("%1", detail)
         else:
             text = ""
         self.captions_notice.setText(text)
-        self.models_button.setVisible(state == "unavailable")
+        self.models_button.setVisible(state is ev.CaptionsState.UNAVAILABLE)
         self._notice_row.setVisible(bool(text))
         if text:
             self.notifications.notify(text)
-        elif state == "on":
+        elif state is ev.CaptionsState.ON:
             self.notifications.notify(
                 self.tr("Your captions are on: your voice is transcribed on this computer.")
             )
@@ -284,7 +276,7 @@ class CallView(QWidget):
 
     def _send_reaction(self, emoji: str) -> None:
         self.reaction_sent.emit(emoji)
-        self.events.show_reaction(ev.SELF_ID, emoji)
+        self.notifications.notify(f"{emoji} {self.state.me.display_name}".strip())
 
     def _set_captions(self, on: bool) -> None:
         self.captions.setVisible(on)
@@ -305,13 +297,6 @@ class CallView(QWidget):
             self.side.hide()
         self.chat.set_active(self.controls.action("chat").isChecked())
 
-    def upsert_participant(self, info: ParticipantInfo, is_self: bool) -> None:
-        self.participants.upsert(
-            info.id, info.display_name, info.audio, info.video, info.screen, info.hand_raised
-        )
-        if is_self:
-            self.participants.set_self_id(info.id)
-
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.LanguageChange:
@@ -330,9 +315,7 @@ class CallView(QWidget):
         )
         self.captions_notice.setAccessibleName(self.tr("Captions status"))
         self.captions_notice.setToolTip(self.tr("Whether your own voice is captioned"))
-
-    def now(self) -> float:
-        return time.time()
+        self.show_connection(self.state)  # the banner in the new language
 
 
 class _Pager(QWidget):

@@ -10,6 +10,7 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from visio_desktop.core.kinds import MediaKind
 from visio_desktop.core.settings import Settings
 from visio_desktop.engine import events as ev
 from visio_desktop.media.discovery import DeviceChanges
@@ -99,8 +100,7 @@ class DeviceControl(QObject):
         prejoin = self._prejoin
         return self.sources(prejoin.chosen(prejoin.camera), prejoin.chosen(prejoin.microphone))
 
-    def preview(self, kind: str, on: bool) -> None:
-        self._services.router.previewing = True
+    def preview(self, kind: MediaKind, on: bool) -> None:
         future = self._services.session.preview(self.prejoin_sources(), kind, on)
 
         def result(ok: bool) -> None:
@@ -112,14 +112,13 @@ class DeviceControl(QObject):
     def prejoin_devices_changed(self) -> None:
         """Another device picked before joining: what is on moves to it."""
         for kind, toggle in (
-            ("video", self._prejoin.camera_toggle),
-            ("audio", self._prejoin.mic_toggle),
+            (MediaKind.VIDEO, self._prejoin.camera_toggle),
+            (MediaKind.AUDIO, self._prejoin.mic_toggle),
         ):
             if toggle.isChecked():
                 self.preview(kind, True)
 
     def stop_preview(self) -> None:
-        self._services.router.previewing = False
         self._services.session.stop_preview()
 
     def settings_changed(self, before: Settings, now: Settings, in_call: bool) -> None:
@@ -129,8 +128,8 @@ class DeviceControl(QObject):
         kinds = tuple(
             kind
             for kind, changed in (
-                ("video", (now.camera, now.camera_hd) != (before.camera, before.camera_hd)),
-                ("audio", now.microphone != before.microphone),
+                (MediaKind.VIDEO, (now.camera, now.camera_hd) != (before.camera, before.camera_hd)),
+                (MediaKind.AUDIO, now.microphone != before.microphone),
             )
             if changed
         )

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.media.render import RenderedFrame
 from visio_desktop.ui.layout import Rect, grid_rects, page_count, page_slice, speaker_rects
 from visio_desktop.ui.tiles import VideoTile
@@ -24,27 +25,27 @@ class ViewMode(StrEnum):
 
 class TileGrid(QWidget):
     layout_changed = Signal()  # pages, mode or visible tiles changed
-    pin_changed = Signal(str)  # the pinned key, "" when none
-    volume_requested = Signal(str, float)  # a tile's participant, volume 0-2
+    pin_changed = Signal(object)  # the pinned TileKey, None when none
+    volume_requested = Signal(object, float)  # a tile's TileKey, volume 0-2
 
     def __init__(
         self,
-        on_resized: Callable[[str, int, int], None],
-        on_painted: Callable[[str], None],
-        on_removed: Callable[[str], None] | None = None,
+        on_resized: Callable[[TileKey, int, int], None],
+        on_painted: Callable[[TileKey], None],
+        on_removed: Callable[[TileKey], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._on_resized = on_resized
         self._on_painted = on_painted
         self._on_removed = on_removed
-        self._tiles: dict[str, VideoTile] = {}
-        self._order: list[str] = []
+        self._tiles: dict[TileKey, VideoTile] = {}
+        self._order: list[TileKey] = []
         self.mode = ViewMode.GRID
         self.page = 0
-        self.pinned = ""
-        self.active_speaker = ""
-        self.presenting: list[str] = []  # shared screens' keys, oldest first
+        self.pinned: TileKey | None = None
+        self.active_speaker: TileKey | None = None
+        self.presenting: list[TileKey] = []  # shared screens' keys, oldest first
         self._mode_before_presenting: ViewMode | None = None
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -62,13 +63,13 @@ class TileGrid(QWidget):
 
     # -- tiles ---------------------------------------------------------------------------------
 
-    def tile(self, key: str) -> VideoTile | None:
+    def tile(self, key: TileKey) -> VideoTile | None:
         return self._tiles.get(key)
 
     def tiles(self) -> list[VideoTile]:
         return [self._tiles[key] for key in self._order]
 
-    def add_tile(self, key: str, name: str, *, first: bool = False) -> VideoTile:
+    def add_tile(self, key: TileKey, name: str, *, first: bool = False) -> VideoTile:
         existing = self._tiles.get(key)
         if existing is not None:
             existing.set_state(name=name)
@@ -84,7 +85,7 @@ class TileGrid(QWidget):
         self.relayout()
         return tile
 
-    def remove_tile(self, key: str) -> None:
+    def remove_tile(self, key: TileKey) -> None:
         tile = self._tiles.pop(key, None)
         if tile is None:
             return
@@ -94,13 +95,21 @@ class TileGrid(QWidget):
         if self._on_removed is not None:
             self._on_removed(key)  # the renderer forgets the tile
         if self.pinned == key:
-            self.pinned = ""
-            self.pin_changed.emit("")
+            self.pinned = None
+            self.pin_changed.emit(None)
         if self.active_speaker == key:
-            self.active_speaker = ""
+            self.active_speaker = None
         if key in self.presenting:
             self._stop_presenting(key)
         self.relayout()
+
+    def arrange(self, keys: tuple[TileKey, ...]) -> None:
+        """Put the tiles in this order (the call state's), those not named last."""
+        order = [key for key in keys if key in self._tiles]
+        order += [key for key in self._order if key not in order]
+        if order != self._order:
+            self._order = order
+            self.relayout()
 
     def show_frame(self, frame: RenderedFrame) -> None:
         tile = self._tiles.get(frame.key)
@@ -116,7 +125,7 @@ class TileGrid(QWidget):
         self._mode_before_presenting = None  # the user chose: keep it after the share
         self.relayout()
 
-    def add_screen(self, key: str, name: str) -> VideoTile:
+    def add_screen(self, key: TileKey, name: str) -> VideoTile:
         """A shared screen: a tile featured large in speaker view while it lasts."""
         tile = self.add_tile(key, name)
         tile.is_screen = True
@@ -130,17 +139,17 @@ class TileGrid(QWidget):
             self.relayout()
         return tile
 
-    def _stop_presenting(self, key: str) -> None:
+    def _stop_presenting(self, key: TileKey) -> None:
         self.presenting.remove(key)
         if not self.presenting and self._mode_before_presenting is not None:
             self.mode, self._mode_before_presenting = self._mode_before_presenting, None
             self.pin_changed.emit(self.pinned)
 
-    def toggle_pin(self, key: str) -> None:
-        self.pin(key if self.pinned != key else "")
+    def toggle_pin(self, key: TileKey) -> None:
+        self.pin(key if self.pinned != key else None)
 
-    def pin(self, key: str) -> None:
-        self.pinned = key if key in self._tiles else ""
+    def pin(self, key: TileKey | None) -> None:
+        self.pinned = key if key in self._tiles else None
         for tile in self._tiles.values():
             tile.set_state(pinned=tile.key == self.pinned)
         if self.pinned:
@@ -148,7 +157,7 @@ class TileGrid(QWidget):
         self.pin_changed.emit(self.pinned)
         self.relayout()
 
-    def set_active_speaker(self, key: str) -> None:
+    def set_active_speaker(self, key: TileKey | None) -> None:
         if key == self.active_speaker:
             return
         self.active_speaker = key
@@ -164,15 +173,15 @@ class TileGrid(QWidget):
         self.page = max(0, min(page, self.page_count() - 1))
         self.relayout()
 
-    def visible_keys(self) -> list[str]:
+    def visible_keys(self) -> list[TileKey]:
         if self.mode is ViewMode.GRID:
             return [self._order[i] for i in page_slice(len(self._order), self.page)]
-        featured = self.pinned or (self.presenting or [self.active_speaker])[0]
+        featured = self.pinned or (self.presenting[0] if self.presenting else self.active_speaker)
         if featured not in self._tiles:
             # No one to feature yet: the first remote participant, else whoever is there.
-            featured = self._order[1] if len(self._order) > 1 else (self._order or [""])[0]
+            featured = self._order[1] if len(self._order) > 1 else next(iter(self._order), None)
         others = [key for key in self._order if key != featured]
-        return ([featured] if featured else []) + others[:6]
+        return ([featured] if featured is not None else []) + others[:6]
 
     def relayout(self) -> None:
         self.page = max(0, min(self.page, self.page_count() - 1))

@@ -1,7 +1,9 @@
 """The main window: home, pre-join and call screens in one window, and the flow between them.
 
 It owns no network or media code: it asks the engine's Session, through the bridge, and shows
-what comes back. Every engine call returns at once; results arrive as queued signals.
+what comes back. Every engine call returns at once; results arrive as queued signals. What
+comes back (the engine's events and each join's result) feeds one `CallState`, whatever screen
+is showing; the screen shown follows the state's phase, and the call view renders the rest.
 
 The system policy (`Services.policy`) is in force throughout: links go through `LinkGate`
 (allowed, asked about or refused), the settings it sets are locked in the settings dialog and
@@ -14,19 +16,20 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from visio_desktop.core.errors import LinkError
+from visio_desktop.core.kinds import MediaKind, TileKind
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import apply_policy, locked_fields
 from visio_desktop.core.settings import knows_host, remember_meeting
 from visio_desktop.core.settings_file import save_settings
-from visio_desktop.engine import events as ev
+from visio_desktop.engine.call_changes import Change, Phase, PhaseChanged, StateChanged, What
+from visio_desktop.engine.call_state import CallState
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
-from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.media.render import RenderedFrame
 from visio_desktop.ui import icons
 from visio_desktop.ui.call import CallView
@@ -36,13 +39,12 @@ from visio_desktop.ui.i18n import install_translator
 from visio_desktop.ui.link_prompt import LinkGate
 from visio_desktop.ui.messages import device_failed, friendly_error
 from visio_desktop.ui.models_dialog import ModelsDialog
-from visio_desktop.ui.prejoin import PREVIEW_KEY, PreJoinWidget
+from visio_desktop.ui.prejoin import PreJoinWidget
+from visio_desktop.ui.quality_poll import QualityPoll
 from visio_desktop.ui.services import Services
 from visio_desktop.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
-
-_STATS_MS = 2000
 
 
 class MainWindow(QMainWindow):
@@ -53,11 +55,11 @@ class MainWindow(QMainWindow):
         self._start_embedded = start_embedded  # starts the embedded server, gives its URL
         self.link: MeetingLink | None = None
         self.links = LinkGate(services.policy, services.trusted_hosts, self)
-        self._stats_at = 0.0
+        self.state = CallState()
         renderer = services.router.renderer
         self.home = HomeWidget()
         self.prejoin = PreJoinWidget(renderer.set_size, renderer.painted)
-        self.call = CallView(renderer.set_size, renderer.painted, renderer.remove)
+        self.call = CallView(self.state, renderer.set_size, renderer.painted, renderer.remove)
         self.devices = DeviceControl(services, self.prejoin, self.call, self)
         self.stack = QStackedWidget()
         for screen in (self.home, self.prejoin, self.call):
@@ -66,9 +68,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icons.icon("app"))
         self.setWindowTitle("Visio")
         self.resize(1280, 800)
-        self._stats_timer = QTimer(self)
-        self._stats_timer.setInterval(_STATS_MS)
-        self._stats_timer.timeout.connect(self._poll_stats)
+        self.quality = QualityPoll(services, self.state, self)
         self._connect()
         self.call.set_caption_size(self.settings.caption_size)
         self.call.controls.action("captions").setChecked(self.settings.captions_on)
@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         bridge = self.services.bridge
-        bridge.engine_event.connect(self._on_event)
+        bridge.engine_event.connect(self.state.apply)
+        self.state.subscribe(self._on_change)
         bridge.frame_rendered.connect(self._on_frame)
         self.home.join_requested.connect(self.open_link)
         self.links.allowed.connect(self._open_prejoin)
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         call.leave_requested.connect(self.leave)
         call.home_requested.connect(self._back_home_after_disconnect)
         call.media_toggled.connect(self._set_media)
-        call.hand_toggled.connect(self.services.session.raise_hand)
+        call.hand_toggled.connect(self._raise_hand)
         call.chat_sent.connect(self.services.session.send_chat)
         call.reaction_sent.connect(self.services.session.send_reaction)
         call.link_clicked.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
@@ -120,13 +121,14 @@ class MainWindow(QMainWindow):
         else:
             label = self.tr("New meetings are created on this computer's built-in server")
         self.home.set_server_label(label.replace("%1", server or ""))
+        self.state.go_home()
         self.stack.setCurrentWidget(self.home)
         self.setWindowTitle("Visio")
 
     def open_link(self, link: MeetingLink) -> None:
         """A link, judged under the policy: the pre-join screen, a question first, or a
         refusal on the home screen (see `LinkGate`)."""
-        if self.stack.currentWidget() is self.call:
+        if self.in_meeting:
             self.call.notifications.notify(
                 self.tr("Leave this meeting before joining another one.")
             )
@@ -135,11 +137,12 @@ class MainWindow(QMainWindow):
 
     def _open_prejoin(self, link: MeetingLink, media_on: bool) -> None:
         """The pre-join screen; camera and microphone start off for a host never joined."""
-        if self.stack.currentWidget() is self.call:
+        if self.in_meeting:
             return  # a meeting started while the question was open
         self.link = link
         known = media_on and knows_host(self.settings, link.host)
         lists = self.services.devices.lists()
+        self.state.open_prejoin(link.room)
         self.stack.setCurrentWidget(self.prejoin)
         self.setWindowTitle(self.tr("Join %1 – Visio").replace("%1", link.room))
         remembered = (self.settings.camera, self.settings.microphone, self.settings.speaker)
@@ -156,17 +159,22 @@ class MainWindow(QMainWindow):
             link = parse_link(text)
         except LinkError as exc:
             self.home.show_error(friendly_error(exc, ""))
-            if self.stack.currentWidget() is not self.call:
+            if not self.in_meeting:
                 self.show_home()
             return
         self.open_link(link)
 
     def _link_refused(self, text: str) -> None:
         self.home.show_error(text)
-        if self.stack.currentWidget() is self.prejoin:
+        if self.state.phase in (Phase.PREJOIN, Phase.FAILED):
             self.devices.stop_preview()
-        if self.stack.currentWidget() is not self.call:
+        if not self.in_meeting:
             self.show_home()
+
+    @property
+    def in_meeting(self) -> bool:
+        """Joining, in a call, or on its screen after it ended by itself."""
+        return self.state.phase in (Phase.JOINING, Phase.IN_CALL, Phase.RECONNECTING, Phase.LEFT)
 
     def raise_and_activate(self) -> None:
         self.showNormal() if self.isMinimized() else self.show()
@@ -210,16 +218,14 @@ class MainWindow(QMainWindow):
                     install_translator(app, self.settings.language)
             self.call.set_caption_size(self.settings.caption_size)
             self.call.controls.action("captions").setChecked(self.settings.captions_on)
-            self.devices.settings_changed(
-                before, self.settings, in_call=self.stack.currentWidget() is self.call
-            )
+            self.devices.settings_changed(before, self.settings, in_call=self.in_meeting)
 
     def show_device_problem(self, message: str) -> None:
         """A camera, microphone or speaker that is missing, busy or unplugged: say so where
         the user is; the call goes on."""
         if not message:
             return
-        if self.stack.currentWidget() is self.prejoin:
+        if self.state.phase in (Phase.PREJOIN, Phase.FAILED):
             self.prejoin.show_error(message)
         else:
             self.call.notifications.notify(message)
@@ -249,59 +255,97 @@ class MainWindow(QMainWindow):
         self.join_now(link, name, audio, video)
 
     def join_now(self, link: MeetingLink, name: str, audio: bool, video: bool) -> None:
-        """Join with the chosen media (the demo comes here directly)."""
+        """Join with the chosen media (the demo comes here directly): the call screen shows at
+        once, connecting, and the state takes whatever the engine says from then on."""
         self.link = link
-        self.services.router.previewing = False
         media = MediaOptions(audio=audio, video=video, sources=self.devices.prejoin_sources())
-        future = self.services.session.join(link, name, media)
-        self.call.start(link.room, name, audio, video)
+        number, future = self.services.session.join_numbered(link, name, media)
+        self.state.join_started(number, link.room, name, audio=audio, video=video)
         self.services.bridge.when_done(
-            future, lambda _: self._joined(link), lambda error: self._join_failed(link, error)
+            future,
+            lambda _: self.state.join_succeeded(number),
+            lambda error: self.state.join_failed(number, error),
         )
 
-    def _joined(self, link: MeetingLink) -> None:
+    def _entered(self, link: MeetingLink) -> None:
+        """In the meeting for the first time (the roster or the join's result came first)."""
+        self.prejoin.set_busy(False)
         self.settings = remember_meeting(
             self.settings, link.web_url, link.room, link.host, time.time()
         )
         self._save()
-        self.stack.setCurrentWidget(self.call)
-        self.setWindowTitle(self.tr("%1 – Visio").replace("%1", link.room))
-        self._stats_at = time.monotonic()
-        self._stats_timer.start()
+        self.quality.start()
         if self.settings.captions_on:
             self._own_captions(True)
 
-    def _join_failed(self, link: MeetingLink, error: BaseException) -> None:
-        self.prejoin.set_busy(False)
-        self.prejoin.show_error(friendly_error(error, link.host))
-        if self.stack.currentWidget() is not self.prejoin:
+    # -- the screen follows the state ----------------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        if isinstance(change, PhaseChanged):
+            self._phase_changed(change)
+        elif isinstance(change, StateChanged):
+            if What.PREVIEW_LEVEL in change.what:
+                self.prejoin.set_level(self.state.preview_level)
+            if What.FAILURE in change.what and self.state.phase is Phase.FAILED:
+                self._show_failure()
+
+    def _phase_changed(self, change: PhaseChanged) -> None:
+        link, phase = self.link, change.phase
+        if phase is Phase.JOINING:
+            self.call.start(self.state.room)
+            self.stack.setCurrentWidget(self.call)
+            self.setWindowTitle(self.tr("%1 – Visio").replace("%1", self.state.room))
+        elif phase is Phase.IN_CALL and change.before is Phase.JOINING and link is not None:
+            self._entered(link)
+        elif phase is Phase.FAILED:
+            self.quality.stop()
+            self._show_failure()
             self.stack.setCurrentWidget(self.prejoin)
+            if link is not None:
+                self.setWindowTitle(self.tr("Join %1 – Visio").replace("%1", link.room))
+        elif phase is Phase.LEFT:
+            self.quality.stop()
+
+    def _show_failure(self) -> None:
+        self.prejoin.set_busy(False)
+        failure = self.state.failure
+        host = self.link.host if self.link is not None else ""
+        if isinstance(failure, BaseException):
+            self.prejoin.show_error(friendly_error(failure, host))
+        elif failure:
+            self.prejoin.show_error(failure)
 
     # -- call ----------------------------------------------------------------------------------
 
-    def _set_media(self, kind: str, on: bool) -> None:
-        future = (
-            self.services.session.set_audio(on)
-            if kind == "audio"
-            else self.services.session.set_video(on)
-        )
-        self.call.set_media_checked(kind, on)
+    def _set_media(self, kind: MediaKind, on: bool) -> None:
+        future = self.services.session.set_media(kind, on)
+        self._own_media(kind, on)
 
         def result(ok: bool) -> None:
             if not ok:
-                self.call.set_media_checked(kind, False)
+                self._own_media(kind, False)
                 self.call.notifications.notify(device_failed(kind))
 
         self.services.bridge.when_done(future, result)
 
+    def _own_media(self, kind: MediaKind, on: bool) -> None:
+        if kind is MediaKind.AUDIO:
+            self.state.set_own_media(audio=on)
+        else:
+            self.state.set_own_media(video=on)
+
+    def _raise_hand(self, raised: bool) -> None:
+        self.services.session.raise_hand(raised)
+        self.state.set_own_media(hand=raised)
+
     def leave(self) -> None:
-        self._stats_timer.stop()
+        self.quality.stop()
         self.services.bridge.when_done(self.services.session.leave(), lambda _: None)
         self.call.controls.action("fullscreen").setChecked(False)
         self.show_home()
 
     def _back_home_after_disconnect(self) -> None:
-        self._stats_timer.stop()
+        self.quality.stop()
         self.show_home()
 
     def _captions_toggled(self, on: bool) -> None:
@@ -309,7 +353,7 @@ class MainWindow(QMainWindow):
             policy = self.services.policy
             self.settings = apply_policy(replace(self.settings, captions_on=on), policy)
             self._save()
-        if self.stack.currentWidget() is self.call:
+        if self.state.phase in (Phase.IN_CALL, Phase.RECONNECTING):
             self._own_captions(on)
 
     def _own_captions(self, on: bool) -> None:
@@ -346,37 +390,10 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
-    def _poll_stats(self) -> None:
-        now = time.monotonic()
-        seconds, self._stats_at = now - self._stats_at, now
-        self.services.bridge.when_done(
-            self.services.session.stats(),
-            lambda stats: self._apply_stats(stats, seconds),
-            lambda _: None,
-        )
-
-    def _apply_stats(self, stats: list[RemoteStats], seconds: float) -> None:
-        self.call.events.apply_stats(stats, seconds)
-
     # -- from the engine -----------------------------------------------------------------------
 
-    def _on_event(self, event: ev.Event) -> None:
-        on_screen = self.stack.currentWidget()
-        if isinstance(event, ev.AudioLevels) and on_screen is self.prejoin:
-            for key, level in event.levels:
-                if key == ev.SELF_ID:
-                    self.prejoin.set_level(level)
-            return
-        if on_screen is self.prejoin:
-            return  # a failed join reports through its future
-        if isinstance(event, ev.ErrorOccurred) and event.fatal and on_screen is self.call:
-            self.call.set_connection(ev.ConnectionState.DISCONNECTED, event.message)
-            self._stats_timer.stop()
-            return
-        self.call.handle_event(event)
-
     def _on_frame(self, frame: RenderedFrame) -> None:
-        if frame.key == PREVIEW_KEY:
+        if frame.key.kind is TileKind.PREVIEW:
             self.prejoin.show_frame(frame)
         else:
             self.call.show_frame(frame)
@@ -390,6 +407,6 @@ class MainWindow(QMainWindow):
             log.warning("could not save the settings: %s", exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._stats_timer.stop()
+        self.quality.stop()
         self._save()
         super().closeEvent(event)

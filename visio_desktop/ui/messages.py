@@ -14,6 +14,7 @@ from visio_desktop.core.errors import (
     ServerRejectedError,
     ServerUnreachableError,
 )
+from visio_desktop.core.kinds import MediaKind
 from visio_desktop.core.protocol import ErrorCode
 
 
@@ -33,7 +34,7 @@ def friendly_error(error: BaseException, host: str) -> str:
             return QCoreApplication.translate(
                 "Messages", "This meeting is full. Ask the organiser to make room, then try again."
             )
-        if error.code == "bad_redirect":
+        if error.code == ErrorCode.BAD_REDIRECT:
             text = QCoreApplication.translate(
                 "Messages",
                 "The meeting server %1 tried to send you to another server. For your safety, "
@@ -65,9 +66,9 @@ def friendly_error(error: BaseException, host: str) -> str:
     return QCoreApplication.translate("Messages", "Something went wrong: %1").replace("%1", message)
 
 
-def device_failed(kind: str) -> str:
+def device_failed(kind: MediaKind) -> str:
     """A camera or microphone that could not be started (whole sentences, for translators)."""
-    if kind == "video":
+    if kind is MediaKind.VIDEO:
         return QCoreApplication.translate(
             "Messages",
             "Your camera could not be started. Check that it is connected and that no other "

@@ -124,6 +124,10 @@ class ParticipantsPanel(QWidget):
     def count(self) -> int:
         return len(self._participants)
 
+    def ids(self) -> list[str]:
+        """The participant of each row, in the order they were added."""
+        return list(self._participants)
+
     def rows(self) -> list[str]:
         """The text of each row, in display order."""
         return [self._list.item(row).text() for row in range(self._list.count())]

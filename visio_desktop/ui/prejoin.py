@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visio_desktop.core.kinds import PREVIEW_TILE, MediaKind, TileKey
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.media.devices import DeviceLists
 from visio_desktop.media.render import RenderedFrame
@@ -29,7 +30,6 @@ from visio_desktop.ui import icons
 from visio_desktop.ui.tiles import VideoTile
 from visio_desktop.ui.widgets import named as _named
 
-PREVIEW_KEY = "preview"
 _MAX_NAME = 64
 
 _STYLE = """
@@ -68,13 +68,13 @@ class _AspectBox(QWidget):
 class PreJoinWidget(QWidget):
     join_clicked = Signal()
     back_clicked = Signal()
-    preview_changed = Signal(str, bool)  # kind, on
+    preview_changed = Signal(object, bool)  # MediaKind, on
     devices_changed = Signal()
 
     def __init__(
         self,
-        on_resized: Callable[[str, int, int], None],
-        on_painted: Callable[[str], None],
+        on_resized: Callable[[TileKey, int, int], None],
+        on_painted: Callable[[TileKey], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,7 +87,7 @@ class PreJoinWidget(QWidget):
         self.title = _named(QLabel(), "title")
         self.where = QLabel()
         self.where.setTextFormat(Qt.TextFormat.PlainText)
-        self.preview = VideoTile(PREVIEW_KEY, "", on_resized, on_painted)
+        self.preview = VideoTile(PREVIEW_TILE, "", on_resized, on_painted)
         self.preview.is_self = True
         self.level = QProgressBar()
         self.level.setRange(0, 100)
@@ -283,7 +283,7 @@ class PreJoinWidget(QWidget):
         self.camera_toggle.setIcon(icons.icon("camera" if on else "camera-off"))
         self.preview.set_state(video=on)
         self._describe_toggles()
-        self.preview_changed.emit("video", on)
+        self.preview_changed.emit(MediaKind.VIDEO, on)
 
     def _mic_toggled(self, on: bool) -> None:
         self.mic_toggle.setIcon(icons.icon("mic" if on else "mic-off"))
@@ -291,7 +291,7 @@ class PreJoinWidget(QWidget):
         if not on:
             self.level.setValue(0)
         self._describe_toggles()
-        self.preview_changed.emit("audio", on)
+        self.preview_changed.emit(MediaKind.AUDIO, on)
 
     def _describe_toggles(self) -> None:
         camera = self.camera_toggle.isChecked()

@@ -10,27 +10,25 @@ from pathlib import Path
 from av import VideoFrame
 
 from visio_desktop.captions import download_model
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.core.policy import Policy
 from visio_desktop.core.settings import Settings
-from visio_desktop.engine import events as ev
 from visio_desktop.engine.session import Session
 from visio_desktop.media.devices import DeviceCatalog
 from visio_desktop.media.render import FrameRenderer
 from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.models_dialog import Download
-from visio_desktop.ui.prejoin import PREVIEW_KEY
 
 
 class FrameRouter:
-    """The engine's video sink: sends each decoded frame to the renderer under its tile's key.
-    While the pre-join screen previews, the local camera goes to the preview tile."""
+    """The engine's video sink: sends each decoded frame to the renderer under its tile's key
+    (the engine names the tile: our own camera in the call, the pre-join preview, or a
+    participant's camera or screen)."""
 
     def __init__(self, renderer: FrameRenderer) -> None:
         self.renderer = renderer
-        self.previewing = False  # set on the GUI thread, read on the engine thread
 
-    def sink(self, participant_id: str, frame: VideoFrame) -> None:
-        key = PREVIEW_KEY if self.previewing and participant_id == ev.SELF_ID else participant_id
+    def sink(self, key: TileKey, frame: VideoFrame) -> None:
         self.renderer.submit(key, frame)
 
 

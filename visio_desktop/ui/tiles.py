@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable
-from enum import StrEnum
 
 from PySide6.QtCore import QEvent, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -26,6 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
+from visio_desktop.core.kinds import TileKey
+from visio_desktop.engine.call_changes import Quality
 from visio_desktop.media.render import RenderedFrame
 from visio_desktop.ui import icons
 
@@ -36,28 +37,21 @@ _HAND = QColor("#ffca00")
 _AVATAR_COLOURS = ("#000091", "#6a6af4", "#009081", "#c9191e", "#a558a0", "#ce614a", "#417dc4")
 
 
-class Quality(StrEnum):
-    UNKNOWN = "unknown"
-    GOOD = "good"
-    FAIR = "fair"
-    POOR = "poor"
-
-
-PaintObserver = Callable[[str, float, float], None]
+PaintObserver = Callable[[TileKey, float, float], None]
 """Told (tile key, seconds the frame waited from decoding to this paint, seconds painting)."""
 
 
 class VideoTile(QWidget):
-    pin_requested = Signal(str)
-    volume_requested = Signal(str, float)
+    pin_requested = Signal(object)  # the TileKey
+    volume_requested = Signal(object, float)  # the TileKey, volume 0-2
     observer: PaintObserver | None = None  # set by benchmarks; None costs nothing
 
     def __init__(
         self,
-        key: str,
+        key: TileKey,
         name: str,
-        on_resized: Callable[[str, int, int], None],
-        on_painted: Callable[[str], None],
+        on_resized: Callable[[TileKey, int, int], None],
+        on_painted: Callable[[TileKey], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)

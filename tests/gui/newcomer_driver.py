@@ -1,0 +1,114 @@
+"""A newcomer on a real X display: two people are already in a meeting on the embedded
+server; the window opens the link, the pre-join screen gets a name typed into it and Enter,
+and once everyone's tile moves a screenshot of the call is saved, with a JSON description.
+
+Usage: python -m tests.gui.newcomer_driver OUT_DIR (DISPLAY must name an X server). It drives
+the window from a Qt timer (the window's own event loop keeps running) and gives up after a
+minute, saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from tests.gui.meeting import start_bots
+from visio_desktop.core.kinds import SELF_TILE
+from visio_desktop.core.links import parse_link
+from visio_desktop.desktop import build_desktop
+from visio_desktop.engine.call_changes import Phase
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.devices import DemoDevices
+from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.ui.single_instance import SingleInstance
+
+DEADLINE_SECONDS = 60.0
+
+
+def main(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedServer()
+    server.start()
+    bots_engine = EngineThread("bots")
+    bots_engine.start()
+    link = parse_link(f"{server.base_url}/abc-defg-hij")
+    bots = start_bots(bots_engine, link, 2)
+    settings = out / "settings.toml"
+    settings.write_text("version = 1\ncaptions_on = false\n")
+    instance = SingleInstance(key=f"newcomer-{uuid.uuid4().hex}")
+    desktop = build_desktop(instance, settings_file=settings, devices=DemoDevices("Newcomer"))
+    window = desktop.window
+    window.resize(1280, 800)
+    window.move(0, 0)
+    window.show()
+    window.open_link_text(link.web_url)
+    call = window.call
+    started = time.monotonic()
+    result = {"code": 1}
+    typed = False
+
+    def rect_of(widget: QWidget) -> list[int]:
+        corner = widget.mapTo(window, QPoint(0, 0))
+        return [corner.x(), corner.y(), widget.width(), widget.height()]
+
+    def remote_ready() -> bool:
+        remote = [tile for tile in call.grid.tiles() if tile.key != SELF_TILE]
+        return len(remote) == 2 and all(tile.frames_shown > 2 for tile in remote)
+
+    def poll() -> None:
+        nonlocal typed
+        if not typed and window.stack.currentWidget() is window.prejoin:
+            typed = True
+            window.activateWindow()
+            window.prejoin.name.clear()
+            QTest.keyClicks(window.prejoin.name, "Agent d'accueil")
+            QApplication.processEvents()  # the typed name is painted before the picture
+            window.screen().grabWindow(window.winId()).save(str(out / "newcomer-prejoin.png"))
+            QTest.keyClick(window.prejoin.name, Qt.Key.Key_Return)
+        elif window.state.phase is Phase.IN_CALL and remote_ready():
+            shoot()
+        elif time.monotonic() - started > DEADLINE_SECONDS:
+            tiles = {t.name: t.frames_shown for t in call.grid.tiles()}
+            print(f"not ready: phase {window.state.phase}, tiles {tiles}", file=sys.stderr)
+            desktop.app.quit()
+
+    def shoot() -> None:
+        timer.stop()
+        image = window.screen().grabWindow(window.winId())
+        image.save(str(out / "newcomer-call.png"))
+        description = {
+            "tiles": {
+                tile.name: rect_of(tile) for tile in call.grid.tiles() if tile.key != SELF_TILE
+            },
+            "banner_visible": call.banner.isVisible(),
+            "banner_text": call.banner.text(),
+            "participants": call.participants.rows(),
+            "device_pixel_ratio": image.devicePixelRatio(),
+        }
+        (out / "newcomer-call.json").write_text(json.dumps(description, indent=2))
+        result["code"] = 0
+        desktop.app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(200)
+    try:
+        desktop.app.exec()
+    finally:
+        for bot in bots:
+            bot.session.leave().result(timeout=30)
+        desktop.close()
+        bots_engine.stop()
+        server.stop()
+    return result["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

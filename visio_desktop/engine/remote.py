@@ -1,0 +1,86 @@
+"""What arrives from the other participants, whatever media plane carried it: one pump per
+remote track, feeding the video sink (tiles) and the audio sink (playout), counting frames for
+the statistics, the watchdog and the active speaker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+
+from aiortc.mediastreams import MediaStreamTrack
+
+from visio_desktop.core.kinds import SLOTS, Slot, TileKey
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.receive import RemoteTrackPump, TrackCounter
+
+
+class RemoteMedia:
+    """Runs on the engine loop."""
+
+    def __init__(
+        self,
+        emit: ev.Listener,
+        video_sink: ev.VideoSink | None = None,
+        audio_out: ev.AudioSink | None = None,
+    ) -> None:
+        self._emit = emit
+        self._video_sink = video_sink
+        self._audio_out = audio_out
+        self.pumps: dict[tuple[str, Slot], RemoteTrackPump] = {}
+        self.first_frames: dict[tuple[str, Slot], float] = {}
+        self.joined_at = time.monotonic()
+
+    def admitted(self) -> None:
+        """A (re)join: first frames count from now."""
+        self.joined_at = time.monotonic()
+
+    def add(self, participant_id: str, slot: Slot, track: MediaStreamTrack) -> None:
+        """A remote track arrived; a track that replaces another in its slot stops the old
+        one's pump."""
+        pump = RemoteTrackPump(participant_id, track, self._first_frame, slot=slot)
+        sink, audio_out = self._video_sink, self._audio_out
+        if slot is not Slot.AUDIO and sink is not None:
+            key = TileKey.of_slot(participant_id, slot)
+            pump.sinks.append(lambda frame: sink(key, frame))
+        elif slot is Slot.AUDIO and audio_out is not None:
+            pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
+        old = self.pumps.get((participant_id, slot))
+        if old is not None:
+            asyncio.get_running_loop().create_task(old.stop())
+        self.pumps[(participant_id, slot)] = pump.start()
+        self._emit(ev.TrackAdded(participant_id, slot, track))
+
+    async def drop(self, participant_id: str) -> None:
+        """A participant is gone: their pumps stop and their playout buffer goes."""
+        if self._audio_out is not None:
+            self._audio_out.remove_participant(participant_id)
+        for slot in SLOTS:
+            pump = self.pumps.pop((participant_id, slot), None)
+            if pump is not None:
+                await pump.stop()
+                self._emit(ev.TrackRemoved(participant_id, slot))
+
+    def counter(self, participant_id: str, slot: Slot) -> TrackCounter | None:
+        pump = self.pumps.get((participant_id, slot))
+        return pump.counter if pump is not None else None
+
+    def counters(self) -> Mapping[tuple[str, Slot], TrackCounter]:
+        return {key: pump.counter for key, pump in self.pumps.items()}
+
+    def levels(self) -> list[tuple[TileKey, float]]:
+        """The loudest level of each participant's voice since the last call."""
+        return [
+            (TileKey.camera(participant_id), round(pump.counter.take_level(), 3))
+            for (participant_id, slot), pump in list(self.pumps.items())
+            if slot is Slot.AUDIO
+        ]
+
+    async def close(self) -> None:
+        for participant_id in {pid for pid, _ in self.pumps}:
+            await self.drop(participant_id)
+
+    def _first_frame(self, participant_id: str, slot: Slot) -> None:
+        after = round(time.monotonic() - self.joined_at, 3)
+        self.first_frames[(participant_id, slot)] = after
+        self._emit(ev.FirstRemoteFrame(participant_id, slot, after))
