@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from av import VideoFrame
+from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from visio_desktop.core.kinds import TileKey
@@ -18,6 +19,7 @@ from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.ui.tiles import VideoTile
 
 
 @dataclass
@@ -121,3 +123,15 @@ def join_with_colleague(
     window.join_now(link, "Tester", audio=False, video=video)
     qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=30_000)
     return link, Colleague(engine, link)
+
+
+def wait_until_tiles_move(qtbot: QtBot, tiles: list[VideoTile], timeout_ms: int) -> None:
+    """Each tile has shown a frame, and then a different picture: its video is live."""
+    qtbot.waitUntil(lambda: all(tile.frames_shown > 0 for tile in tiles), timeout=timeout_ms)
+    first: list[QImage] = [tile.grab().toImage() for tile in tiles]
+    qtbot.waitUntil(
+        lambda: all(
+            tile.grab().toImage() != image for tile, image in zip(tiles, first, strict=True)
+        ),
+        timeout=timeout_ms,
+    )

@@ -5,12 +5,11 @@ leaving back to home."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.gui.meeting import Bot, start_bots
+from tests.gui.meeting import Bot, start_bots, wait_until_tiles_move
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import Desktop
@@ -58,14 +57,7 @@ def test_from_home_through_a_call_and_back(
     qtbot.waitUntil(lambda: len(call.grid.tiles()) == 4, timeout=WAIT_MS)
     remote = [tile for tile in call.grid.tiles() if tile.key != SELF_TILE]
     assert sorted(tile.name for tile in remote) == ["Bot 1", "Bot 2", "Bot 3"]
-    qtbot.waitUntil(lambda: all(tile.frames_shown > 0 for tile in remote), timeout=WAIT_MS)
-    first: list[QImage] = [tile.grab().toImage() for tile in remote]
-    qtbot.waitUntil(
-        lambda: all(
-            tile.grab().toImage() != image for tile, image in zip(remote, first, strict=True)
-        ),
-        timeout=WAIT_MS,
-    )
+    wait_until_tiles_move(qtbot, remote, WAIT_MS)
     assert "Bot 1 joined the meeting" in call.notifications.history
     self_tile = call.grid.tile(SELF_TILE)
     assert self_tile is not None

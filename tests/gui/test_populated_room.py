@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from tests.gui.meeting import Bot, start_bots
+from tests.gui.meeting import Bot, start_bots, wait_until_tiles_move
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.desktop import Desktop, build_desktop
@@ -61,14 +60,7 @@ def assert_everyone_is_shown(qtbot: QtBot, call: CallView, names: list[str]) -> 
 
     qtbot.waitUntil(lambda: remote_names() == sorted(names), timeout=WAIT_MS)
     remote = [tile for tile in call.grid.tiles() if tile.key != SELF_TILE]
-    qtbot.waitUntil(lambda: all(tile.frames_shown > 0 for tile in remote), timeout=WAIT_MS)
-    first: list[QImage] = [tile.grab().toImage() for tile in remote]
-    qtbot.waitUntil(
-        lambda: all(
-            tile.grab().toImage() != image for tile, image in zip(remote, first, strict=True)
-        ),
-        timeout=WAIT_MS,
-    )
+    wait_until_tiles_move(qtbot, remote, WAIT_MS)
     assert call.participants.count() == len(names) + 1
     listed = "\n".join(call.participants.rows())
     assert all(name in listed for name in names), listed

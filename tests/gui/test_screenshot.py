@@ -35,15 +35,14 @@ def pixels(image: QImage) -> np.ndarray:
     return rows.reshape(image.height(), image.width(), 4)[:, :, :3]
 
 
-def test_the_demo_window_shows_moving_tiles_and_captions(
-    qapp: object, x_display: str, tmp_path: Path
-) -> None:
+def run_driver(module: str, x_display: str, out: Path) -> None:
+    """Run a window-driving module on the X display; it writes its pictures into `out`."""
     env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
     env.pop("WAYLAND_DISPLAY", None)
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
-    env["XDG_RUNTIME_DIR"] = str(tmp_path)
+    env["XDG_CONFIG_HOME"] = str(out / "config")
+    env["XDG_RUNTIME_DIR"] = str(out)
     done = subprocess.run(
-        [sys.executable, "-m", "tests.gui.screenshot_driver", str(tmp_path)],
+        [sys.executable, "-m", module, str(out)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -52,6 +51,12 @@ def test_the_demo_window_shows_moving_tiles_and_captions(
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_the_demo_window_shows_moving_tiles_and_captions(
+    qapp: object, x_display: str, tmp_path: Path
+) -> None:
+    run_driver("tests.gui.screenshot_driver", x_display, tmp_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / "call-window.png", ARTIFACTS / "call-window.png")
     layout = json.loads((tmp_path / "call-window.json").read_text())
@@ -78,20 +83,7 @@ def test_the_demo_window_shows_moving_tiles_and_captions(
 def test_a_newcomer_types_a_name_and_enters_a_room_in_progress(
     qapp: object, x_display: str, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
-    env.pop("WAYLAND_DISPLAY", None)
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
-    env["XDG_RUNTIME_DIR"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.gui.newcomer_driver", str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_driver("tests.gui.newcomer_driver", x_display, tmp_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name in ("newcomer-prejoin.png", "newcomer-call.png"):
         shutil.copy(tmp_path / name, ARTIFACTS / name)
