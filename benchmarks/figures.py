@@ -71,12 +71,16 @@ def report(name: str, figures: Mapping[str, object]) -> None:
     print(json.dumps({"benchmark": name, **figures}, indent=2))
 
 
-def visio(*args: str, stderr: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
-    """A `visio-desktop` subprocess (server or headless client) from this checkout."""
+def visio(
+    *args: str, stderr: Any = subprocess.DEVNULL, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """A `visio-desktop` subprocess (server or headless client) from this checkout, with
+    `env` added to this process's environment."""
     return subprocess.Popen(
         [sys.executable, "-m", "visio_desktop", *args],
         stdout=subprocess.PIPE,
         stderr=stderr,
         stdin=subprocess.DEVNULL,
         text=True,
+        env={**os.environ, **(env or {})},
     )

@@ -7,7 +7,10 @@ It prints one JSON document: medians over runs of receive fps, video latency p50
 stamps the synthetic pattern carries), CPU per client (process CPU seconds per wall second),
 and join-to-first-remote-frame time; ratios are against N = 2 measured in the same run.
 
-    .venv/bin/python benchmarks/mesh.py [--runs 3] [--seconds 10] [--sizes 2,3,4]
+    .venv/bin/python benchmarks/mesh.py [--runs 3] [--seconds 10] [--sizes 2,3,4] [--stock]
+
+--stock also measures, run for run, aiortc's own video jitter buffer (which holds each frame
+until the next one starts) in place of ours (`rtc/frame_buffer.py`), with ratios.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ def read_until(
     raise RuntimeError(f"timed out; saw {[r.get('event') for r in lines]}")
 
 
-def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, float]:
+def one_run(
+    url: str, size: int, seconds: float, workdir: Path, *, stock: bool = False
+) -> dict[str, float]:
+    env = {"VISIO_STOCK_VIDEO_BUFFER": "1"} if stock else {}
     clients = [
         visio(
             "join",
@@ -58,6 +64,7 @@ def one_run(url: str, size: int, seconds: float, workdir: Path) -> dict[str, flo
             "--stats-json",
             str(workdir / f"{n}.json"),
             stderr=(workdir / f"{n}.stderr").open("w"),
+            env=env,
         )
         for n in range(size)
     ]
@@ -114,6 +121,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sizes", default="2,3,4")
+    parser.add_argument(
+        "--stock",
+        action="store_true",
+        help="also measure aiortc's own video jitter buffer, run for run beside ours",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -122,12 +134,20 @@ def main() -> None:
         assert server.stdout is not None
         url = json.loads(server.stdout.readline())["url"]
         results: dict[str, dict[str, Any]] = {}
+        stock: dict[str, dict[str, Any]] = {}
         for size in sizes:
-            runs = []
+            runs, stock_runs = [], []
             for _ in range(args.runs):
                 with tempfile.TemporaryDirectory() as workdir:
                     runs.append(one_run(url, size, args.seconds, Path(workdir)))
+                if args.stock:
+                    with tempfile.TemporaryDirectory() as workdir:
+                        stock_runs.append(
+                            one_run(url, size, args.seconds, Path(workdir), stock=True)
+                        )
             results[str(size)] = medians(runs)
+            if stock_runs:
+                stock[str(size)] = medians(stock_runs)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -136,6 +156,10 @@ def main() -> None:
     for figures in results.values():
         for key in ("cpu_per_client", "latency_p50_ms", "receive_fps"):
             figures[f"{key}_ratio_vs_n{sizes[0]}"] = ratio(figures[key], baseline[key])
+    for label, stock_figures in stock.items():
+        ours = results[label]
+        for key in ("cpu_per_client", "latency_p50_ms", "latency_p95_ms", "receive_fps"):
+            ours[f"{key}_ratio_vs_stock"] = ratio(ours[key], stock_figures[key])
     report(
         "mesh",
         {
@@ -144,6 +168,7 @@ def main() -> None:
             "window_s": args.seconds,
             "machine": machine(),
             "participants": results,
+            **({"stock_aiortc_video_buffer": stock} if stock else {}),
         },
     )
 

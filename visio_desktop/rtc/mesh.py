@@ -9,6 +9,9 @@ Each connection carries three slots, in this order: "audio", "video" (the camera
 that sharing never needs a renegotiation, which aiortc's mesh here does not do). A peer that
 offers only audio and video (an older client) simply has no screen slot.
 
+Each remote video track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the
+decoder as soon as it is complete instead of when the next one starts.
+
 Connections bundle everything on one transport (max-bundle), as browsers do: one ICE and DTLS
 handshake per peer instead of one per media kind. It is also needed: aiortc 1.16's "balanced"
 bundling never starts the sender of a second video transceiver (the answer's bundle pass moves
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 
 from aiortc import (
     RTCBundlePolicy,
@@ -35,6 +39,7 @@ from aiortc.sdp import candidate_from_sdp
 from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
+from visio_desktop.rtc.frame_buffer import install_frame_buffer
 from visio_desktop.rtc.ice import rtc_configuration
 from visio_desktop.rtc.plane import (
     PlaneEvents,
@@ -49,6 +54,8 @@ log = logging.getLogger(__name__)
 
 _CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 _ANSWERER_PATIENCE = 3  # stalled checks the answering side waits for before it asks
+# benchmarks/mesh.py --stock measures aiortc's own video jitter buffer beside ours.
+_STOCK_VIDEO_BUFFER = os.environ.get("VISIO_STOCK_VIDEO_BUFFER") == "1"
 
 
 def mesh_plane(relay: MediaRelay) -> PlaneFactory:
@@ -218,6 +225,8 @@ class MeshCall:
         def on_track(track: MediaStreamTrack) -> None:
             for slot, transceiver in slots_of(pc).items():
                 if transceiver.receiver.track is track:
+                    if slot is not Slot.AUDIO and not _STOCK_VIDEO_BUFFER:
+                        install_frame_buffer(transceiver.receiver)  # before any RTP comes
                     self._events.track_arrived(participant_id, slot, track)
                     return
             log.info("ignoring an extra %s track from %s", track.kind, participant_id)
