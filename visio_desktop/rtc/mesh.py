@@ -20,6 +20,7 @@ the first video transceiver to the audio transport and leaves the second on an u
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -54,8 +55,9 @@ log = logging.getLogger(__name__)
 
 _CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 _ANSWERER_PATIENCE = 3  # stalled checks the answering side waits for before it asks
-# benchmarks/mesh.py --stock measures aiortc's own video jitter buffer beside ours.
-_STOCK_VIDEO_BUFFER = os.environ.get("VISIO_STOCK_VIDEO_BUFFER") == "1"
+# aiortc's own video jitter buffer instead of rtc.frame_buffer's, for the benchmarks that
+# measure one beside the other (mesh.py --stock sets the variable, network.py this flag).
+STOCK_VIDEO_BUFFER = os.environ.get("VISIO_STOCK_VIDEO_BUFFER") == "1"
 
 
 def mesh_plane(relay: MediaRelay) -> PlaneFactory:
@@ -184,7 +186,10 @@ class MeshCall:
         for sender in pc.getSenders():
             self._detach(sender)
         try:
-            await pc.close()
+            # Shielded: aiortc may be closing the connection itself already (the peer left),
+            # and then this waits on aiortc's own "closed" future; cancelling us (a meeting
+            # that ends meanwhile) must not cancel that future under aiortc's close task.
+            await asyncio.shield(pc.close())
         except Exception:
             # aiortc 1.16 cannot close a connection whose remote description failed half-way
             # (a transceiver without transport raises AttributeError); it holds nothing else.
@@ -225,7 +230,7 @@ class MeshCall:
         def on_track(track: MediaStreamTrack) -> None:
             for slot, transceiver in slots_of(pc).items():
                 if transceiver.receiver.track is track:
-                    if slot is not Slot.AUDIO and not _STOCK_VIDEO_BUFFER:
+                    if slot is not Slot.AUDIO and not STOCK_VIDEO_BUFFER:
                         install_frame_buffer(transceiver.receiver)  # before any RTP comes
                     self._events.track_arrived(participant_id, slot, track)
                     return
