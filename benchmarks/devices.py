@@ -50,7 +50,7 @@ from visio_desktop.media.audio_processing import (
 )
 from visio_desktop.media.camera import HD, SD, CameraMode, CameraTrack, LavfiPattern
 
-from figures import machine, median, report
+from figures import machine, median, ratio, report
 
 # --- video ----------------------------------------------------------------------------------
 
@@ -301,11 +301,12 @@ def match(mouth: list[float], ear: list[float]) -> list[float]:
     return out
 
 
-async def latency_run(seconds: int) -> tuple[list[float], list[float]]:
+async def latency_run(seconds: int, *, stock: bool) -> tuple[list[float], list[float]]:
     from aiortc import RTCConfiguration, RTCPeerConnection  # noqa: PLC0415
 
     from visio_desktop.media.microphone import MicrophoneTrack, WavInputStream  # noqa: PLC0415
     from visio_desktop.media.playout import PacedOutputStream, Playout  # noqa: PLC0415
+    from visio_desktop.rtc.frame_buffer import install_audio_buffer  # noqa: PLC0415
     from visio_desktop.rtc.ice import gather_loopback_only  # noqa: PLC0415
 
     signal, starts = bursts(seconds)
@@ -319,7 +320,13 @@ async def latency_run(seconds: int) -> tuple[list[float], list[float]]:
     a = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     b = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     tracks: asyncio.Queue[Any] = asyncio.Queue()
-    b.on("track", tracks.put_nowait)
+
+    def on_track(track: Any) -> None:
+        if not stock:  # as the mesh does: our buffer in place of aiortc's four-frame hold
+            install_audio_buffer(b.getReceivers()[0])
+        tracks.put_nowait(track)
+
+    b.on("track", on_track)
     arrived, played = OnsetDetector(), OnsetDetector()
     playout = Playout()
     playout.set_output(PacedOutputStream.factory(played.feed))
@@ -353,22 +360,35 @@ async def latency_run(seconds: int) -> tuple[list[float], list[float]]:
 
 
 def mouth_to_ear(runs: int, seconds: int = 10) -> dict[str, Any]:
-    to_buffer: list[float] = []
-    to_speaker: list[float] = []
+    """Ours (`rtc.frame_buffer.install_audio_buffer`) and aiortc's own receive buffer, run
+    for run; ratios are ours over aiortc's."""
+    figures: dict[str, dict[str, Any]] = {}
+    for design in ("ours", "stock_aiortc_audio_buffer"):
+        figures[design] = {"to_buffer": [], "to_speaker": []}
     for _ in range(runs):
-        buffer_ms, speaker_ms = asyncio.run(latency_run(seconds))
-        to_buffer += buffer_ms
-        to_speaker += speaker_ms
+        for design, state in figures.items():
+            buffer_ms, speaker_ms = asyncio.run(latency_run(seconds, stock=design != "ours"))
+            state["to_buffer"] += buffer_ms
+            state["to_speaker"] += speaker_ms
     bursts_sent = runs * (seconds - 2)
-    return {
-        "to_remote_playout_buffer_ms_p50": median(to_buffer, 1) if to_buffer else None,
-        "to_remote_speaker_ms_p50": median(to_speaker, 1) if to_speaker else None,
-        "to_remote_speaker_ms_max": round(max(to_speaker), 1) if to_speaker else None,
-        "bursts_detected": f"{len(to_speaker)}/{bursts_sent}",
-        "path": "fake mic 10 ms blocks -> APM (15 ms) -> Opus -> RTP 127.0.0.1 -> aiortc "
-        "jitter buffer -> Playout jitter buffer (40 ms prefill) -> real-time fake speaker; "
-        "device latencies of real sound cards come on top",
-    }
+    result: dict[str, Any] = {}
+    for design, state in figures.items():
+        to_buffer, to_speaker = state["to_buffer"], state["to_speaker"]
+        result[design] = {
+            "to_remote_playout_buffer_ms_p50": median(to_buffer, 1) if to_buffer else None,
+            "to_remote_speaker_ms_p50": median(to_speaker, 1) if to_speaker else None,
+            "to_remote_speaker_ms_max": round(max(to_speaker), 1) if to_speaker else None,
+            "bursts_detected": f"{len(to_speaker)}/{bursts_sent}",
+        }
+    ours, stock = result["ours"], result["stock_aiortc_audio_buffer"]
+    for key in ("to_remote_playout_buffer_ms_p50", "to_remote_speaker_ms_p50"):
+        ours[f"{key}_ratio_vs_stock"] = ratio(ours[key], stock[key])
+    result["path"] = (
+        "fake mic 10 ms blocks -> APM (15 ms) -> Opus -> RTP 127.0.0.1 -> receive buffer "
+        "(ours: none held; aiortc's: four frames) -> Playout jitter buffer (40 ms prefill) -> "
+        "real-time fake speaker; device latencies of real sound cards come on top"
+    )
+    return result
 
 
 def main() -> None:

@@ -192,3 +192,36 @@ def test_whatever_the_network_does_frames_go_out_whole_once_and_in_order(
         assert released.data == expected[released.timestamp]  # whole: every packet, in order
     if not lost and not swaps:
         assert stamps == sorted(expected)  # a clean network: every frame
+
+
+def audio_rig() -> Rig:
+    rig = Rig()
+    rig.buffer = CompleteFrameBuffer(
+        lambda _, frame: rig.frames.append(frame),
+        single_packet_frames=True,
+        capacity=64,
+        give_up_frames=2,
+        give_up_ms=60,
+        clock=lambda: rig.now,
+    )
+    return rig
+
+
+def test_audio_packets_go_out_one_by_one_at_once() -> None:
+    rig = audio_rig()
+    for seq in range(5):
+        rig.feed(packet(seq, seq * 960))
+        assert len(rig.frames) == seq + 1  # no hold: each packet is a whole frame
+
+
+def test_a_reordered_audio_packet_is_waited_for_and_a_lost_one_left_behind() -> None:
+    rig = audio_rig()
+    rig.feed(packet(0, 0), packet(2, 1920))  # 1 is late
+    assert rig.timestamps() == [0]
+    rig.feed(packet(1, 960))
+    assert rig.timestamps() == [0, 960, 1920]
+    rig.feed(packet(4, 3840), packet(5, 4800))  # 3 is lost: two packets behind it, on we go
+    assert rig.timestamps() == [0, 960, 1920, 3840, 4800]
+    assert rig.keyframes == 0 and rig.buffer.figures.dropped_frames == 1
+    rig.feed(packet(3, 2880))  # too late: never played out of order
+    assert rig.timestamps()[-1] == 4800

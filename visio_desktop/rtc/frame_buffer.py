@@ -21,7 +21,11 @@ What goes wrong on a real network, and what this buffer does about it:
 
 The buffer hands frames to `deliver` itself (in order, possibly several per packet) and never
 returns one from `add`: aiortc's receiver queues at most one per packet.
-`install_frame_buffer` puts it in an aiortc receiver in place of its own.
+`install_frame_buffer` puts it in an aiortc video receiver in place of its own.
+
+Audio uses the same buffer with one-packet frames (`install_audio_buffer`): each Opus packet
+goes to the decoder at once instead of after aiortc's four-frame hold, and a lost one is
+waited for briefly in case it was reordered, then left to the playout buffer.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class CompleteFrameBuffer:
         deliver: Deliver,
         *,
         starts_frame: StartsFrame | None = None,
+        single_packet_frames: bool = False,
         capacity: int = 512,
         ask_again: AskAgain | None = None,
         give_up_ms: float = 150.0,
@@ -83,6 +88,7 @@ class CompleteFrameBuffer:
         self._capacity = capacity
         self._deliver = deliver
         self._starts_frame = starts_frame
+        self._single = single_packet_frames  # audio: each packet is a whole frame
         self._ask_again = ask_again
         self._give_up = give_up_ms / 1000
         self._give_up_frames = give_up_frames
@@ -119,7 +125,8 @@ class CompleteFrameBuffer:
         self._packets[seq % self._capacity] = packet
         if self._highest is None or 0 < uint16_add(seq, -self._highest) < 0x8000:
             self._highest = seq
-        return self._release() or keyframe, None
+        keyframe = self._release() or keyframe
+        return keyframe and not self._single, None
 
     # -- internals ------------------------------------------------------------------------
 
@@ -165,6 +172,8 @@ class CompleteFrameBuffer:
         first = self._at(self._start)
         if first is None:
             return None
+        if self._single:
+            return self._start
         if not self._primed and self._starts_frame is not None and not self._starts_frame(first):
             return None  # the stream began mid-frame or out of order: wait for its start
         for offset in range(self._span()):
@@ -184,7 +193,7 @@ class CompleteFrameBuffer:
         after it need the keyframe we missed: True when it moved."""
         assert self._start is not None
         first = self._at(self._start)
-        if self._primed or self._starts_frame is None or first is None:
+        if self._primed or self._single or self._starts_frame is None or first is None:
             return False
         if self._starts_frame(first):
             return False
@@ -265,6 +274,9 @@ class CompleteFrameBuffer:
             if packet is None:
                 run_start, timestamp = None, None
                 continue
+            if self._single:
+                count += 1
+                continue
             if run_start is None or packet.timestamp != timestamp:
                 previous = self._at(uint16_add(seq, -1))
                 clean = previous is not None and previous.marker
@@ -279,6 +291,11 @@ class CompleteFrameBuffer:
         assert self._start is not None
         self.figures.dropped_frames += 1
         span = self._span()
+        if self._single:  # audio: the lost frame is left to concealment, on with the next
+            while self._at(self._start) is None and self._span() > 0:
+                self._start = uint16_add(self._start, 1)
+            self._wait = None
+            return False
         for offset in range(span):
             seq = uint16_add(self._start, offset)
             packet = self._at(seq)
@@ -301,13 +318,55 @@ def install_frame_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None
     for an audio receiver, or when aiortc's internals are not what this expects."""
     if getattr(receiver, "_RTCRtpReceiver__kind", None) != "video":
         return None
+    deliver = _decoder_input(receiver)
+    if deliver is None:
+        return None
+    codecs: dict[int, Any] = getattr(receiver, "_RTCRtpReceiver__codecs")  # noqa: B009
+
+    def ask_again(ssrc: int, lost: list[int]) -> None:
+        task = asyncio.get_running_loop().create_task(receiver._send_rtcp_nack(ssrc, lost))
+        task.add_done_callback(_quiet)
+
+    def starts_frame(packet: RtpPacket) -> bool:
+        # The codecs are known once the connection starts, after this runs: look them up then.
+        codec = codecs.get(packet.payload_type)
+        if codec is not None and codec.mimeType.lower() == "video/vp8":
+            return vp8_starts_frame(packet)
+        return True  # no way to tell for another codec: any packet may start a frame
+
+    buffer = CompleteFrameBuffer(deliver, ask_again=ask_again, starts_frame=starts_frame)
+    route_retransmissions(receiver)
+    setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
+    return buffer
+
+
+def install_audio_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None:
+    """Put a `CompleteFrameBuffer` of one-packet frames in an audio receiver of aiortc 1.16,
+    in place of its own, which holds four frames (80 ms) before releasing one. Each Opus
+    packet goes out at once, in order; a lost one is waited for two packets (or 60 ms) in
+    case it was only reordered, then left behind: the playout buffer (`media.playout`) is
+    what absorbs jitter. Private attributes, as `install_frame_buffer`."""
+    if getattr(receiver, "_RTCRtpReceiver__kind", None) != "audio":
+        return None
+    deliver = _decoder_input(receiver)
+    if deliver is None:
+        return None
+    buffer = CompleteFrameBuffer(
+        deliver, single_packet_frames=True, capacity=64, give_up_frames=2, give_up_ms=60.0
+    )
+    setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
+    return buffer
+
+
+def _decoder_input(receiver: RTCRtpReceiver) -> Deliver | None:
+    """What hands a frame to the receiver's decoder thread, as aiortc does after its buffer."""
     try:
         decoder_queue: Any = getattr(receiver, "_RTCRtpReceiver__decoder_queue")  # noqa: B009
         mapper: Any = getattr(receiver, "_RTCRtpReceiver__timestamp_mapper")  # noqa: B009
         codecs: dict[int, Any] = getattr(receiver, "_RTCRtpReceiver__codecs")  # noqa: B009
         getattr(receiver, "_RTCRtpReceiver__jitter_buffer")  # noqa: B009
     except AttributeError:
-        log.warning("aiortc's receiver changed: keeping its own video jitter buffer")
+        log.warning("aiortc's receiver changed: keeping its own jitter buffer")
         return None
 
     def deliver(payload_type: int, frame: JitterFrame) -> None:
@@ -317,19 +376,7 @@ def install_frame_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None
         frame.timestamp = mapper.map(frame.timestamp)
         decoder_queue.put((codec, frame))
 
-    def ask_again(ssrc: int, lost: list[int]) -> None:
-        task = asyncio.get_running_loop().create_task(receiver._send_rtcp_nack(ssrc, lost))
-        task.add_done_callback(_quiet)
-
-    vp8_only = all(
-        codec.mimeType.lower() in ("video/vp8", "video/rtx") for codec in codecs.values()
-    )
-    buffer = CompleteFrameBuffer(
-        deliver, ask_again=ask_again, starts_frame=vp8_starts_frame if vp8_only else None
-    )
-    route_retransmissions(receiver)
-    setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
-    return buffer
+    return deliver
 
 
 def route_retransmissions(receiver: RTCRtpReceiver) -> None:

@@ -9,8 +9,8 @@ Each connection carries three slots, in this order: "audio", "video" (the camera
 that sharing never needs a renegotiation, which aiortc's mesh here does not do). A peer that
 offers only audio and video (an older client) simply has no screen slot.
 
-Each remote video track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the
-decoder as soon as it is complete instead of when the next one starts.
+Each remote track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the decoder
+as soon as it is complete (video) or arrives in order (audio), instead of aiortc's holds.
 
 Connections bundle everything on one transport (max-bundle), as browsers do: one ICE and DTLS
 handshake per peer instead of one per media kind. It is also needed: aiortc 1.16's "balanced"
@@ -40,7 +40,7 @@ from aiortc.sdp import candidate_from_sdp
 from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
-from visio_desktop.rtc.frame_buffer import install_frame_buffer
+from visio_desktop.rtc.frame_buffer import install_audio_buffer, install_frame_buffer
 from visio_desktop.rtc.ice import rtc_configuration
 from visio_desktop.rtc.plane import (
     PlaneEvents,
@@ -58,6 +58,7 @@ _ANSWERER_PATIENCE = 3  # stalled checks the answering side waits for before it 
 # aiortc's own video jitter buffer instead of rtc.frame_buffer's, for the benchmarks that
 # measure one beside the other (mesh.py --stock sets the variable, network.py this flag).
 STOCK_VIDEO_BUFFER = os.environ.get("VISIO_STOCK_VIDEO_BUFFER") == "1"
+STOCK_AUDIO_BUFFER = os.environ.get("VISIO_STOCK_AUDIO_BUFFER") == "1"
 
 
 def mesh_plane(relay: MediaRelay) -> PlaneFactory:
@@ -230,8 +231,11 @@ class MeshCall:
         def on_track(track: MediaStreamTrack) -> None:
             for slot, transceiver in slots_of(pc).items():
                 if transceiver.receiver.track is track:
-                    if slot is not Slot.AUDIO and not STOCK_VIDEO_BUFFER:
-                        install_frame_buffer(transceiver.receiver)  # before any RTP comes
+                    if slot is Slot.AUDIO:
+                        if not STOCK_AUDIO_BUFFER:
+                            install_audio_buffer(transceiver.receiver)  # before any RTP
+                    elif not STOCK_VIDEO_BUFFER:
+                        install_frame_buffer(transceiver.receiver)
                     self._events.track_arrived(participant_id, slot, track)
                     return
             log.info("ignoring an extra %s track from %s", track.kind, participant_id)
