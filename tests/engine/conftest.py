@@ -25,7 +25,7 @@ from visio_desktop.server.runner import EmbeddedServer
 E = TypeVar("E", bound=ev.Event)
 WAIT = 20.0
 # Rejoin attempts over about two seconds, so that giving up is quick to observe.
-QUICK_RECONNECT = ReconnectPolicy(delays=(0.1, 0.2, 0.4, 0.8))
+QUICK_RECONNECT = ReconnectPolicy(delays=(0.1, 0.2, 0.4, 0.8), quick_for=1.0, quick_every=0.1)
 
 
 class EventLog:

@@ -25,7 +25,7 @@ ANNE = ParticipantInfo(id="a-anne", display_name="Anne", audio=True, video=True)
 BRUNO = ParticipantInfo(id="z-bruno", display_name="Bruno", audio=True)
 CHLOE = ParticipantInfo(id="c-chloe", display_name="Chloé", video=True)
 DAVID = ParticipantInfo(id="d-david", display_name="David")  # sends nothing
-FAST = ReconnectPolicy(delays=(0.0, 0.0, 0.0))  # three rejoin attempts, no pause
+FAST = ReconnectPolicy(delays=(0.0, 0.0, 0.0), quick_for=0.0)  # three attempts, no pause
 IDLE_WATCHDOG = StallRules(check_seconds=3600.0)  # out of the way unless a test wants it
 # Checks every 10 ms; a peer that never sent anything is stalled 50 ms after connecting.
 QUICK_STALLS = StallRules(check_seconds=0.01, silence_seconds=0.3, first_media_seconds=0.05)

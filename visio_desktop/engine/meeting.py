@@ -173,7 +173,7 @@ class Meeting:
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, reason))
         await self._forget_connection()
         hand = self.me is not None and self.me.hand_raised
-        for delay in self._reconnect_policy.delays:
+        for delay in self._reconnect_policy.pauses():
             await asyncio.sleep(delay)  # backoff between attempts
             admitted = False
             try:

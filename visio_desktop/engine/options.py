@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from visio_desktop.media.sources import MediaSources, NoSources
@@ -19,9 +21,27 @@ class MediaOptions:
 
 @dataclass(frozen=True)
 class ReconnectPolicy:
-    """Pauses between attempts to rejoin after losing the server (about a minute in all)."""
+    """When to try to rejoin after losing the server.
 
-    delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
+    While the outage is young (`quick_for` seconds), an attempt every `quick_every` seconds,
+    jittered by half of it either way so that a roomful of clients does not knock in step: a
+    server that restarts gets everyone back within about that interval of its return, and an
+    attempt against a server that is down costs a refused connection. Then the backoff
+    `delays` (about a minute more) before giving up."""
+
+    delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
+    quick_for: float = 20.0
+    quick_every: float = 0.25
+
+    def pauses(self, rng: random.Random | None = None) -> Iterator[float]:
+        """The pause before each attempt, in order."""
+        rng = rng or random.Random()
+        waited = 0.0
+        while waited < self.quick_for:
+            pause = self.quick_every * rng.uniform(0.5, 1.5)
+            waited += pause
+            yield pause
+        yield from self.delays
 
 
 @dataclass(frozen=True)
