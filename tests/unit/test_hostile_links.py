@@ -16,7 +16,12 @@ from __future__ import annotations
 import pytest
 
 from visio_desktop.core.errors import LinkError
-from visio_desktop.core.link_policy import LinkOutcome, check_server_supplied_url, decide_link
+from visio_desktop.core.link_policy import (
+    LinkOutcome,
+    check_server_supplied_url,
+    decide_link,
+    decide_unattended,
+)
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import Policy
 
@@ -161,6 +166,22 @@ def test_refused_or_asked_under_policy(text: str, shown: str) -> None:
     assert asked.outcome is LinkOutcome.ASK
     assert asked.shown_host == shown and asked.shown_host.isascii()
     assert shown in asked.message and not asked.media_on
+
+
+@pytest.mark.parametrize(("text", "shown"), PARSED_BUT_NOT_ALLOWED)
+def test_without_a_window_what_would_be_asked_is_refused(text: str, shown: str) -> None:
+    """The headless client's decision: the window's, with nobody to answer its question; the
+    built-in server's host counts as known unless unknown servers are forbidden."""
+    link = parse_link(text)
+    decision = decide_unattended(link, ASKING, known_hosts=[])
+    if link.host == "127.0.0.1":
+        assert decision.outcome is LinkOutcome.ALLOW
+    else:
+        assert decision.outcome is LinkOutcome.REFUSE
+        assert shown in decision.message and "no one to ask" in decision.message
+    assert decide_unattended(link, STRICT, known_hosts=[]).outcome is LinkOutcome.REFUSE
+    known = decide_unattended(link, ASKING, known_hosts=[link.host])
+    assert known.outcome is LinkOutcome.ALLOW
 
 
 def test_a_cyrillic_a_in_an_allowed_domain_lookalike_is_not_allowed() -> None:
