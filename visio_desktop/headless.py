@@ -213,12 +213,18 @@ def run_join(
 ) -> int:
     """Join, stay until `stop` is set, the duration ends or the meeting ends; 0 on success.
     A link that `policy` refuses, or that the window would ask about (a host not in
-    `known_hosts`, the hosts the user joined before), is refused before anything connects."""
+    `known_hosts`, the hosts the user joined before), is refused before anything connects, and
+    so are captions the policy turns off; a language the policy sets wins over the option."""
     policy = policy or Policy()
     decision = decide_unattended(link, policy, known_hosts)
     if decision.outcome is LinkOutcome.REFUSE:
         stderr.write(f"visio-desktop: {decision.message}\n")
         return 1
+    if options.captions is not None and policy.captions_on is False:  # as the window: never on
+        stderr.write("visio-desktop: captions are turned off by this computer's policy.\n")
+        return 1
+    if options.captions is not None and policy.captions_language is not None:
+        options = dataclasses.replace(options, captions=policy.captions_language)
     engine = EngineThread()
     engine.start()
     out = JsonLines(stdout)

@@ -65,6 +65,19 @@ def test_the_built_in_server_host_is_known_unless_the_policy_forbids_unknown_ser
     assert "no one to ask" not in stderr and "policy" not in stderr, stderr
 
 
+def test_captions_the_policy_turns_off_are_refused(
+    processes: Callable[..., Proc], policy_file: Path
+) -> None:
+    policy_file.write_text('captions = "off"\n')
+    client = processes(
+        "join", f"{NOWHERE}/{ROOM}", "--headless", "--name", "Alice", "--captions", "en",
+        name="captions",
+    )  # fmt: skip
+    assert client.exit_code() == 1
+    stderr = client.stderr_path.read_text()
+    assert "captions are turned off by this computer's policy" in stderr, stderr
+
+
 def test_the_policy_ca_bundle_is_trusted_for_the_meeting_server(
     processes: Callable[..., Proc], policy_file: Path, tmp_path: Path
 ) -> None:
