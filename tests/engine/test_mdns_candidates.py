@@ -8,7 +8,10 @@ MeshCall `.local` candidates as a trickled candidate and inside an offer and an 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import aioice.mdns
 import pytest
@@ -149,3 +152,42 @@ def test_an_answer_or_a_trickled_mdns_candidate_opens_no_mdns_socket(
         await asyncio.gather(mesh.close(), peer.close())
 
     asyncio.run(run())
+
+
+def _udp_ports_of_this_process() -> set[int]:
+    """Local ports of this process's UDP sockets, read from /proc (Linux)."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.skipif(not Path("/proc/net/udp").exists(), reason="reads Linux's /proc")
+def test_with_the_real_aioice_no_socket_is_bound_on_5353() -> None:
+    """No recorder here: the real aioice, and the process's own sockets as the kernel lists
+    them while the connection is still open."""
+
+    async def run() -> set[int]:
+        other, sdp = await _offer()
+        mesh = MeshCall("b", RTCConfiguration(iceServers=[]), _nothing, PlaneRecord())
+        offer = Signal(to="b", kind=SignalKind.OFFER, sdp=_with_candidate(sdp), sender="a")
+        await mesh.handle_signal(offer)
+        await mesh.handle_signal(
+            Signal(to="b", kind=SignalKind.CANDIDATE, sdp=MDNS_CANDIDATE, mid="0", sender="a")
+        )
+        ports = _udp_ports_of_this_process()
+        await asyncio.gather(mesh.close(), other.close())
+        return ports
+
+    ports = asyncio.run(run())
+    assert ports, "the connection should hold its own UDP sockets"
+    assert 5353 not in ports
