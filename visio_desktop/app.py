@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from visio_desktop.core.links import MeetingLink, new_room_slug
+from visio_desktop.core.policy import load_policy
+from visio_desktop.core.settings_file import load_settings, settings_path
 from visio_desktop.demo import run_bots, run_demo
 from visio_desktop.headless import HeadlessOptions, run_join
 from visio_desktop.server.runner import RunningServer, serve_forever
@@ -63,8 +65,14 @@ def run_demo_until_stopped(participants: int, duration: float | None) -> int:
 
 
 def run_headless_join(link: MeetingLink, options: HeadlessOptions) -> int:
+    """A headless join under the system policy, as the window would be; the hosts the user
+    joined before (their settings) count as known, as in the window."""
+    policy, problems = load_policy()
+    for problem in problems:
+        print(f"visio-desktop: system policy: {problem}", file=sys.stderr)
+    settings, _ = load_settings(settings_path())
     with _stop_on_signals() as stop:
-        return run_join(link, options, stop)
+        return run_join(link, options, stop, policy=policy, known_hosts=settings.known_hosts)
 
 
 def run_bots_until_stopped(link: MeetingLink, participants: int) -> int:

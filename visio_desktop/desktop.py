@@ -26,6 +26,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from visio_desktop.captions import DownloadProgress, ModelDownloadError, download_model
+from visio_desktop.core.link_policy import EMBEDDED_SERVER_HOST
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import Policy, apply_policy, load_policy
 from visio_desktop.core.settings_file import load_settings, settings_path
@@ -49,7 +50,7 @@ from visio_desktop.ui.single_instance import SingleInstance
 log = logging.getLogger(__name__)
 
 _LEAVE_SECONDS = 5.0
-_EMBEDDED_HOST = "127.0.0.1"  # where the embedded server always listens (on a free port)
+_EMBEDDED_HOST = EMBEDDED_SERVER_HOST
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,39 @@
 """The headless front end: joins a meeting without a window and prints one JSON line per event.
 
 It uses the same engine and Session as the desktop window; it is how the system tests and the
-benchmarks drive real clients in separate processes.
+benchmarks drive real clients in separate processes. It is under the same system policy as the
+window, through the same decision (`core.link_policy`): a server the policy does not allow is
+refused, and so is one the window would ask about, since nobody is there to answer; the
+signalling trusts the policy's CA bundle as the window's does.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
 from visio_desktop.core.errors import VisioError
+from visio_desktop.core.link_policy import LinkOutcome, decide_unattended
 from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.policy import Policy
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import NoSources, SyntheticSources
+from visio_desktop.signaling.visio import VisioSignaling
 
 JOIN_TIMEOUT = 30.0
 
@@ -129,13 +136,17 @@ PRINTED = (
 
 
 class HeadlessClient:
-    """One participant without a window."""
+    """One participant without a window; `policy` (default: none) is the system policy its
+    signalling follows (TLS trust, server-supplied addresses)."""
 
-    def __init__(self, engine: EngineThread, out: JsonLines | None) -> None:
+    def __init__(
+        self, engine: EngineThread, out: JsonLines | None, policy: Policy | None = None
+    ) -> None:
         self.out = out
         self.finished = threading.Event()
         self.fatal: str | None = None
-        self.session = Session(engine, self._on_event)
+        backend = functools.partial(VisioSignaling, policy=policy or Policy())
+        self.session = Session(engine, self._on_event, backend_factory=backend)
 
     def _on_event(self, event: ev.Event) -> None:
         if self.out is not None and isinstance(event, PRINTED):
@@ -197,12 +208,27 @@ def run_join(
     stdout: IO[str] = sys.stdout,
     stderr: IO[str] = sys.stderr,
     on_started: Callable[[HeadlessClient], None] | None = None,
+    policy: Policy | None = None,
+    known_hosts: Iterable[str] = (),
 ) -> int:
-    """Join, stay until `stop` is set, the duration ends or the meeting ends; 0 on success."""
+    """Join, stay until `stop` is set, the duration ends or the meeting ends; 0 on success.
+    A link that `policy` refuses, or that the window would ask about (a host not in
+    `known_hosts`, the hosts the user joined before), is refused before anything connects, and
+    so are captions the policy turns off; a language the policy sets wins over the option."""
+    policy = policy or Policy()
+    decision = decide_unattended(link, policy, known_hosts)
+    if decision.outcome is LinkOutcome.REFUSE:
+        stderr.write(f"visio-desktop: {decision.message}\n")
+        return 1
+    if options.captions is not None and policy.captions_on is False:  # as the window: never on
+        stderr.write("visio-desktop: captions are turned off by this computer's policy.\n")
+        return 1
+    if options.captions is not None and policy.captions_language is not None:
+        options = dataclasses.replace(options, captions=policy.captions_language)
     engine = EngineThread()
     engine.start()
     out = JsonLines(stdout)
-    client = HeadlessClient(engine, out)
+    client = HeadlessClient(engine, out, policy)
     try:
         try:
             client.join(link, options)

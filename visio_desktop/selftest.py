@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TextIO
 
+from visio_desktop.captions.onnx import inference_session, telemetry_off_env
 from visio_desktop.core.resources import resource
 
 __all__ = ["CHECKS", "Missing", "run_selftest"]
@@ -154,6 +155,7 @@ def check_keyring() -> str:
 
 def check_captions() -> str:
     fix = "captions runtime missing: reinstall visio-desktop (or pip install faster-whisper)"
+    telemetry_off_env()  # before onnxruntime is imported: no telemetry, even from a self-test
     onnxruntime = _module("onnxruntime", fix)
     ctranslate2 = _module("ctranslate2", fix)
     faster_whisper = _module("faster_whisper", fix)
@@ -161,9 +163,7 @@ def check_captions() -> str:
     if not vad.is_file():
         raise Missing(f"the voice-activity model {vad} is missing; {fix}")
     try:
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 4
-        onnxruntime.InferenceSession(str(vad), options, providers=["CPUExecutionProvider"])
+        inference_session(vad)  # telemetry off, as in the captions worker
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise Missing(f"onnxruntime cannot load the voice-activity model ({exc}); {fix}") from None
     if "int8" not in ctranslate2.get_supported_compute_types("cpu"):

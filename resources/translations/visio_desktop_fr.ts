@@ -581,6 +581,22 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Une erreur s’est produite&#xa0;: %1</translation>
     </message>
     <message>
+        <source>The meeting server %1 has a security certificate that this computer does not trust, so the connection was stopped. If the server belongs to your organisation, ask your IT department to install its certificate authority.</source>
+        <translation>Le serveur de réunion %1 présente un certificat de sécurité auquel cet ordinateur ne fait pas confiance&#xa0;; la connexion a donc été interrompue. Si ce serveur appartient à votre organisation, demandez à votre service informatique d’installer son autorité de certification.</translation>
+    </message>
+    <message>
+        <source>The security certificate of the meeting server %1 was made out for another server name, so the connection was stopped. Check the link; if it is right, tell the server&apos;s administrators.</source>
+        <translation>Le certificat de sécurité du serveur de réunion %1 a été établi pour un autre nom de serveur&#xa0;; la connexion a donc été interrompue. Vérifiez le lien&#xa0;; s’il est correct, prévenez les administrateurs du serveur.</translation>
+    </message>
+    <message>
+        <source>The security certificate of the meeting server %1 has expired, or this computer&apos;s date is wrong, so the connection was stopped. Check the date and time of this computer; if they are right, tell the server&apos;s administrators.</source>
+        <translation>Le certificat de sécurité du serveur de réunion %1 a expiré, ou la date de cet ordinateur est fausse&#xa0;; la connexion a donc été interrompue. Vérifiez la date et l’heure de cet ordinateur&#xa0;; si elles sont justes, prévenez les administrateurs du serveur.</translation>
+    </message>
+    <message>
+        <source>The meeting server %1 refused the connection: it may not be running. Check the link, or try again later.</source>
+        <translation>Le serveur de réunion %1 a refusé la connexion&#xa0;: il n’est peut-être pas démarré. Vérifiez le lien, ou réessayez plus tard.</translation>
+    </message>
+    <message>
         <source>Your camera could not be started. Check that it is connected and that no other application is using it.</source>
         <translation>Impossible de démarrer votre caméra. Vérifiez qu’elle est branchée et qu’aucune autre application ne l’utilise.</translation>
     </message>

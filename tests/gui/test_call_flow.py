@@ -141,7 +141,9 @@ def test_an_unreachable_server_is_explained(qtbot: QtBot, desktop: Desktop) -> N
     window.prejoin.name.setText("Tester")
     QTest.mouseClick(window.prejoin.join, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(window.prejoin.error.isVisible, timeout=WAIT_MS)
-    assert window.prejoin.error.text().startswith("Could not reach the meeting server 127.0.0.1")
+    assert window.prejoin.error.text().startswith(
+        "The meeting server 127.0.0.1 refused the connection"
+    )
     assert window.stack.currentWidget() is window.prejoin
     assert window.prejoin.join.isEnabled()  # the user can try again
 

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from visio_desktop.core.errors import ServerUnreachableError
+from visio_desktop.core.errors import ServerUnreachableError, Unreachable
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
 from visio_desktop.engine import events as ev
@@ -257,6 +257,37 @@ def test_error_messages_are_french(french: QApplication) -> None:
     install_translator(french, "fr")
     error = ServerUnreachableError("refused")
     assert not friendly_error(error, "visio.example.org").startswith("Could not reach")
+
+
+# Each reason a server is out of reach, with words the English and the French sentence must say.
+UNREACHABLE_WORDS = {
+    Unreachable.UNTRUSTED_CERTIFICATE: ("does not trust", "ne fait pas confiance"),
+    Unreachable.WRONG_HOST_NAME: ("another server name", "un autre nom de serveur"),
+    Unreachable.EXPIRED_CERTIFICATE: ("has expired", "a expiré"),
+    Unreachable.REFUSED: ("refused the connection", "a refusé la connexion"),
+    Unreachable.OTHER: ("Could not reach", "Impossible de joindre"),
+}
+
+
+def test_each_reason_a_server_is_out_of_reach_has_its_own_words(qapp: QApplication) -> None:
+    texts = {
+        reason: friendly_error(ServerUnreachableError("x", reason), "visio.example.org")
+        for reason in UNREACHABLE_WORDS
+    }
+    assert len(set(texts.values())) == len(texts)
+    for reason, (english, _) in UNREACHABLE_WORDS.items():
+        assert english in texts[reason] and "visio.example.org" in texts[reason]
+    # Unknown host and timeout keep the network sentence.
+    for reason in (Unreachable.UNKNOWN_HOST, Unreachable.TIMEOUT):
+        error = ServerUnreachableError("x", reason)
+        assert friendly_error(error, "h").startswith("Could not reach")
+
+
+def test_each_reason_a_server_is_out_of_reach_is_french(french: QApplication) -> None:
+    install_translator(french, "fr")
+    for reason, (_, words) in UNREACHABLE_WORDS.items():
+        text = friendly_error(ServerUnreachableError("x", reason), "visio.example.org")
+        assert words in text and "visio.example.org" in text, text
 
 
 # -- the .ts file ---------------------------------------------------------------------------------

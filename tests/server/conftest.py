@@ -119,8 +119,15 @@ async def client(server: RunningServer) -> AsyncIterator[Connect]:
         await ws.close()
 
 
-def write_self_signed(folder: Path) -> tuple[Path, Path]:
-    """A self-signed CA certificate for 127.0.0.1 and its key, written into `folder`."""
+def write_self_signed(
+    folder: Path,
+    names: list[x509.GeneralName] | None = None,
+    valid: tuple[datetime.timedelta, datetime.timedelta] | None = None,
+) -> tuple[Path, Path]:
+    """A self-signed CA certificate and its key, written into `folder`: for `names` (default
+    127.0.0.1), valid from now + valid[0] to now + valid[1] (default: a day, from 5 min ago)."""
+    names = names or [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    start, end = valid or (datetime.timedelta(minutes=-5), datetime.timedelta(days=1))
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "visio-desktop test CA")])
     now = datetime.datetime.now(datetime.UTC)
@@ -130,12 +137,9 @@ def write_self_signed(folder: Path) -> tuple[Path, Path]:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
+        .not_valid_before(now + start)
+        .not_valid_after(now + end)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

@@ -16,7 +16,12 @@ from __future__ import annotations
 import pytest
 
 from visio_desktop.core.errors import LinkError
-from visio_desktop.core.link_policy import LinkOutcome, check_server_supplied_url, decide_link
+from visio_desktop.core.link_policy import (
+    LinkOutcome,
+    check_server_supplied_url,
+    decide_link,
+    decide_unattended,
+)
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.policy import Policy
 
@@ -72,7 +77,6 @@ REFUSED_BY_THE_PARSER = [
     "https://visio.gouv.fr./abc-defg-hij",
     "https://.visio.gouv.fr/abc-defg-hij",
     "https://visio..gouv.fr/abc-defg-hij",
-    "https://visio．gouv．fr/abc-defg-hij",  # fullwidth full stops
     # ports
     "https://visio.gouv.fr:0/abc-defg-hij",
     "https://visio.gouv.fr:65536/abc-defg-hij",
@@ -105,6 +109,14 @@ REFUSED_BY_THE_PARSER = [
     # broken internationalised names
     "https://xn--/abc-defg-hij",
     "https://xn--a-ecp.xn--zz/abc-defg-hij",
+    # what IDNA 2003 (the stdlib codec) let through and IDNA 2008 with UTS #46 refuses
+    "https://xn--a.example/abc-defg-hij",  # decodes to U+0080, a control character
+    "https://xn--a.gouv.fr/abc-defg-hij",
+    "https://xn--a-ecp.gouv.fr/abc-defg-hij",  # "a⒈": a digit-and-full-stop symbol
+    "https://a\u2488.gouv.fr/abc-defg-hij",  # "⒈" itself
+    "https://xn--bucher-xyd.gouv.fr/abc-defg-hij",  # "bücher" decomposed: a second spelling
+    "https://xn--bcher-2pa.gouv.fr/abc-defg-hij",  # "bÜcher": an A-label never has capitals
+    "https://xn--ab-m1t.gouv.fr/abc-defg-hij",  # a zero-width joiner between letters
     "https://visio_gouv.fr/abc-defg-hij",
     "https://-visio.gouv.fr/abc-defg-hij",
     # empty pieces
@@ -122,7 +134,7 @@ PARSED_BUT_NOT_ALLOWED = [
     ("https://visio.xn--guv-sed.fr/abc-defg-hij", "visio.xn--guv-sed.fr"),  # the same, encoded
     ("https://visio.gouv.fг/abc-defg-hij", "visio.gouv.xn--f-ftb"),  # Cyrillic ghe (U+0433)
     ("https://аррӏе.com/abc-defg-hij", "xn--80ak6aa92e.com"),  # all Cyrillic
-    ("https://visio。gouv.fr/abc-defg-hij", "xn--visiogouv-9j3h.fr"),  # ideographic full stop
+    ("https://visio。example.gouv.fr.evil.fr/abc-defg-hij", "visio.example.gouv.fr.evil.fr"),
     ("https://visio.gouv.fr.evil.fr/abc-defg-hij", "visio.gouv.fr.evil.fr"),
     ("https://evilgouv.fr/abc-defg-hij", "evilgouv.fr"),
     ("https://gouv.fr/abc-defg-hij", "gouv.fr"),
@@ -156,6 +168,22 @@ def test_refused_or_asked_under_policy(text: str, shown: str) -> None:
     assert shown in asked.message and not asked.media_on
 
 
+@pytest.mark.parametrize(("text", "shown"), PARSED_BUT_NOT_ALLOWED)
+def test_without_a_window_what_would_be_asked_is_refused(text: str, shown: str) -> None:
+    """The headless client's decision: the window's, with nobody to answer its question; the
+    built-in server's host counts as known unless unknown servers are forbidden."""
+    link = parse_link(text)
+    decision = decide_unattended(link, ASKING, known_hosts=[])
+    if link.host == "127.0.0.1":
+        assert decision.outcome is LinkOutcome.ALLOW
+    else:
+        assert decision.outcome is LinkOutcome.REFUSE
+        assert shown in decision.message and "no one to ask" in decision.message
+    assert decide_unattended(link, STRICT, known_hosts=[]).outcome is LinkOutcome.REFUSE
+    known = decide_unattended(link, ASKING, known_hosts=[link.host])
+    assert known.outcome is LinkOutcome.ALLOW
+
+
 def test_a_cyrillic_a_in_an_allowed_domain_lookalike_is_not_allowed() -> None:
     policy = Policy(allowed_servers=("*.agriculture.gouv.fr",), allow_unknown_servers=False)
     lookalike = parse_link(f"https://visio.\u0430griculture.gouv.fr/{ROOM}")  # Cyrillic a (U+0430)
@@ -181,12 +209,25 @@ def test_a_lookalike_label_under_an_allowed_domain_shows_punycode() -> None:
         "https://visio.gouv.fr:8443/abc-defg-hij/",
         "  https://visio.gouv.fr/abc-defg-hij\n",
         "https://ＶＩＳＩＯ.gouv.fr/abc-defg-hij",  # fullwidth letters fold to ASCII
+        # The full stops that UTS #46 maps to "." separate labels, as in a browser: the link
+        # goes where a browser would take it (IDNA 2003 read U+3002 as a letter).
+        "https://visio。gouv.fr/abc-defg-hij",  # ideographic full stop, U+3002
+        "https://visio．gouv．fr/abc-defg-hij",  # fullwidth full stops, U+FF0E
+        "https://visio｡gouv.fr/abc-defg-hij",  # halfwidth ideographic full stop, U+FF61
     ],
 )
 def test_harmless_variants_of_an_allowed_link_are_allowed(text: str) -> None:
     decision = decide_link(parse_link(text), STRICT, known_hosts=[])
     assert decision.outcome is LinkOutcome.ALLOW
     assert decision.link.host == "visio.gouv.fr"
+
+
+def test_an_unknown_host_written_with_ideographic_full_stops_shows_its_real_labels() -> None:
+    decision = decide_link(parse_link(f"https://visio。example.gouv.fr/{ROOM}"), STRICT, [])
+    assert decision.link.host == "visio.example.gouv.fr"
+    asked = decide_link(parse_link(f"https://visio。example｡org/{ROOM}"), ASKING, [])
+    assert asked.outcome is LinkOutcome.ASK
+    assert asked.shown_host == "visio.example.org"
 
 
 SERVER_REDIRECTS = [

@@ -253,7 +253,10 @@ HOSTILE = [
     ("https://-visio.gouv.fr/abc-defg-hij", "invalid character"),
     ("https://visio-.gouv.fr/abc-defg-hij", "invalid character"),
     ("https://visio.gouv.fr<script>/abc-defg-hij", "invalid character"),
-    ("https://visio.gouv．fr/abc-defg-hij", "invalid character"),  # fullwidth dot
+    ("https://visio.gouv．/abc-defg-hij", "empty label"),  # a fullwidth dot is a dot
+    ("https://xn--a.example/abc-defg-hij", "invalid punycode"),  # U+0080
+    ("https://xn--bucher-xyd.fr/abc-defg-hij", "invalid punycode"),  # not NFC
+    ("https://a⒈.fr/abc-defg-hij", "internationalised"),
     ("https://xn--zz.fr/abc-defg-hij", "invalid punycode"),
     ("https://xn--bücher.fr/abc-defg-hij", "internationalised"),
     ("https://1.2.3.4.5/abc-defg-hij", "not a valid one"),

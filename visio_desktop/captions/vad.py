@@ -9,7 +9,6 @@ as one batched call. Cost: about 3-5 ms of CPU per second of audio.
 
 from __future__ import annotations
 
-import importlib
 import importlib.resources
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy.typing as npt
 
 from visio_desktop.captions.audio import Audio
 from visio_desktop.captions.errors import CaptionsError
+from visio_desktop.captions.onnx import inference_session
 
 __all__ = [
     "CHUNK_SAMPLES",
@@ -61,16 +61,8 @@ class SileroVad:
             raise CaptionsError(
                 "voice detection model not found: install faster-whisper, which carries it"
             )
-        # Imported here: heavy, needed only where the VAD runs. No type hints ship.
-        onnxruntime: Any = importlib.import_module("onnxruntime")
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
-        options.log_severity_level = 4
-        try:
-            self._session: Any = onnxruntime.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+        try:  # telemetry off, see captions/onnx.py
+            self._session: Any = inference_session(path)
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise CaptionsError(f"cannot load the voice detection model {path}: {exc}") from None
         self.reset()

@@ -213,7 +213,11 @@ class CaptionWorker:
 
 
 def _run(config: WorkerConfig, inbox: Any, events: Any, prefix: str) -> None:
-    """The worker process."""
+    """The worker process. onnxruntime's telemetry is switched off before anything of the
+    captions runtime is imported (see captions/onnx.py)."""
+    from visio_desktop.captions.onnx import telemetry_off_env  # noqa: PLC0415 - child side only
+
+    telemetry_off_env()
     from visio_desktop.captions.worker_main import serve  # noqa: PLC0415 - child side only
 
     try:

@@ -13,6 +13,7 @@ from visio_desktop.captions.audio import SAMPLE_RATE, Decimator
 from visio_desktop.captions.errors import CaptionsError
 from visio_desktop.captions.events import CaptionEvent, WorkerError, WorkerReady, WorkerStopped
 from visio_desktop.captions.models import require_model
+from visio_desktop.captions.onnx import load_onnxruntime
 from visio_desktop.captions.pipeline import CaptionPipeline
 from visio_desktop.captions.recognizer import WhisperRecognizer
 from visio_desktop.captions.vad import SileroVad
@@ -42,6 +43,7 @@ def serve(
     config: WorkerConfig, inbox: Any, send: Callable[[CaptionEvent], None], prefix: str
 ) -> None:
     try:
+        load_onnxruntime()  # telemetry off before any model of ours or faster-whisper's loads
         model = require_model(config.model, config.models_root)
         recognizer = WhisperRecognizer(
             model,

@@ -7,6 +7,7 @@ the edge where they occur, so front ends only ever handle this tree.
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,8 +34,26 @@ class FrameTooLargeError(ProtocolError):
     """A protocol frame is over the size limit."""
 
 
+class Unreachable(enum.Enum):
+    """Why a meeting server could not be reached, for a front end to say in plain words.
+    The certificate causes come from OpenSSL's verify codes (see signaling/visio.py)."""
+
+    UNTRUSTED_CERTIFICATE = "untrusted-certificate"  # no trusted authority vouches for it
+    WRONG_HOST_NAME = "wrong-host-name"  # a valid certificate, made out for another name
+    EXPIRED_CERTIFICATE = "expired-certificate"  # out of its validity period (or our clock)
+    REFUSED = "refused"  # nothing listens on that port, or a firewall said no
+    UNKNOWN_HOST = "unknown-host"
+    TIMEOUT = "timeout"
+    OTHER = "other"  # not a meeting server, an unreadable answer, anything else
+
+
 class ServerUnreachableError(VisioError):
-    """The meeting server could not be reached or answered nonsense at discovery."""
+    """The meeting server could not be reached or answered nonsense at discovery; `reason`
+    says which, when it is known."""
+
+    def __init__(self, message: str, reason: Unreachable = Unreachable.OTHER) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ServerRejectedError(VisioError):

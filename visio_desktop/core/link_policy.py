@@ -5,10 +5,17 @@ question first, showing the host in punycode; camera and microphone start off) o
 message, and no way to go on). `check_server_supplied_url` holds the addresses a meeting server
 hands over (WebSocket, TURN/STUN, media server) to the same rules, so that a server cannot send
 the client to another host. Both are pure: no I/O, no Qt.
+
+Every front end decides through `decide_link`: the window asks its question, and
+`decide_unattended` is the same decision for a front end with no one to ask (`join
+--headless`), where a question becomes a refusal. Both trust the built-in server's host
+(`EMBEDDED_SERVER_HOST`) as if it had been joined before, and neither trusts it when the policy
+forbids unknown servers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections.abc import Iterable
@@ -18,7 +25,16 @@ from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import MeetingLink, check_server_url, is_host_allowed, parse_link
 from visio_desktop.core.policy import Policy, server_host
 
-__all__ = ["LinkDecision", "LinkOutcome", "check_server_supplied_url", "decide_link"]
+__all__ = [
+    "EMBEDDED_SERVER_HOST",
+    "LinkDecision",
+    "LinkOutcome",
+    "check_server_supplied_url",
+    "decide_link",
+    "decide_unattended",
+]
+
+EMBEDDED_SERVER_HOST = "127.0.0.1"  # where the built-in server always listens (a free port)
 
 _PLACEHOLDER_ROOM = "aaa-aaaa-aaa"
 
@@ -74,6 +90,22 @@ def decide_link(link: MeetingLink, policy: Policy, known_hosts: Iterable[str]) -
         "trust it; your camera and microphone will start off."
     )
     return LinkDecision(LinkOutcome.ASK, link, shown, message, media_on=False)
+
+
+def decide_unattended(
+    link: MeetingLink, policy: Policy, known_hosts: Iterable[str] = ()
+) -> LinkDecision:
+    """`decide_link` for a front end without a window: what the window would ask about is
+    refused, since nobody can answer; the built-in server's host counts as known, as there."""
+    decision = decide_link(link, policy, (*known_hosts, EMBEDDED_SERVER_HOST))
+    if decision.outcome is not LinkOutcome.ASK:
+        return decision
+    message = (
+        f"This meeting is on {decision.shown_host}, a server you have not used before, and "
+        "without a window there is no one to ask whether to trust it. Join it once in the "
+        "window, or ask your IT department to allow it in the policy."
+    )
+    return dataclasses.replace(decision, outcome=LinkOutcome.REFUSE, message=message)
 
 
 def check_server_supplied_url(url: str, link: MeetingLink, policy: Policy) -> None:

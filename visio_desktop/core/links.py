@@ -10,9 +10,13 @@ Decisions:
   links carry none, and each is a place to hide a second meaning.
 - A port is 1 to 65535 in plain ASCII digits with no leading zero; the scheme's default port
   (443 for visio and https, 80 for http) is dropped, so `host:443` equals `host`.
-- Unicode hosts become punycode through the stdlib IDNA 2003 codec (label by label); a label
-  already in punycode must decode. A host whose last label is numeric must be a dotted IPv4
-  address, so resolver shorthands such as `127.1` or `0x7f.1` never reach `getaddrinfo`.
+- Unicode hosts become punycode through the `idna` package: IDNA 2008 with the UTS #46 mapping,
+  label by label, as browsers do (the stdlib codec is IDNA 2003, which accepts `xn--a`, U+0080,
+  and reads U+3002 as a letter). The full stops U+3002, U+FF0E and U+FF61 separate labels. A
+  label already in punycode must decode to a valid IDNA 2008 label that encodes back to the
+  same ASCII, so one host has one spelling. Anything `idna` refuses is a `LinkError`.
+- A host whose last label is numeric must be a dotted IPv4 address, so resolver shorthands
+  such as `127.1` or `0x7f.1` never reach `getaddrinfo`.
 - `parse_link(link.web_url)` gives back `link`, except that a `visio` link comes back `https`.
 """
 
@@ -25,8 +29,9 @@ import string
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from encodings import idna
 from random import Random
+
+import idna
 
 from visio_desktop.core.errors import LinkError
 
@@ -51,6 +56,8 @@ _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", re.ASCII)
 _NUMERIC_LABEL_RE = re.compile(r"[0-9]+|0x[0-9a-f]*", re.ASCII)
 _IPV6_RE = re.compile(r"[0-9A-Fa-f:.]+", re.ASCII)
 _PORT_RE = re.compile(r"[1-9][0-9]{0,4}", re.ASCII)
+# The dots UTS #46 maps to "." (ideographic, fullwidth, halfwidth ideographic full stops).
+_FULL_STOPS = str.maketrans(dict.fromkeys("\u3002\uff0e\uff61", "."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +243,7 @@ def _normalise_host(text: str) -> str:
     """Lower-case a DNS name or IPv4 address, converting unicode labels to punycode."""
     if not text:
         raise LinkError("The link has no server name (empty host).")
-    labels = [_normalise_label(label) for label in text.split(".")]
+    labels = [_normalise_label(label) for label in text.translate(_FULL_STOPS).split(".")]
     host = ".".join(labels)
     if len(host) > 253:
         raise LinkError("The server name is too long (over 253 characters).")
@@ -255,19 +262,24 @@ def _normalise_label(label: str) -> str:
         ascii_label = label.lower()
     else:
         try:
-            ascii_label = idna.ToASCII(label).decode("ascii").lower()
-        except UnicodeError:
+            ascii_label = idna.encode(label, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):  # idna's errors, and its codec's
             raise LinkError("The server name is not a valid internationalised name.") from None
     if len(ascii_label) > 63:
         raise LinkError("The server name has a label over 63 characters.")
     if not _LABEL_RE.fullmatch(ascii_label):
         raise LinkError("The server name contains an invalid character.")
-    if ascii_label.startswith("xn--"):
-        try:
-            ascii_label[4:].encode("ascii").decode("punycode")
-        except UnicodeError:
-            raise LinkError("The server name has an invalid punycode label.") from None
+    if ascii_label.startswith("xn--") and not _is_round_trip(ascii_label):
+        raise LinkError("The server name has an invalid punycode label.")
     return ascii_label
+
+
+def _is_round_trip(a_label: str) -> bool:
+    """Whether a punycode label decodes to a valid IDNA 2008 label that encodes back to it."""
+    try:
+        return idna.encode(idna.decode(a_label)).decode("ascii") == a_label
+    except (idna.IDNAError, UnicodeError):
+        return False
 
 
 def _is_loopback(host: str) -> bool:

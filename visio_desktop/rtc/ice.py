@@ -4,6 +4,12 @@ aiortc adds a public STUN server when given no configuration; we always pass one
 only ever talks to the ICE servers its meeting server named. aioice never offers 127.0.0.1 as a
 host candidate; for a meeting on a loopback server (the embedded demo, tests) we make it offer
 exactly that and nothing else, so a local meeting never leaves the machine.
+
+A peer's candidate whose host is a `.local` name (browsers hide their addresses behind mDNS
+names) never reaches aioice: resolving it would bind 0.0.0.0:5353 and multicast queries to
+224.0.0.251 on every network this machine is on, even in a loopback meeting, telling the LAN
+that a meeting is under way. Such peers still connect through their other candidates (srflx,
+relay) or through ours, as the peer learns our addresses from the checks we send.
 """
 
 from __future__ import annotations
@@ -14,6 +20,13 @@ import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer
 
 from visio_desktop.core.protocol import IceServer
+
+__all__ = [
+    "gather_loopback_only",
+    "is_mdns_candidate",
+    "rtc_configuration",
+    "without_mdns_candidates",
+]
 
 _original_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 
@@ -41,3 +54,22 @@ def rtc_configuration(servers: tuple[IceServer, ...], loopback: bool) -> RTCConf
         ]
     )
     return RTCConfiguration(iceServers=ice)
+
+
+def is_mdns_candidate(candidate: str) -> bool:
+    """Whether an ICE candidate (`a=candidate:…`, `candidate:…` or bare, RFC 8839) names
+    its address as a `.local` host. Too short a line is not one (aiortc refuses it later)."""
+    fields = candidate.removeprefix("a=").removeprefix("candidate:").split()
+    # foundation, component, transport, priority, then the address
+    return len(fields) > 4 and fields[4].rstrip(".").lower().endswith(".local")
+
+
+def without_mdns_candidates(sdp: str) -> str:
+    """`sdp` with every `a=candidate` line on a `.local` host taken out, the rest untouched."""
+    lines = sdp.split("\n")
+    kept = [
+        line
+        for line in lines
+        if not (line.startswith("a=candidate:") and is_mdns_candidate(line.rstrip("\r")))
+    ]
+    return "\n".join(kept)

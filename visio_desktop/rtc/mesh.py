@@ -41,7 +41,7 @@ from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
 from visio_desktop.rtc.frame_buffer import install_audio_buffer, install_frame_buffer
-from visio_desktop.rtc.ice import rtc_configuration
+from visio_desktop.rtc.ice import is_mdns_candidate, rtc_configuration, without_mdns_candidates
 from visio_desktop.rtc.plane import (
     PlaneEvents,
     PlaneFactory,
@@ -140,7 +140,8 @@ class MeshCall:
         )
 
     async def handle_signal(self, signal: Signal) -> None:
-        """Apply an offer, answer or candidate from a peer. Bad input: PeerConnectionError."""
+        """Apply an offer, answer or candidate from a peer. Bad input: PeerConnectionError.
+        Candidates on `.local` hosts are dropped, alone or in a description (see rtc/ice.py)."""
         peer = signal.sender
         pc = self._peers.get(peer)
         try:
@@ -151,7 +152,9 @@ class MeshCall:
                     # No renegotiation here: another offer is a restart, on a new connection.
                     await self.remove_participant(peer)
                     pc = None
-                await self._answer(pc or self._create(peer), peer, signal.sdp)
+                await self._answer(
+                    pc or self._create(peer), peer, without_mdns_candidates(signal.sdp)
+                )
             elif signal.kind is SignalKind.RESTART:
                 if not self.offers_to(peer):
                     raise PeerConnectionError("a restart request from a peer that should offer")
@@ -159,7 +162,11 @@ class MeshCall:
             elif pc is None:
                 raise PeerConnectionError("a signal from a peer we have no connection with")
             elif signal.kind is SignalKind.ANSWER:
-                await pc.setRemoteDescription(RTCSessionDescription(signal.sdp, "answer"))
+                await pc.setRemoteDescription(
+                    RTCSessionDescription(without_mdns_candidates(signal.sdp), "answer")
+                )
+            elif is_mdns_candidate(signal.sdp):
+                log.info("ignoring an mDNS (.local) candidate from %s", peer)
             else:
                 candidate = candidate_from_sdp(signal.sdp.removeprefix("candidate:"))
                 candidate.sdpMid = signal.mid or None

@@ -28,6 +28,7 @@ from visio_desktop.core.errors import (
     ProtocolError,
     ServerRejectedError,
     ServerUnreachableError,
+    Unreachable,
 )
 from visio_desktop.core.link_policy import check_server_supplied_url
 from visio_desktop.core.links import MeetingLink
@@ -90,8 +91,9 @@ class VisioSignaling:
             ) as client:
                 response = await client.get(url, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
+            reason, text = _reason(exc)
             raise ServerUnreachableError(
-                f"could not reach the meeting server {self.link.host}: {_reason(exc)}"
+                f"could not reach the meeting server {self.link.host}: {text}", reason
             ) from None
         if response.status_code != 200:
             raise ServerUnreachableError(
@@ -145,8 +147,9 @@ class VisioSignaling:
                 proxy=None,
             )
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+            reason, text = _reason(exc)
             raise ServerUnreachableError(
-                f"could not open the meeting connection to {self.link.host}: {_reason(exc)}"
+                f"could not open the meeting connection to {self.link.host}: {text}", reason
             ) from None
         try:
             await self.send(Hello(protocol=PROTOCOL_VERSION, client=f"visio-desktop {__version__}"))
@@ -217,20 +220,44 @@ def _policy_tls(policy: Policy) -> ssl.SSLContext:
         return client_ssl_context()
 
 
-def _reason(exc: BaseException) -> str:
-    """A short, user-readable cause for a failed connection (looks through wrapped causes)."""
+# OpenSSL's X509_V_ERR_* codes, as ssl.SSLCertVerificationError.verify_code carries them.
+_UNTRUSTED_CODES = frozenset({18, 19, 20, 21})  # self-signed, unknown issuer, no signature
+_WRONG_NAME_CODES = frozenset({62, 64})  # host name mismatch, IP address mismatch
+_EXPIRED_CODES = frozenset({10})  # certificate has expired
+_CERTIFICATE_TEXT = {
+    Unreachable.UNTRUSTED_CERTIFICATE: "its certificate is not trusted by this computer",
+    Unreachable.WRONG_HOST_NAME: "its certificate is for another name",
+    Unreachable.EXPIRED_CERTIFICATE: "its certificate has expired",
+}
+
+
+def _certificate_reason(error: ssl.SSLCertVerificationError | None) -> Unreachable:
+    """Which certificate problem; an unknown code counts as untrusted."""
+    code = getattr(error, "verify_code", None)
+    if code in _WRONG_NAME_CODES:
+        return Unreachable.WRONG_HOST_NAME
+    if code in _EXPIRED_CODES:
+        return Unreachable.EXPIRED_CERTIFICATE
+    return Unreachable.UNTRUSTED_CERTIFICATE
+
+
+def _reason(exc: BaseException) -> tuple[Unreachable, str]:
+    """Why a connection failed, and a short user-readable cause (through wrapped causes)."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(chain) < 8:
         chain.append(current)
         current = current.__cause__ or current.__context__
+    # The ssl error itself carries the verify code; the wrappers (httpx, httpcore) only its text.
+    verify = next((c for c in chain if isinstance(c, ssl.SSLCertVerificationError)), None)
     for cause in chain:
-        if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(cause):
-            return "its certificate is not trusted by this computer"
+        if verify is not None or "CERTIFICATE_VERIFY" in str(cause):
+            reason = _certificate_reason(verify)
+            return reason, _CERTIFICATE_TEXT[reason]
         if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-            return "connection refused (is the server running?)"
+            return Unreachable.REFUSED, "connection refused (is the server running?)"
         if isinstance(cause, socket.gaierror):
-            return "unknown host name"
+            return Unreachable.UNKNOWN_HOST, "unknown host name"
         if isinstance(cause, TimeoutError | httpx.TimeoutException):
-            return "no answer in time"
-    return str(exc).strip() or type(exc).__name__
+            return Unreachable.TIMEOUT, "no answer in time"
+    return Unreachable.OTHER, str(exc).strip() or type(exc).__name__

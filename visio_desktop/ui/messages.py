@@ -13,6 +13,7 @@ from visio_desktop.core.errors import (
     ProtocolError,
     ServerRejectedError,
     ServerUnreachableError,
+    Unreachable,
 )
 from visio_desktop.core.kinds import MediaKind
 from visio_desktop.core.protocol import ErrorCode
@@ -23,12 +24,7 @@ def friendly_error(error: BaseException, host: str) -> str:
         text = QCoreApplication.translate("Messages", "This is not a meeting link: %1")
         return text.replace("%1", error.message)
     if isinstance(error, ServerUnreachableError):
-        text = QCoreApplication.translate(
-            "Messages",
-            "Could not reach the meeting server %1. Check your network connection and the "
-            "link, then try again.",
-        )
-        return text.replace("%1", host)
+        return _unreachable(error.reason, host)
     if isinstance(error, ServerRejectedError):
         if error.code == ErrorCode.ROOM_FULL:
             return QCoreApplication.translate(
@@ -64,6 +60,45 @@ def friendly_error(error: BaseException, host: str) -> str:
         return text.replace("%1", host)
     message = getattr(error, "message", "") or str(error)
     return QCoreApplication.translate("Messages", "Something went wrong: %1").replace("%1", message)
+
+
+def _unreachable(reason: Unreachable, host: str) -> str:
+    """Why the server could not be reached, when we know: a certificate problem is never the
+    network's fault, and telling the three apart tells the user whom to ask."""
+    if reason is Unreachable.UNTRUSTED_CERTIFICATE:
+        text = QCoreApplication.translate(
+            "Messages",
+            "The meeting server %1 has a security certificate that this computer does not "
+            "trust, so the connection was stopped. If the server belongs to your organisation, "
+            "ask your IT department to install its certificate authority.",
+        )
+    elif reason is Unreachable.WRONG_HOST_NAME:
+        text = QCoreApplication.translate(
+            "Messages",
+            "The security certificate of the meeting server %1 was made out for another "
+            "server name, so the connection was stopped. Check the link; if it is right, tell "
+            "the server's administrators.",
+        )
+    elif reason is Unreachable.EXPIRED_CERTIFICATE:
+        text = QCoreApplication.translate(
+            "Messages",
+            "The security certificate of the meeting server %1 has expired, or this "
+            "computer's date is wrong, so the connection was stopped. Check the date and time "
+            "of this computer; if they are right, tell the server's administrators.",
+        )
+    elif reason is Unreachable.REFUSED:
+        text = QCoreApplication.translate(
+            "Messages",
+            "The meeting server %1 refused the connection: it may not be running. Check the "
+            "link, or try again later.",
+        )
+    else:
+        text = QCoreApplication.translate(
+            "Messages",
+            "Could not reach the meeting server %1. Check your network connection and the "
+            "link, then try again.",
+        )
+    return text.replace("%1", host)
 
 
 def device_failed(kind: MediaKind) -> str:
