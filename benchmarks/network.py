@@ -1,22 +1,23 @@
-"""Video through a lossy path: receive fps and latency at 0, 1, 5 and 10 % RTP loss.
+"""Video through a faulty path: receive fps and latency at 0, 1, 5 and 10 % RTP loss.
 
-Two sessions in this process (Alice sends a 640x360@30 synthetic camera, Bob receives) meet
-on the embedded server on 127.0.0.1. Once Bob has Alice's first frame, a seeded random share
-of the packets Alice's transport sends to Bob is dropped (retransmissions included), and Bob's
-figures are read over a fixed window. Each loss rate runs with our frame buffer
-(`rtc/frame_buffer.py`) and, run for run, with aiortc's own (`--no-stock` skips it); ratios
-are ours over stock. The kernel here has no netem, so the loss is injected at the sender.
+Two sessions in this process (Alice sends a 640x360@30 synthetic camera, Bob receives) meet on
+the embedded server on 127.0.0.1. Once Bob has Alice's first frame, a seeded random share of
+the packets Alice's transport sends to Bob is dropped (retransmissions included; the faults
+come from `rtc/shaper.py`, seeded per run, and `--jitter-ms` adds delay jitter, which
+reorders packets too), and Bob's figures are read over a fixed window. Each loss rate runs
+with our frame buffer (`rtc/frame_buffer.py`) and, run for run, with aiortc's own
+(`--no-stock` skips it); ratios are ours over stock. The kernel here has no netem, so the
+faults are made at the sender.
 
     .venv/bin/python benchmarks/network.py [--runs 3] [--seconds 8] [--loss 0,1,5,10]
+        [--jitter-ms 0]
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from visio_desktop.core.links import parse_link
@@ -26,6 +27,7 @@ from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.rtc import mesh
+from visio_desktop.rtc.shaper import PathFaults, shape_transport
 from visio_desktop.server.runner import EmbeddedServer
 
 from figures import machine, medians, ratio, report
@@ -52,16 +54,7 @@ class Events:
         return self.joined.self_id
 
 
-class LossyPath:
-    def __init__(self, share: float, send: Callable[[bytes], Awaitable[None]]) -> None:
-        self._share, self._send, self._random = share, send, random.Random(7)
-
-    async def __call__(self, data: bytes) -> None:
-        if self._random.random() >= self._share:
-            await self._send(data)
-
-
-def one_run(engine: EngineThread, url: str, loss: float, seconds: float) -> dict[str, Any]:
+def one_run(engine: EngineThread, url: str, faults: PathFaults, seconds: float) -> dict[str, Any]:
     link = parse_link(f"{url}/abc-defg-hij")
     alice_events, bob_events = Events(), Events()
     alice, bob = Session(engine, alice_events), Session(engine, bob_events)
@@ -80,8 +73,7 @@ def one_run(engine: EngineThread, url: str, loss: float, seconds: float) -> dict
             assert isinstance(plane, mesh.MeshCall)
             pc = plane.connection(bob_id)
             assert pc is not None
-            transport = pc.getTransceivers()[0].sender.transport
-            transport._send_rtp = LossyPath(loss / 100, transport._send_rtp)  # type: ignore[method-assign]
+            shape_transport(pc.getTransceivers()[0].sender.transport, faults)
 
         engine.submit(lossy()).result(WAIT)
         before = {s.participant_id: s for s in bob.stats().result(WAIT)}[alice_id]
@@ -93,7 +85,13 @@ def one_run(engine: EngineThread, url: str, loss: float, seconds: float) -> dict
         alice.leave().result(WAIT)
         bob.leave().result(WAIT)
     return {
-        "receive_fps": (after.video_frames - before.video_frames) / wall,
+        # A connection the watchdog replaced counts its frames from zero again.
+        "receive_fps": (
+            after.video_frames - before.video_frames
+            if after.video_frames >= before.video_frames
+            else after.video_frames
+        )
+        / wall,
         "latency_p50_ms": after.video_latency_p50_ms,
         "latency_p95_ms": after.video_latency_p95_ms,
     }
@@ -104,6 +102,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--loss", default="0,1,5,10", help="percentages of RTP packets lost")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="on top of the loss")
     parser.add_argument("--no-stock", action="store_true", help="skip aiortc's own buffer")
     args = parser.parse_args()
     losses = [float(x) for x in args.loss.split(",")]
@@ -115,12 +114,13 @@ def main() -> None:
     try:
         for loss in losses:
             runs, stock_runs = [], []
-            for _ in range(args.runs):
+            for run in range(args.runs):
+                faults = PathFaults(loss=loss / 100, jitter_ms=args.jitter_ms, seed=run)
                 mesh.STOCK_VIDEO_BUFFER = False
-                runs.append(one_run(engine, server.base_url, loss, args.seconds))
+                runs.append(one_run(engine, server.base_url, faults, args.seconds))
                 if not args.no_stock:
                     mesh.STOCK_VIDEO_BUFFER = True
-                    stock_runs.append(one_run(engine, server.base_url, loss, args.seconds))
+                    stock_runs.append(one_run(engine, server.base_url, faults, args.seconds))
             label = f"{loss:g}%"
             ours[label] = medians(runs)
             if stock_runs:
@@ -137,6 +137,7 @@ def main() -> None:
         "network",
         {
             "video": "640x360@30 VP8, synthetic camera, one sender, one receiver",
+            "jitter_ms": args.jitter_ms,
             "runs": args.runs,
             "window_s": args.seconds,
             "machine": machine(),

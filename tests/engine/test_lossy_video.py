@@ -1,12 +1,13 @@
 """Video over a lossy path, on real aiortc connections through the embedded server: with one
-RTP packet in ten dropped on the way from Alice to Bob, Bob's frame buffer repairs what NACK
-and RTX bring back, gives up (and asks for a keyframe) only on what they cannot, and the
-picture keeps coming. Bob's receiver holds our buffer, not aiortc's."""
+RTP packet in ten dropped at random (seeded) on the way from Alice to Bob, Bob's frame buffer
+repairs what NACK and RTX bring back, gives up (and asks for a keyframe) only on what they
+cannot, and the picture keeps coming. Bob's receiver holds our buffer, not aiortc's.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiortc.jitterbuffer import JitterFrame
 
@@ -19,6 +20,7 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.rtc.frame_buffer import CompleteFrameBuffer
 from visio_desktop.rtc.mesh import MeshCall
+from visio_desktop.rtc.shaper import PathFaults, Shaper, shape_transport
 
 FRAMES_UNDER_LOSS = 150  # about five seconds of video at 30 fps
 
@@ -28,21 +30,6 @@ def mesh_of(session: Session) -> MeshCall:
     mesh = meeting.plane if meeting is not None else None
     assert isinstance(mesh, MeshCall)
     return mesh
-
-
-class LossyPath:
-    """Drops one packet in `every` that a transport sends (retransmissions included)."""
-
-    def __init__(self, every: int, send: Callable[[bytes], Awaitable[None]]) -> None:
-        self._every, self._send = every, send
-        self.sent = self.dropped = 0
-
-    async def __call__(self, data: bytes) -> None:
-        self.sent += 1
-        if self.sent % self._every == 0:
-            self.dropped += 1
-            return
-        await self._send(data)
 
 
 def test_video_survives_ten_percent_loss(
@@ -67,14 +54,13 @@ def test_video_survives_ten_percent_loss(
         ]
         return [b for b in found if isinstance(b, CompleteFrameBuffer)]
 
-    paths: list[LossyPath] = []
+    paths: list[Shaper] = []
 
     async def make_lossy() -> None:
         pc = mesh_of(alice).connection(bob_id)
         assert pc is not None
         transport = pc.getTransceivers()[0].sender.transport  # one, bundled
-        paths.append(LossyPath(10, transport._send_rtp))
-        transport._send_rtp = paths[0]  # type: ignore[method-assign]
+        paths.append(shape_transport(transport, PathFaults(loss=0.1, seed=11)))
 
     camera_buffers = engine.submit(buffers()).result(timeout=WAIT)
     assert len(camera_buffers) == 2  # the camera and the screen slots
@@ -97,6 +83,6 @@ def test_video_survives_ten_percent_loss(
     before = engine.submit(lossy_from_now()).result(timeout=WAIT)
     assert enough.wait(timeout=WAIT * 2), f"video stalled under loss: {camera.figures}"
     figures = camera.figures
-    assert paths[0].dropped >= 20  # the loss was real
+    assert paths[0].figures.lost >= 20  # the loss was real
     # NACK and RTX repaired nearly all of it: at most one frame in twenty given up on.
     assert figures.dropped_frames * 20 <= figures.frames - before, figures
