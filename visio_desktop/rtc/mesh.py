@@ -40,6 +40,7 @@ from aiortc.sdp import candidate_from_sdp
 from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
+from visio_desktop.rtc.camera_encoder import use_camera_encoder
 from visio_desktop.rtc.frame_buffer import install_audio_buffer, install_frame_buffer
 from visio_desktop.rtc.ice import is_mdns_candidate, rtc_configuration, without_mdns_candidates
 from visio_desktop.rtc.plane import (
@@ -254,10 +255,13 @@ class MeshCall:
         return pc
 
     def _prepare(self, sender: RTCRtpSender, slot: Slot) -> None:
-        """A new sender for `slot`: the screen gets the text-friendly encoder before its
-        first frame (aiortc picks a sender's encoder then), then the local track."""
+        """A new sender for `slot`: the screen gets the text-friendly encoder and the camera
+        the rate-controlled one before their first frame (aiortc picks a sender's encoder
+        then), then the local track."""
         if slot is Slot.SCREEN:
             use_screen_encoder(sender)
+        elif slot is Slot.CAMERA:
+            use_camera_encoder(sender)
         self._attach(sender, slot)
 
     def _attach(self, sender: RTCRtpSender, slot: Slot) -> None:

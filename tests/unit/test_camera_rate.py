@@ -1,0 +1,51 @@
+"""How the camera's rate follows the receiver's estimate and the loss it reports, and what it
+gives up first: bitrate, then resolution, then frame rate."""
+
+from __future__ import annotations
+
+from visio_desktop.rtc.camera_encoder import FLOOR, RateControl, wanted_bitrate
+
+
+def test_a_stream_starts_at_what_its_size_wants() -> None:
+    assert wanted_bitrate(640, 360) == 1_175_040
+    assert wanted_bitrate(1280, 720) == 2_500_000  # the ceiling
+    assert wanted_bitrate(160, 90) == FLOOR
+    assert RateControl().target() == wanted_bitrate(640, 360)  # not aiortc's 500 kbps
+
+
+def test_the_receivers_estimate_caps_it_with_hysteresis() -> None:
+    rate = RateControl()
+    rate.remb = 1_100_000  # within 20 %: no new encoder for that
+    assert rate.target() == rate.wanted
+    rate.remb = 600_000
+    assert rate.target() == 600_000
+    rate.remb = 5_000_000  # the estimate is not a goal: the size's want caps it
+    assert rate.target() == rate.wanted
+
+
+def test_heavy_loss_brings_it_down_and_light_loss_lets_it_back_up() -> None:
+    rate = RateControl()
+    for _ in range(4):
+        rate.on_loss(0.20)  # 20 % lost, four reports in a row
+    low = rate.target()
+    assert low < 0.75 * rate.wanted
+    rate.on_loss(0.05)  # between 2 and 10 %: holds
+    assert rate.target() == low
+    for _ in range(20):
+        rate.on_loss(0.0)
+    assert rate.target() == rate.wanted and rate.loss_cap is None
+
+
+def test_bitrate_goes_first_then_resolution_then_frame_rate() -> None:
+    rate = RateControl()
+    steps = []
+    for remb in (1_000_000, 700_000, 400_000, 200_000, 100_000):
+        rate.remb = remb
+        steps.append((rate.scale(), rate.drops_frames()))
+    assert steps == [
+        (1.0, False),
+        (1.0, False),
+        (0.75, False),
+        (0.5, False),
+        (0.5, True),
+    ]
