@@ -3,7 +3,13 @@ gives up first: bitrate, then resolution, then frame rate."""
 
 from __future__ import annotations
 
-from visio_desktop.rtc.camera_encoder import FLOOR, RateControl, wanted_bitrate
+import concurrent.futures
+import fractions
+
+import numpy as np
+from av import VideoFrame
+
+from visio_desktop.rtc.camera_encoder import FLOOR, CameraVp8Encoder, RateControl, wanted_bitrate
 
 
 def test_a_stream_starts_at_what_its_size_wants() -> None:
@@ -49,3 +55,27 @@ def test_bitrate_goes_first_then_resolution_then_frame_rate() -> None:
         (0.5, False),
         (0.5, True),
     ]
+
+
+def encode_all(encoder: CameraVp8Encoder, frames: list[VideoFrame]) -> list[list[bytes]]:
+    return [encoder.encode(frame)[0] for frame in frames]
+
+
+def test_peers_encoding_the_same_frames_at_once_at_a_smaller_size() -> None:
+    """Every peer's encoder gets the same frame objects, in threads of their own: scaling
+    them down must not share state between the threads (PyAV's frame.reformat does)."""
+    frames = [
+        VideoFrame.from_ndarray(np.full((360, 640, 3), n, np.uint8), format="rgb24")
+        for n in range(0, 250, 10)
+    ]
+    frames = [frame.reformat(format="yuv420p") for frame in frames]
+    for n, frame in enumerate(frames):
+        frame.pts, frame.time_base = n * 3000, fractions.Fraction(1, 90000)
+    encoders = [CameraVp8Encoder() for _ in range(4)]
+    for encoder in encoders:
+        encoder.target_bitrate = 300_000  # REMB: 250-450 kbps, encoded at 3/4 size
+    with concurrent.futures.ThreadPoolExecutor(len(encoders)) as pool:
+        runs = [pool.submit(encode_all, encoder, frames) for encoder in encoders]
+        payloads = [run.result(timeout=60) for run in runs]
+    assert all(len(run) == len(frames) and all(run) for run in payloads)
+    assert encoders[0].codec is not None and encoders[0].codec.width == 480

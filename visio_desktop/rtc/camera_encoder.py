@@ -22,6 +22,7 @@ from typing import Any
 from aiortc import RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtp import RtcpRrPacket, RtcpSrPacket
+from av.video.reformatter import VideoReformatter
 
 BITS_PER_PIXEL = 0.17  # per frame at 30 fps: 1.2 Mbps for 640x360, as browsers send
 CEILING = 2_500_000  # 720p and above
@@ -84,6 +85,7 @@ class CameraVp8Encoder(Vp8Encoder):
         self.rate = RateControl()
         self._source_size: tuple[int, int] | None = None
         self._odd_frame = False
+        self._reformatter = VideoReformatter()
 
     @property
     def target_bitrate(self) -> int:
@@ -106,7 +108,9 @@ class CameraVp8Encoder(Vp8Encoder):
         if scale < 1.0:
             width = max(2, int(frame.width * scale) // 2 * 2)
             height = max(2, int(frame.height * scale) // 2 * 2)
-            scaled = frame.reformat(width=width, height=height, format="yuv420p")
+            # Our own reformatter: `frame.reformat` uses one cached on the frame, and the same
+            # frame goes to every peer's encoder at once, in threads of their own (a crash).
+            scaled = self._reformatter.reformat(frame, width=width, height=height, format="yuv420p")
             scaled.pts, scaled.time_base = frame.pts, frame.time_base
             frame = scaled
         return super().encode(frame, force_keyframe)
