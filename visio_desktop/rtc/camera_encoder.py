@@ -10,8 +10,9 @@ each RTCP receiver report, as Chromium's loss-based controller does:
 - more than 10 % lost: the rate goes down by half the loss;
 - less than 2 % lost: the cap on it goes up 8 % a report, back to what REMB allows;
 - in between: it holds.
-Below 450 kbps the picture is encoded at 3/4 of its size, below 250 kbps at half, and below
-150 kbps every other frame is left out. Changes under 20 % are not applied: aiortc starts a
+Below 40 % of what its size wants the picture is encoded at 3/4 of its size, below 20 % at
+half, and at the floor (150 kbps, when that is under 20 % of the want) every other frame is
+left out. Changes under 20 % are not applied: aiortc starts a
 new encoder (and so a keyframe) for every change of more than 10 %.
 """
 
@@ -29,7 +30,8 @@ CEILING = 2_500_000  # 720p and above
 FLOOR = 150_000
 HEAVY_LOSS, LIGHT_LOSS, RISE = 0.10, 0.02, 1.08
 HYSTERESIS = 0.20
-LADDER = ((450_000, 1.0), (250_000, 0.75), (0, 0.5))  # from this rate up: this scale
+# From this share of what the picture wants up: this scale of its size.
+LADDER = ((0.4, 1.0), (0.2, 0.75), (0.0, 0.5))
 
 
 def wanted_bitrate(width: int, height: int) -> int:
@@ -70,11 +72,12 @@ class RateControl:
 
     def scale(self) -> float:
         """How much of the picture's size to encode at the current rate."""
-        rate = self.target()
-        return next(scale for floor, scale in LADDER if rate >= floor)
+        share = self.target() / self.wanted
+        return next(scale for floor, scale in LADDER if share >= floor)
 
     def drops_frames(self) -> bool:
-        return self.target() <= FLOOR
+        """At the floor, and far below what the picture wants: every other frame goes."""
+        return self.target() <= FLOOR < self.wanted * 0.2
 
 
 class CameraVp8Encoder(Vp8Encoder):
