@@ -200,6 +200,7 @@ class Connection:
             video=join.video,
         )
         room = self.state.rooms.join(slug, info)
+        stamped = room.participants[self.participant_id]
         self.room = slug
         self.send(
             Joined(
@@ -208,7 +209,7 @@ class Connection:
                 participants=tuple(room.participants.values()),
             )
         )
-        self.state.broadcast(slug, ParticipantJoined(participant=info), exclude=self)
+        self.state.broadcast(slug, ParticipantJoined(participant=stamped), exclude=self)
 
     def _in_room(self, slug: str, message: Message) -> None:
         me = self.participant_id
