@@ -223,7 +223,7 @@ async def test_shutdown_tells_every_client(server: RunningServer, client: Connec
 
 
 @pytest.mark.parametrize(
-    "limits", [Limits(outbound_queue=64, messages_per_second=1e6, message_burst=1e6)]
+    "limits", [Limits(outbound_queue_bytes=768 * 1024, messages_per_second=1e6, message_burst=1e6)]
 )
 async def test_a_client_too_slow_to_read_is_dropped_and_the_room_goes_on(client: Connect) -> None:
     fast, slow = await client(), await client()
