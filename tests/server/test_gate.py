@@ -11,8 +11,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.server.conftest import WAIT, Connect
-from visio_desktop.core.protocol import Chat, ParticipantJoined, Ping, Pong
+from tests.server.conftest import ROOM, WAIT, Connect
+from visio_desktop.core.protocol import Chat, Error, ErrorCode, Join, ParticipantJoined, Ping, Pong
 from visio_desktop.server.app import STATE_KEY
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.runner import RunningServer
@@ -163,3 +163,64 @@ async def test_a_slow_reader_is_cut_at_its_byte_budget_and_its_memory_released(
     await wait_for_metric(server, "visio_queued_bytes", 0)
     assert (await metrics(server))["visio_dropped_slow_readers_total"] == 1
     slow.ws.transport.abort()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        Limits(
+            busy_queued_bytes=128 * 1024,
+            outbound_queue_bytes=8 * 1024 * 1024,
+            messages_per_second=1e6,
+            message_burst=1e6,
+        )
+    ],
+)
+async def test_an_overloaded_server_refuses_new_joins_and_says_so(
+    server: RunningServer, client: Connect
+) -> None:
+    fast, slow = await client(), await client()
+    await fast.join("Fast")
+    await slow.join("Slow")
+    await fast.expect(ParticipantJoined)
+    sock = slow.ws.transport.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.ws.transport.pause_reading()
+    state = server.runner.app[STATE_KEY]
+    for _ in range(5000):
+        if state.overload() is not None:
+            break
+        await fast.send(Chat(text="€" * 4000))
+        await fast.expect(Chat)
+    else:
+        pytest.fail("the backlog never made the server busy")
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        health = await http.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["status"] == "busy" and "bytes wait" in health.json()["reason"]
+        late = await client()
+        await late.hello()
+        await late.send(Join(room=ROOM, display_name="Late"))
+        assert (await late.expect(Error)).code is ErrorCode.SERVER_BUSY
+        figures = await metrics(server)
+        assert figures["visio_refused_joins_total"] == 1
+        assert figures["visio_overloaded"] == 1
+        slow.ws.transport.abort()  # the backlog goes with it: the server takes joins again
+        await wait_for_metric(server, "visio_overloaded", 0)
+        assert (await http.get("/healthz")).status_code == 200
+    await late.send(Join(room=ROOM, display_name="Late"))
+    assert (await late.recv()).TYPE == "joined"
+
+
+@pytest.mark.parametrize("limits", [Limits(busy_delivery_seconds=0.0)])
+async def test_slow_delivery_also_counts_as_overload(
+    server: RunningServer, client: Connect
+) -> None:
+    # With no delay allowed at all, the wait before the welcome goes out is already too much.
+    a = await client()
+    await a.hello()
+    await a.send(Join(room=ROOM, display_name="A"))
+    assert (await a.expect(Error)).code is ErrorCode.SERVER_BUSY
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        health = await http.get("/healthz")
+    assert health.status_code == 503 and "delivery takes" in health.json()["reason"]
