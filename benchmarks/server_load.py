@@ -55,6 +55,10 @@ class Load:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def room_slug(number: int) -> str:
     letters = ""
     for _ in range(4):
@@ -119,13 +123,14 @@ async def one_size(url: str, pid: int, size: int, args: argparse.Namespace) -> d
     load = Load()
     gate = asyncio.Semaphore(_HANDSHAKES_AT_ONCE)
     measuring = [False]
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         started = time.monotonic()
         results = await asyncio.gather(
             *(join(session, url, room_slug(n // args.room), f"load {n}", gate) for n in range(size))
         )
         joined = [ws for ws in results if not isinstance(ws, str)]
         join_seconds = time.monotonic() - started
+        progress(f"{size}: {len(joined)} joined in {join_seconds:.1f} s")
         for reason in (r for r in results if isinstance(r, str)):
             load.errors[reason] = load.errors.get(reason, 0) + 1
         load.refused = size - len(joined)
@@ -142,6 +147,7 @@ async def one_size(url: str, pid: int, size: int, args: argparse.Namespace) -> d
         )
         await asyncio.sleep(1.0)  # the last lines in flight; not a synchronisation
         measuring[0] = False
+        progress(f"{size}: {load.sent} sent, {len(load.delays)} received")
         cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
         rss = rss_mb(pid)
         await asyncio.gather(*(ws.close() for ws in joined))
