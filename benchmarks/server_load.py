@@ -32,8 +32,12 @@ import aiohttp
 
 from figures import cpu_seconds, machine, report
 
+# The server stops when its stdin closes, so a benchmark that is killed leaves no server behind.
 SERVER = """
-import sys
+import os, signal, sys, threading
+threading.Thread(
+    target=lambda: (sys.stdin.read(), os.kill(os.getpid(), signal.SIGTERM)), daemon=True
+).start()
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.runner import serve_forever
 from visio_desktop.server.state import ServerConfig
@@ -179,7 +183,7 @@ def main() -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
     )
     try:
         assert server.stdout is not None
