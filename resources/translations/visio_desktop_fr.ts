@@ -557,6 +557,10 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Cette réunion est complète. Demandez à l’organisateur de libérer une place, puis réessayez.</translation>
     </message>
     <message>
+        <source>The meeting server is busy. Try again in a moment.</source>
+        <translation>Le serveur de réunion est occupé. Réessayez dans un instant.</translation>
+    </message>
+    <message>
         <source>The meeting server %1 tried to send you to another server. For your safety, the connection was stopped. Tell your IT department.</source>
         <translation>Le serveur de réunion %1 a tenté de vous rediriger vers un autre serveur. Par sécurité, la connexion a été interrompue. Prévenez votre service informatique.</translation>
     </message>

@@ -15,9 +15,9 @@ import pytest
 from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from visio_desktop.core.errors import ServerUnreachableError, Unreachable
+from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError, Unreachable
 from visio_desktop.core.kinds import SELF_TILE
-from visio_desktop.core.protocol import LeaveReason, ParticipantInfo
+from visio_desktop.core.protocol import ErrorCode, LeaveReason, ParticipantInfo
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.call_state import CallState
 from visio_desktop.ui.call import CallView
@@ -257,6 +257,10 @@ def test_error_messages_are_french(french: QApplication) -> None:
     install_translator(french, "fr")
     error = ServerUnreachableError("refused")
     assert not friendly_error(error, "visio.example.org").startswith("Could not reach")
+    busy = ServerRejectedError(ErrorCode.SERVER_BUSY, "the meeting server is busy")
+    assert friendly_error(busy, "visio.example.org") == (
+        "Le serveur de réunion est occupé. Réessayez dans un instant."
+    )
 
 
 # Each reason a server is out of reach, with words the English and the French sentence must say.

@@ -223,7 +223,7 @@ async def test_shutdown_tells_every_client(server: RunningServer, client: Connec
 
 
 @pytest.mark.parametrize(
-    "limits", [Limits(outbound_queue=64, messages_per_second=1e6, message_burst=1e6)]
+    "limits", [Limits(outbound_queue_bytes=768 * 1024, messages_per_second=1e6, message_burst=1e6)]
 )
 async def test_a_client_too_slow_to_read_is_dropped_and_the_room_goes_on(client: Connect) -> None:
     fast, slow = await client(), await client()
@@ -258,3 +258,40 @@ async def test_behind_a_proxy_discovery_names_the_public_address(server: Running
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         discovery = (await http.get("/.well-known/visio")).json()
     assert discovery["websocket"] == "wss://visio.example.gouv.fr/ws"
+
+
+async def test_lookalike_names_are_told_apart_everywhere(client: Connect) -> None:
+    victim, mimic = await client(), await client()
+    await victim.join("Victim")
+    joined = await mimic.join("Victim\u200b\u00a0")
+    names = {p.id: p.display_name for p in joined.participants}
+    assert names == {victim.participant_id: "Victim", mimic.participant_id: "Victim (2)"}
+    assert (await victim.expect(ParticipantJoined)).participant.display_name == "Victim (2)"
+    await mimic.send(Chat(text="trust me", sender_name="Victim"))
+    for receiver in (victim, mimic):
+        assert (await receiver.expect(Chat)).sender_name == "Victim (2)"
+    await mimic.send(UpdateState(display_name=" victim "))
+    for receiver in (victim, mimic):
+        assert (await receiver.expect(ParticipantUpdated)).participant.display_name == "victim (2)"
+
+
+async def test_a_caption_reusing_someone_elses_segment_is_stamped_with_its_sender(
+    client: Connect,
+) -> None:
+    a, b, c = await three_in_room(client)
+    await a.send(Caption(segment_id="seg-1", text="the real words", final=False))
+    assert (await c.expect(Caption)).sender == a.participant_id
+    assert (await b.expect(Caption)).sender == a.participant_id
+    forged = Caption(
+        segment_id="seg-1",
+        text="forged words",
+        final=True,
+        sender=a.participant_id,
+        sender_name="Alice",
+    )
+    await b.send(forged)
+    for receiver in (a, c):
+        caption = await receiver.expect(Caption)
+        assert (caption.segment_id, caption.text) == ("seg-1", "forged words")
+        # The client keys captions by (sender, segment id): this cannot replace Alice's line.
+        assert (caption.sender, caption.sender_name) == (b.participant_id, "Bob")

@@ -12,10 +12,11 @@ there is overwritten before the message is relayed.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
+
+from visio_desktop.core.display_names import normalise_display_name
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
@@ -68,6 +69,7 @@ class ErrorCode(StrEnum):
     ALREADY_JOINED = "already_joined"
     UNKNOWN_PARTICIPANT = "unknown_participant"
     INTERNAL = "internal"
+    SERVER_BUSY = "server_busy"  # overloaded: try again in a moment
     # Raised by the client itself: the server sent an unsafe WebSocket or ICE address.
     BAD_REDIRECT = "bad_redirect"
 
@@ -287,7 +289,5 @@ FEATURES = ("chat", "captions", "reactions", "hand")  # only what exists: no lob
 
 
 def clean_display_name(text: str) -> str:
-    """A display name safe to show: no control or format characters, trimmed, never empty."""
-    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    name = " ".join(kept.split())[:NAME_MAX]
-    return name or "Guest"
+    """A display name safe to show (see `core.display_names`): normalised, never empty."""
+    return normalise_display_name(text, NAME_MAX)

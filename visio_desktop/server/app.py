@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from visio_desktop.core import wire
 from visio_desktop.core.protocol import (
@@ -16,6 +17,7 @@ from visio_desktop.core.protocol import (
     ServerShutdown,
 )
 from visio_desktop.server.connection import Connection
+from visio_desktop.server.metrics import prometheus_text
 from visio_desktop.server.state import ServerConfig, ServerState
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,23 @@ _HEARTBEAT_SECONDS = 5.0
 
 
 def make_app(config: ServerConfig) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[_admit_http])
     app[STATE_KEY] = ServerState(config)
     app.router.add_get("/.well-known/visio", _discovery)
     app.router.add_get("/healthz", _health)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_get("/ws", _websocket)
     app.on_shutdown.append(_say_goodbye)
     return app
+
+
+@web.middleware
+async def _admit_http(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A plain HTTP request that arrived whole ends the handshake deadline (`server.gate`);
+    a WebSocket's ends when it joins."""
+    if request.path != "/ws":
+        request.app[STATE_KEY].gate.admit(request.transport)
+    return await handler(request)
 
 
 async def _discovery(request: web.Request) -> web.Response:
@@ -57,23 +69,29 @@ async def _discovery(request: web.Request) -> web.Response:
 
 
 async def _health(request: web.Request) -> web.Response:
+    """200 while the server takes new joins; 503 with the reason while it sheds load."""
     state = request.app[STATE_KEY]
-    return web.json_response(
-        {
-            "status": "ok",
-            "rooms": len(state.rooms),
-            "participants": state.rooms.participant_count,
-            "connections": len(state.connections),
-        }
-    )
+    busy = state.overload()
+    body: dict[str, object] = {
+        "status": "busy" if busy else "ok",
+        "rooms": len(state.rooms),
+        "participants": state.rooms.participant_count,
+        "connections": len(state.connections),
+    }
+    if busy:
+        body["reason"] = busy
+    return web.json_response(body, status=503 if busy else 200)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    return web.Response(text=prometheus_text(request.app[STATE_KEY]), content_type="text/plain")
 
 
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     state = request.app[STATE_KEY]
     ws = web.WebSocketResponse(heartbeat=_HEARTBEAT_SECONDS, max_msg_size=_TRANSPORT_MAX_BYTES)
     await ws.prepare(request)
-    transport = request.transport
-    connection = Connection(ws, state, abort=transport.abort if transport else lambda: None)
+    connection = Connection(ws, state, request.transport)
     connection.start()
     state.connections[connection.participant_id] = connection
     try:

@@ -1,7 +1,8 @@
 """One client's WebSocket on the server: limits, the hello/join handshake, and relaying.
 
-Each connection writes through its own bounded queue and writer task, so a slow client can
-never stall a room: when its queue is full it is closed, and only it.
+Each connection writes through its own queue, bounded in bytes, and its own writer task, so a
+slow client can never stall a room: when more than `Limits.outbound_queue_bytes` wait for it,
+it is cut and its queue released, and only it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import dataclasses
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 
 from aiohttp import WSCloseCode, web
@@ -54,10 +56,14 @@ log = logging.getLogger(__name__)
 
 class Connection:
     def __init__(
-        self, ws: web.WebSocketResponse, state: ServerState, abort: Callable[[], None]
+        self,
+        ws: web.WebSocketResponse,
+        state: ServerState,
+        transport: asyncio.BaseTransport | None,
     ) -> None:
         self.ws = ws
-        self._abort = abort
+        self.transport = transport
+        self._abort: Callable[[], None] = getattr(transport, "abort", lambda: None)
         self.state = state
         self.limits: Limits = state.limits
         self.participant_id = new_participant_id()
@@ -67,8 +73,15 @@ class Connection:
         self._strikes = TokenBucket(
             self.limits.strikes_allowed, self.limits.strikes_forgiven_per_second
         )
-        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(self.limits.outbound_queue)
+        # Each frame with its size in bytes and, when the writer was idle, the time it was
+        # queued (else None): how long an idle writer waits to run is the server's own
+        # delivery delay, while a frame queued behind others measures this one client.
+        self._outbox: deque[tuple[float | None, str, int]] = deque()
+        self._idle = False
+        self._queued_bytes = 0
+        self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._close_code: int = WSCloseCode.OK
         self.closing = False
 
     def start(self) -> None:
@@ -78,35 +91,63 @@ class Connection:
     # -- outbound ---------------------------------------------------------------------------
 
     def send(self, message: Message) -> None:
-        """Queue `message` for this client; a client too slow to drain its queue is closed."""
+        """Queue `message` for this client; a client too slow to drain its queue is cut."""
         if self.closing:
             return
-        try:
-            self._outbox.put_nowait(wire.encode(message))
-        except asyncio.QueueFull:
-            log.warning("closing %s: outbound queue full", self.participant_id)
-            self.close(WSCloseCode.POLICY_VIOLATION)
+        frame = wire.encode(message)
+        size = len(frame.encode())
+        if self._queued_bytes + size > self.limits.outbound_queue_bytes:
+            log.warning("dropping %s: it reads too slowly", self.participant_id)
+            self.state.dropped_slow_readers += 1
+            self._cut()
+            return
+        self._outbox.append((time.monotonic() if self._idle else None, frame, size))
+        self._account(size)
+        self._wake.set()
+
+    def _account(self, size: int) -> None:
+        self._queued_bytes += size
+        self.state.queued_bytes += size
 
     def close(self, code: int = WSCloseCode.OK) -> None:
+        """Send what is queued, then a closing frame."""
         if self.closing:
             return
         self.closing = True
         self._close_code = code
-        try:
-            self._outbox.put_nowait(None)  # the writer sends what is queued, then closes
-        except asyncio.QueueFull:
-            # A client that stopped reading would never take a closing frame either: cut it.
-            if self._writer is not None:
-                self._writer.cancel()
-            self._abort()
+        self._wake.set()
+
+    def _cut(self) -> None:
+        """Close without a goodbye: a client that stopped reading would never take one."""
+        self.closing = True
+        self._close_code = WSCloseCode.POLICY_VIOLATION
+        self._outbox.clear()
+        self._account(-self._queued_bytes)
+        if self._writer is not None:
+            self._writer.cancel()
+        self._abort()
 
     async def _write_loop(self) -> None:
         try:
-            while (frame := await self._outbox.get()) is not None:
-                await self.ws.send_str(frame)
+            while True:
+                while self._outbox:
+                    queued_at, frame, size = self._outbox.popleft()
+                    self._account(-size)
+                    if queued_at is not None:
+                        self.state.delivery.observe(time.monotonic() - queued_at)
+                    await self.ws.send_str(frame)
+                if self.closing:
+                    break
+                self._wake.clear()
+                self._idle = True
+                await self._wake.wait()
+                self._idle = False
             await self.ws.close(code=self._close_code)
         except (ConnectionError, RuntimeError) as exc:
             log.debug("writer for %s stopped: %s", self.participant_id, exc)
+        finally:
+            self._outbox.clear()
+            self._account(-self._queued_bytes)
 
     async def drain(self) -> None:
         """Wait for the writer to finish (after `close`)."""
@@ -189,6 +230,11 @@ class Connection:
     def _on_join(self, join: Join) -> None:
         if self.room is not None:
             raise RoomError(ErrorCode.ALREADY_JOINED, "you are already in a meeting")
+        busy = self.state.overload()
+        if busy is not None:
+            self.state.refused_joins += 1
+            log.warning("refusing a join: the server is busy (%s)", busy)
+            raise RoomError(ErrorCode.SERVER_BUSY, "the meeting server is busy; try again soon")
         try:
             slug = normalise_room(join.room)
         except LinkError as exc:
@@ -200,7 +246,9 @@ class Connection:
             video=join.video,
         )
         room = self.state.rooms.join(slug, info)
+        stamped = room.participants[self.participant_id]
         self.room = slug
+        self.state.gate.admit(self.transport)
         self.send(
             Joined(
                 room=slug,
@@ -208,7 +256,7 @@ class Connection:
                 participants=tuple(room.participants.values()),
             )
         )
-        self.state.broadcast(slug, ParticipantJoined(participant=info), exclude=self)
+        self.state.broadcast(slug, ParticipantJoined(participant=stamped), exclude=self)
 
     def _in_room(self, slug: str, message: Message) -> None:
         me = self.participant_id

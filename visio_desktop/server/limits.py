@@ -33,7 +33,12 @@ class TokenBucket:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one connection may do. A breach gets an error; too many breaches close it."""
+    """What one connection may do, and what the server takes before it sheds load.
+
+    A breach of a per-message limit gets an error; too many breaches close the connection.
+    The connection caps and the handshake deadline are enforced by `server.gate`; the
+    defaults leave room for a meeting of tens of clients on one machine or behind one NAT.
+    """
 
     max_frame_bytes: int = 64 * 1024
     messages_per_second: float = 40.0
@@ -41,4 +46,11 @@ class Limits:
     strikes_allowed: float = 20.0
     strikes_forgiven_per_second: float = 0.5
     max_participants: int = 12
-    outbound_queue: int = 512
+    # Bytes queued for one client past which it is dropped as a slow reader.
+    outbound_queue_bytes: int = 1024 * 1024
+    handshake_seconds: float = 5.0
+    max_connections_per_address: int = 256
+    max_pending_handshakes: int = 256
+    # Overload: new joins are refused with server_busy past either of these.
+    busy_delivery_seconds: float = 1.0
+    busy_queued_bytes: int = 64 * 1024 * 1024

@@ -11,8 +11,9 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from visio_desktop.core.display_names import unique_display_name
 from visio_desktop.core.errors import VisioError
-from visio_desktop.core.protocol import ErrorCode, ParticipantInfo, UpdateState
+from visio_desktop.core.protocol import NAME_MAX, ErrorCode, ParticipantInfo, UpdateState
 
 
 class RoomError(VisioError):
@@ -57,7 +58,10 @@ class RoomRegistry:
         return sum(len(room.participants) for room in self._rooms.values())
 
     def join(self, slug: str, info: ParticipantInfo) -> Room:
-        """Add `info` to room `slug`, creating the room; RoomError if it is full."""
+        """Add `info` to room `slug`, creating the room; RoomError if it is full.
+
+        The name is made unique in the room ("Name (2)"): read it back from the room.
+        """
         room = self._rooms.get(slug)
         if room is None:
             room = self._rooms[slug] = Room(slug)
@@ -70,7 +74,8 @@ class RoomRegistry:
                 ErrorCode.ROOM_FULL,
                 f"this meeting is full ({self.max_participants} participants)",
             )
-        room.participants[info.id] = info
+        named = dataclasses.replace(info, display_name=self._unique(room, info))
+        room.participants[info.id] = named
         return room
 
     def leave(self, slug: str, participant_id: str) -> ParticipantInfo | None:
@@ -85,9 +90,12 @@ class RoomRegistry:
 
     def update(self, slug: str, participant_id: str, state: UpdateState) -> ParticipantInfo:
         room = self._require(slug, participant_id)
+        current = room.participants[participant_id]
         info = dataclasses.replace(
-            room.participants[participant_id],
-            display_name=state.display_name,
+            current,
+            display_name=self._unique(
+                room, dataclasses.replace(current, display_name=state.display_name)
+            ),
             audio=state.audio,
             video=state.video,
             screen=state.screen,
@@ -95,6 +103,11 @@ class RoomRegistry:
         )
         room.participants[participant_id] = info
         return info
+
+    @staticmethod
+    def _unique(room: Room, info: ParticipantInfo) -> str:
+        others = (p.display_name for pid, p in room.participants.items() if pid != info.id)
+        return unique_display_name(info.display_name, others, NAME_MAX)
 
     def check_peer(self, slug: str, sender: str, target: str) -> None:
         """RoomError unless `target` is another participant of the sender's room."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from visio_desktop.server.app import make_app
+from visio_desktop.server.app import STATE_KEY, make_app
+from visio_desktop.server.gate import AcceptErrorFilter, GuardedSite, raise_open_file_limit
 from visio_desktop.server.state import ServerConfig
 
 _SHUTDOWN_SECONDS = 5.0
@@ -25,6 +26,7 @@ class RunningServer:
     port: int
     secure: bool
     runner: web.AppRunner
+    accept_errors: AcceptErrorFilter | None = None
 
     @property
     def base_url(self) -> str:
@@ -33,6 +35,8 @@ class RunningServer:
 
     async def stop(self) -> None:
         await self.runner.cleanup()
+        if self.accept_errors is not None:
+            self.accept_errors.uninstall(asyncio.get_running_loop())
 
 
 def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -44,15 +48,20 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
 
 
 async def start_server(config: ServerConfig) -> RunningServer:
-    """Start serving on the running loop; port 0 picks a free port."""
-    runner = web.AppRunner(make_app(config), shutdown_timeout=_SHUTDOWN_SECONDS)
+    """Start serving on the running loop; port 0 picks a free port.
+
+    Every connection passes through the gate (`server.gate`); the open-file limit is raised
+    first, and accept() failures for lack of descriptors are logged quietly.
+    """
+    raise_open_file_limit()
+    app = make_app(config)
+    gate = app[STATE_KEY].gate
+    runner = web.AppRunner(app, shutdown_timeout=_SHUTDOWN_SECONDS)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, ssl_context=_ssl_context(config))
+    site = GuardedSite(runner, config.host, config.port, gate, ssl_context=_ssl_context(config))
     await site.start()
-    server = getattr(site, "_server", None)
-    sockets = server.sockets if server is not None else []
-    port = sockets[0].getsockname()[1] if sockets else config.port
-    return RunningServer(config.host, port, config.tls_cert is not None, runner)
+    accept_errors = AcceptErrorFilter.install(asyncio.get_running_loop(), gate)
+    return RunningServer(config.host, site.port, config.tls_cert is not None, runner, accept_errors)
 
 
 def serve_forever(config: ServerConfig, on_ready: Callable[[RunningServer], None]) -> None:

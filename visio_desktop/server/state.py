@@ -1,12 +1,15 @@
-"""What one meeting server holds in memory: its settings, rooms and live connections."""
+"""What one meeting server holds in memory: its settings, rooms, live connections and load."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from visio_desktop import __version__
 from visio_desktop.core.protocol import IceServer, MediaPlane, Message
+from visio_desktop.server.gate import Gate
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.rooms import RoomRegistry
 
@@ -27,6 +30,35 @@ class ServerConfig:
     public_url: str | None = None
 
 
+class DeliveryDelay:
+    """The worst delay between queueing a frame and writing it, over the last one or two
+    windows: a spike is remembered for a while, and forgotten once delivery is quick again."""
+
+    def __init__(self, window: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._window = window
+        self._clock = clock
+        self._start = clock()
+        self._current = 0.0
+        self._previous = 0.0
+
+    def _roll(self) -> None:
+        now = self._clock()
+        elapsed = now - self._start
+        if elapsed >= self._window:
+            self._previous = self._current if elapsed < 2 * self._window else 0.0
+            self._current = 0.0
+            self._start = now
+
+    def observe(self, seconds: float) -> None:
+        self._roll()
+        self._current = max(self._current, seconds)
+
+    @property
+    def seconds(self) -> float:
+        self._roll()
+        return max(self._current, self._previous)
+
+
 class ServerState:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
@@ -36,6 +68,20 @@ class ServerState:
         self.server_name = f"visio-desktop {__version__}"
         self.rooms = RoomRegistry(config.limits.max_participants)
         self.connections: dict[str, Connection] = {}
+        self.gate = Gate(config.limits)
+        self.delivery = DeliveryDelay()
+        self.queued_bytes = 0  # over every connection's outbound queue
+        self.dropped_slow_readers = 0
+        self.refused_joins = 0
+
+    def overload(self) -> str | None:
+        """Why the server should take no one else now, or None when it is fine."""
+        if self.queued_bytes > self.limits.busy_queued_bytes:
+            return f"{self.queued_bytes} bytes wait to be sent"
+        delay = self.delivery.seconds
+        if delay > self.limits.busy_delivery_seconds:
+            return f"delivery takes {delay:.2f} s"
+        return None
 
     def send_to(self, participant_id: str, message: Message) -> None:
         connection = self.connections.get(participant_id)

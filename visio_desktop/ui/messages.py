@@ -30,6 +30,10 @@ def friendly_error(error: BaseException, host: str) -> str:
             return QCoreApplication.translate(
                 "Messages", "This meeting is full. Ask the organiser to make room, then try again."
             )
+        if error.code == ErrorCode.SERVER_BUSY:
+            return QCoreApplication.translate(
+                "Messages", "The meeting server is busy. Try again in a moment."
+            )
         if error.code == ErrorCode.BAD_REDIRECT:
             text = QCoreApplication.translate(
                 "Messages",
