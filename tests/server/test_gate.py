@@ -11,7 +11,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.server.conftest import ROOM, WAIT, Connect
+from tests.server.conftest import ROOM, WAIT, Connect, RawClient
 from visio_desktop.core.protocol import Chat, Error, ErrorCode, Join, ParticipantJoined, Ping, Pong
 from visio_desktop.server.app import STATE_KEY
 from visio_desktop.server.limits import Limits
@@ -136,13 +136,8 @@ async def test_pending_handshakes_are_capped_and_joined_clients_do_not_count(
     await wait_for_metric(server, "visio_pending_handshakes", 0)
 
 
-@pytest.mark.parametrize(
-    "limits",
-    [Limits(outbound_queue_bytes=256 * 1024, messages_per_second=1e6, message_burst=1e6)],
-)
-async def test_a_slow_reader_is_cut_at_its_byte_budget_and_its_memory_released(
-    server: RunningServer, client: Connect
-) -> None:
+async def fast_and_stalled(client: Connect) -> tuple[RawClient, RawClient]:
+    """Two members of a room; the second stops reading, with a tiny receive buffer."""
     fast, slow = await client(), await client()
     await fast.join("Fast")
     await slow.join("Slow")
@@ -150,6 +145,17 @@ async def test_a_slow_reader_is_cut_at_its_byte_budget_and_its_memory_released(
     sock = slow.ws.transport.get_extra_info("socket")
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.ws.transport.pause_reading()
+    return fast, slow
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [Limits(outbound_queue_bytes=256 * 1024, messages_per_second=1e6, message_burst=1e6)],
+)
+async def test_a_slow_reader_is_cut_at_its_byte_budget_and_its_memory_released(
+    server: RunningServer, client: Connect
+) -> None:
+    fast, slow = await fast_and_stalled(client)
     state = server.runner.app[STATE_KEY]
     peak = 0
     for _ in range(5000):
@@ -179,13 +185,7 @@ async def test_a_slow_reader_is_cut_at_its_byte_budget_and_its_memory_released(
 async def test_an_overloaded_server_refuses_new_joins_and_says_so(
     server: RunningServer, client: Connect
 ) -> None:
-    fast, slow = await client(), await client()
-    await fast.join("Fast")
-    await slow.join("Slow")
-    await fast.expect(ParticipantJoined)
-    sock = slow.ws.transport.get_extra_info("socket")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    slow.ws.transport.pause_reading()
+    fast, slow = await fast_and_stalled(client)
     state = server.runner.app[STATE_KEY]
     for _ in range(5000):
         if state.overload() is not None:
