@@ -306,8 +306,8 @@ async def latency_run(seconds: int, *, stock: bool) -> tuple[list[float], list[f
 
     from visio_desktop.media.microphone import MicrophoneTrack, WavInputStream  # noqa: PLC0415
     from visio_desktop.media.playout import PacedOutputStream, Playout  # noqa: PLC0415
-    from visio_desktop.rtc.frame_buffer import install_audio_buffer  # noqa: PLC0415
     from visio_desktop.rtc.ice import gather_loopback_only  # noqa: PLC0415
+    from visio_desktop.rtc.receivers import install_audio_buffer  # noqa: PLC0415
 
     signal, starts = bursts(seconds)
     streams: list[WavInputStream] = []

@@ -21,28 +21,23 @@ What goes wrong on a real network, and what this buffer does about it:
 
 The buffer hands frames to `deliver` itself (in order, possibly several per packet) and never
 returns one from `add`: aiortc's receiver queues at most one per packet.
-`install_frame_buffer` puts it in an aiortc video receiver in place of its own.
+`rtc.receivers.install_frame_buffer` puts it in an aiortc video receiver in place of its own.
 
 Audio uses the same buffer with one-packet frames (`install_audio_buffer`): each Opus packet
 goes to the decoder at once instead of after aiortc's four-frame hold, and a lost one is
-waited for briefly in case it was reordered, then left to the playout buffer.
+waited for briefly in case it was reordered, then left to the playout buffer
+(`rtc.receivers.install_audio_buffer`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add
-
-log = logging.getLogger(__name__)
 
 StartsFrame = Callable[[RtpPacket], bool]
 """Whether a packet is the first of its frame (for VP8: the payload descriptor's S bit, on
@@ -311,107 +306,7 @@ class CompleteFrameBuffer:
         return True
 
 
-def install_frame_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None:
-    """Put a `CompleteFrameBuffer` in a video receiver of aiortc 1.16, in place of its own.
-    It sets private attributes (the decoder queue, the timestamp mapper, the codecs and the
-    NACK sender): re-check on aiortc upgrades (the project pins aiortc < 1.17). Returns None
-    for an audio receiver, or when aiortc's internals are not what this expects."""
-    if getattr(receiver, "_RTCRtpReceiver__kind", None) != "video":
-        return None
-    deliver = _decoder_input(receiver)
-    if deliver is None:
-        return None
-    codecs: dict[int, Any] = getattr(receiver, "_RTCRtpReceiver__codecs")  # noqa: B009
-
-    def ask_again(ssrc: int, lost: list[int]) -> None:
-        task = asyncio.get_running_loop().create_task(receiver._send_rtcp_nack(ssrc, lost))
-        task.add_done_callback(_quiet)
-
-    def starts_frame(packet: RtpPacket) -> bool:
-        # The codecs are known once the connection starts, after this runs: look them up then.
-        codec = codecs.get(packet.payload_type)
-        if codec is not None and codec.mimeType.lower() == "video/vp8":
-            return vp8_starts_frame(packet)
-        return True  # no way to tell for another codec: any packet may start a frame
-
-    buffer = CompleteFrameBuffer(deliver, ask_again=ask_again, starts_frame=starts_frame)
-    route_retransmissions(receiver)
-    setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
-    return buffer
-
-
-def install_audio_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None:
-    """Put a `CompleteFrameBuffer` of one-packet frames in an audio receiver of aiortc 1.16,
-    in place of its own, which holds four frames (80 ms) before releasing one. Each Opus
-    packet goes out at once, in order; a lost one is waited for two packets (or 60 ms) in
-    case it was only reordered, then left behind: the playout buffer (`media.playout`) is
-    what absorbs jitter. Private attributes, as `install_frame_buffer`."""
-    if getattr(receiver, "_RTCRtpReceiver__kind", None) != "audio":
-        return None
-    deliver = _decoder_input(receiver)
-    if deliver is None:
-        return None
-    buffer = CompleteFrameBuffer(
-        deliver, single_packet_frames=True, capacity=64, give_up_frames=2, give_up_ms=60.0
-    )
-    setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
-    return buffer
-
-
-def _decoder_input(receiver: RTCRtpReceiver) -> Deliver | None:
-    """What hands a frame to the receiver's decoder thread, as aiortc does after its buffer."""
-    try:
-        decoder_queue: Any = getattr(receiver, "_RTCRtpReceiver__decoder_queue")  # noqa: B009
-        mapper: Any = getattr(receiver, "_RTCRtpReceiver__timestamp_mapper")  # noqa: B009
-        codecs: dict[int, Any] = getattr(receiver, "_RTCRtpReceiver__codecs")  # noqa: B009
-        getattr(receiver, "_RTCRtpReceiver__jitter_buffer")  # noqa: B009
-    except AttributeError:
-        log.warning("aiortc's receiver changed: keeping its own jitter buffer")
-        return None
-
-    def deliver(payload_type: int, frame: JitterFrame) -> None:
-        codec = codecs.get(payload_type)
-        if codec is None:
-            return
-        frame.timestamp = mapper.map(frame.timestamp)
-        decoder_queue.put((codec, frame))
-
-    return deliver
-
-
-def route_retransmissions(receiver: RTCRtpReceiver) -> None:
-    """Make RTX packets reach their receiver. aiortc 1.16 registers only a receiver's media
-    SSRC with the transport's RTP router, and routes an unknown SSRC by payload type only
-    when a single receiver has it: with two video slots (camera and screen) on one bundled
-    transport, both share the RTX payload type, so every retransmission was dropped and a
-    lost packet was never repaired. This teaches the router the RTX SSRCs that the
-    receivers learnt from the remote description. Private attributes: re-check on upgrades."""
-    transport = getattr(receiver, "transport", None)
-    router = getattr(transport, "_rtp_router", None)
-    if router is None or getattr(router, "_visio_routes_rtx", False):
-        return
-    route = router.route_rtp
-
-    def route_rtx_too(packet: RtpPacket) -> Any:
-        found = route(packet)
-        if found is None and packet.ssrc not in router.ssrc_table:
-            for candidate in router.payload_type_table.get(packet.payload_type, ()):
-                rtx_ssrcs = getattr(candidate, "_RTCRtpReceiver__rtx_ssrc", {})
-                if packet.ssrc in rtx_ssrcs:
-                    router.ssrc_table[packet.ssrc] = candidate
-                    return candidate
-        return found
-
-    router.route_rtp = route_rtx_too
-    router._visio_routes_rtx = True
-
-
 def vp8_starts_frame(packet: RtpPacket) -> bool:
     """RFC 7741: the S bit of the payload descriptor, on partition 0, opens a frame."""
     payload = packet.payload
     return bool(payload) and payload[0] & 0x10 != 0 and payload[0] & 0x07 == 0
-
-
-def _quiet(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.debug("a NACK could not be sent: %s", task.exception())

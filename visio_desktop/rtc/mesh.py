@@ -41,7 +41,6 @@ from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
 from visio_desktop.rtc.camera_encoder import use_camera_encoder
-from visio_desktop.rtc.frame_buffer import install_audio_buffer, install_frame_buffer
 from visio_desktop.rtc.ice import is_mdns_candidate, rtc_configuration, without_mdns_candidates
 from visio_desktop.rtc.plane import (
     PlaneEvents,
@@ -50,6 +49,7 @@ from visio_desktop.rtc.plane import (
     SendSignal,
     TransportStats,
 )
+from visio_desktop.rtc.receivers import install_audio_buffer, install_frame_buffer
 from visio_desktop.rtc.screen_encoder import use_screen_encoder
 
 log = logging.getLogger(__name__)
