@@ -9,17 +9,17 @@ minute, saying why.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from tests.gui.meeting import start_bots
+from tests.gui.screenshot_driver import save_call_picture
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import build_desktop
@@ -54,10 +54,6 @@ def main(out: Path) -> int:
     result = {"code": 1}
     typed = False
 
-    def rect_of(widget: QWidget) -> list[int]:
-        corner = widget.mapTo(window, QPoint(0, 0))
-        return [corner.x(), corner.y(), widget.width(), widget.height()]
-
     def remote_ready() -> bool:
         remote = [tile for tile in call.grid.tiles() if tile.key != SELF_TILE]
         return len(remote) == 2 and all(tile.frames_shown > 2 for tile in remote)
@@ -81,18 +77,13 @@ def main(out: Path) -> int:
 
     def shoot() -> None:
         timer.stop()
-        image = window.screen().grabWindow(window.winId())
-        image.save(str(out / "newcomer-call.png"))
-        description = {
-            "tiles": {
-                tile.name: rect_of(tile) for tile in call.grid.tiles() if tile.key != SELF_TILE
-            },
-            "banner_visible": call.banner.isVisible(),
-            "banner_text": call.banner.text(),
-            "participants": call.participants.rows(),
-            "device_pixel_ratio": image.devicePixelRatio(),
-        }
-        (out / "newcomer-call.json").write_text(json.dumps(description, indent=2))
+        save_call_picture(
+            window,
+            out / "newcomer-call",
+            banner_visible=call.banner.isVisible(),
+            banner_text=call.banner.text(),
+            participants=call.participants.rows(),
+        )
         result["code"] = 0
         desktop.app.quit()
 

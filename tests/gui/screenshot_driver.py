@@ -15,12 +15,34 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QWidget
 
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.desktop import DemoPlan, build_desktop
+from visio_desktop.ui.main_window import MainWindow
 from visio_desktop.ui.single_instance import SingleInstance
 
 DEADLINE_SECONDS = 60.0
+
+
+def rect_of(window: QWidget, widget: QWidget) -> list[int]:
+    """Where `widget` is in `window`, in logical pixels: x, y, width, height."""
+    corner = widget.mapTo(window, QPoint(0, 0))
+    return [corner.x(), corner.y(), widget.width(), widget.height()]
+
+
+def save_call_picture(window: MainWindow, stem: Path, **described: object) -> None:
+    """`stem`.png: the window as the screen shows it; `stem`.json: where each remote tile
+    is, the picture's pixel ratio, and what else the caller describes."""
+    image = window.screen().grabWindow(window.winId())
+    image.save(str(stem.with_suffix(".png")))
+    tiles = [tile for tile in window.call.grid.tiles() if tile.key != SELF_TILE]
+    description = {
+        "tiles": {tile.name: rect_of(window, tile) for tile in tiles},
+        "device_pixel_ratio": image.devicePixelRatio(),
+        **described,
+    }
+    stem.with_suffix(".json").write_text(json.dumps(description, indent=2))
 
 
 def main(out: Path) -> int:
@@ -50,24 +72,14 @@ def main(out: Path) -> int:
             print(f"not ready: tiles {tiles}, caption {call.captions.text()!r}", file=sys.stderr)
             desktop.app.quit()
 
-    def rect_of(widget: object) -> list[int]:
-        assert hasattr(widget, "mapTo")
-        corner = widget.mapTo(window, QPoint(0, 0))
-        return [corner.x(), corner.y(), widget.width(), widget.height()]  # type: ignore[attr-defined]
-
     def shoot() -> None:
         timer.stop()
-        image = window.screen().grabWindow(window.winId())
-        image.save(str(out / "call-window.png"))
-        description = {
-            "tiles": {
-                tile.name: rect_of(tile) for tile in call.grid.tiles() if tile.key != SELF_TILE
-            },
-            "captions": rect_of(call.captions),
-            "caption_text": call.captions.text(),
-            "device_pixel_ratio": image.devicePixelRatio(),
-        }
-        (out / "call-window.json").write_text(json.dumps(description, indent=2))
+        save_call_picture(
+            window,
+            out / "call-window",
+            captions=rect_of(window, call.captions),
+            caption_text=call.captions.text(),
+        )
         result["code"] = 0
         desktop.app.quit()
 
