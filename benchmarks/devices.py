@@ -110,7 +110,7 @@ class _LiveKit:
     name = "livekit"
 
     def __init__(self) -> None:
-        from livekit import rtc  # type: ignore[import-not-found]  # noqa: PLC0415
+        from livekit import rtc  # noqa: PLC0415
 
         self._rtc = rtc
         self._apm = rtc.AudioProcessingModule(

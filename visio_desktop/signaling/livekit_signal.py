@@ -1,0 +1,437 @@
+"""One participant's connection to a LiveKit SFU: the signalling WebSocket and two aiortc peer
+connections, as LiveKit's own client SDKs set them up.
+
+- Signalling is LiveKit's protobuf `SignalRequest` / `SignalResponse` over a WebSocket at
+  ``/rtc?access_token=…&protocol=15``. Protocol 15 is the newest that needs nothing aiortc
+  lacks: 16 adds room moves (a participant migrated to another room) and 17 packet trailers
+  (frame metadata appended to encoded frames), neither of which aiortc can take part in.
+  At 15 LiveKit makes the subscriber connection primary, trickles its candidates, reuses
+  transceivers, and reports connection quality and active speakers.
+- The publisher connection is ours: sendonly transceivers for what we publish, announced first
+  with `AddTrackRequest` (LiveKit answers `TrackPublishedResponse` with the track's sid), and the
+  `_reliable` / `_lossy` data channels, on which our data packets go out.
+- The subscriber connection is LiveKit's: it offers, we answer (aiortc bundles everything on one
+  transport), and the others' data packets arrive on the channels it opens.
+- LiveKit trickles its candidates; aiortc gathers ours before an offer or answer is made, so
+  they travel inside the SDP and nothing is trickled back.
+
+Everything runs on the engine loop. What LiveKit says reaches the owner through `SignalEvents`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.sdp import candidate_from_sdp
+from google.protobuf.message import DecodeError
+from livekit.protocol import models as lm
+from livekit.protocol import rtc as lr
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from visio_desktop import __version__
+from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
+from visio_desktop.signaling.livekit_ice import follow_ice_restart
+
+log = logging.getLogger(__name__)
+
+PROTOCOL = 15
+CONNECT_TIMEOUT = 10.0
+_MAX_SIGNAL_BYTES = 1024 * 1024
+_PUBLISHED_TIMEOUT = 10.0
+
+
+class SignalEvents(Protocol):
+    """What a LiveKit connection tells its owner, on the engine loop."""
+
+    def participants_updated(self, participants: list[lm.ParticipantInfo]) -> None: ...
+
+    def track_arrived(self, track_sid: str, track: MediaStreamTrack) -> None: ...
+
+    def data_received(self, packet: lm.DataPacket) -> None: ...
+
+    def signal_message(self, response: lr.SignalResponse) -> None:
+        """Any other message: speakers, connection quality, subscribed qualities, leave."""
+        ...
+
+    def signalling_changed(self, state: SignallingState) -> None:
+        """The signalling connection dropped, came back by a resume, or is gone for good (the
+        owner then joins afresh: LiveKit restarted or forgot the session)."""
+        ...
+
+
+class SignallingState(StrEnum):
+    RESUMING = "resuming"
+    RESUMED = "resumed"
+    LOST = "lost"
+
+
+# Resume attempts after the signalling connection drops: at once, then a little later.
+RESUME_PAUSES = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class _Publication:
+    cid: str
+    track: MediaStreamTrack
+    sid: str = ""
+    published: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class LiveKitConnection:
+    def __init__(self, events: SignalEvents) -> None:
+        self._events = events
+        self._ws: ClientConnection | None = None
+        self.publisher = RTCPeerConnection()
+        self.subscriber = RTCPeerConnection()
+        self.join: lr.JoinResponse | None = None
+        self._reliable: RTCDataChannel | None = None
+        self._lossy: RTCDataChannel | None = None
+        self._publications: dict[str, _Publication] = {}
+        self._negotiation = asyncio.Lock()
+        self._answer: asyncio.Future[None] | None = None
+        self._receiving = asyncio.Event()  # LiveKit's reliable channel to us is open
+        self._tasks: list[asyncio.Future[Any]] = []  # ICE restarts being followed
+        self._loops: list[asyncio.Future[None]] = []  # reading and keepalive
+        self._url = self._token = ""
+        self._auto_subscribe = False
+        self._closed = False
+        self.subscriber.on("track", self._on_track)
+        self.subscriber.on("datachannel", self._on_datachannel)
+
+    # -- connecting --------------------------------------------------------------------------
+
+    async def connect(
+        self, url: str, token: str, *, auto_subscribe: bool = False
+    ) -> lr.JoinResponse:
+        """Join the room the token names; LiveKitConnection.join then holds what LiveKit said."""
+        self._url, self._token, self._auto_subscribe = url, token, auto_subscribe
+        await self._open({})
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            while True:
+                response = await self._receive()
+                if response.WhichOneof("message") == "join":
+                    self.join = response.join
+                    break
+        self._reliable = self.publisher.createDataChannel("_reliable", ordered=True)
+        self._lossy = self.publisher.createDataChannel("_lossy", ordered=False, maxRetransmits=0)
+        self._start_loops()
+        self._events.participants_updated(list(self.join.other_participants))
+        await self._negotiate()
+        # Joined means data can flow both ways: a chat line sent before LiveKit's channel to us
+        # opens would be lost.
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await self.data_ready()
+            await self._receiving.wait()
+        return self.join
+
+    async def resume(self) -> lr.ReconnectResponse:
+        """The signalling connection was lost but the media may not be: open a new one to the
+        same session (LiveKit's resume). LiveKit then restarts ICE on the subscriber, which
+        `follow_ice_restart` catches up. ConnectionLostError or ServerUnreachableError when
+        LiveKit no longer knows the session: the caller joins afresh."""
+        if self.join is None:
+            raise ConnectionLostError("never joined")
+        await self._stop_loops()
+        if self._ws is not None:
+            await self._ws.close()
+        self._ws = None
+        await self._open({"reconnect": 1, "sid": self.join.participant.sid})
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            while True:
+                response = await self._receive()
+                kind = response.WhichOneof("message")
+                if kind == "reconnect":
+                    break
+                if kind == "leave":
+                    raise ConnectionLostError("the media server ended the session")
+        self._start_loops()
+        return response.reconnect
+
+    def cut_signalling(self) -> None:
+        """Drop the signalling connection without a word, as a lost network does; the client
+        then resumes (tests, and a keepalive that goes unanswered)."""
+        if self._ws is not None:
+            self._ws.transport.abort()
+
+    async def _open(self, extra: dict[str, Any]) -> None:
+        query = urlencode(
+            {
+                "access_token": self._token,
+                "protocol": PROTOCOL,
+                "auto_subscribe": int(self._auto_subscribe),
+                "sdk": "python",
+                "version": __version__,
+                "adaptive_stream": 0,
+                **extra,
+            }
+        )
+        try:
+            self._ws = await connect(
+                f"{self._url.rstrip('/')}/rtc?{query}",
+                open_timeout=CONNECT_TIMEOUT,
+                max_size=_MAX_SIGNAL_BYTES,
+                ping_interval=None,  # LiveKit's own ping_req / pong_resp keep the line alive
+                proxy=None,
+            )
+        except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+            raise ServerUnreachableError(f"could not reach the media server: {exc}") from None
+
+    def _start_loops(self) -> None:
+        assert self.join is not None
+        self._loops = [
+            asyncio.ensure_future(self._read_loop()),
+            asyncio.ensure_future(self._keepalive(self.join.ping_interval or 5)),
+        ]
+
+    async def _stop_loops(self) -> None:
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+
+    async def _receive(self) -> lr.SignalResponse:
+        if self._ws is None:
+            raise ConnectionLostError("not connected to the media server")
+        while True:
+            try:
+                frame = await self._ws.recv()
+            except ConnectionClosed:
+                raise ConnectionLostError("the connection to the media server was lost") from None
+            if isinstance(frame, str):
+                continue  # LiveKit's JSON mode is not ours
+            response = lr.SignalResponse()
+            try:
+                response.ParseFromString(frame)
+            except DecodeError as exc:
+                log.warning("ignoring a malformed signalling frame from LiveKit: %s", exc)
+                continue
+            return response
+
+    async def send(self, request: lr.SignalRequest) -> None:
+        if self._ws is None:
+            raise ConnectionLostError("not connected to the media server")
+        try:
+            await self._ws.send(request.SerializeToString())
+        except ConnectionClosed:
+            raise ConnectionLostError("the connection to the media server was lost") from None
+
+    async def _read_loop(self) -> None:
+        try:
+            while not self._closed:
+                response = await self._receive()
+                try:
+                    await self._handle(response)
+                except Exception:  # one bad message must not end the call
+                    log.exception("could not handle LiveKit's %s", response.WhichOneof("message"))
+        except ConnectionLostError:
+            if not self._closed:
+                self._tasks.append(asyncio.ensure_future(self._recover()))
+
+    async def _recover(self) -> None:
+        """The signalling connection dropped: resume the session if LiveKit still has it."""
+        self._events.signalling_changed(SignallingState.RESUMING)
+        for pause in RESUME_PAUSES:
+            await asyncio.sleep(pause)
+            if self._closed:
+                return
+            try:
+                await self.resume()
+            except ConnectionLostError as exc:
+                log.info("LiveKit no longer has this session: %s", exc)
+                break
+            except (ServerUnreachableError, TimeoutError) as exc:
+                log.info("resuming the LiveKit session failed: %s", exc)
+                continue
+            self._events.signalling_changed(SignallingState.RESUMED)
+            return
+        self._events.signalling_changed(SignallingState.LOST)
+
+    async def _keepalive(self, interval: int) -> None:
+        with contextlib.suppress(ConnectionLostError):
+            while not self._closed:
+                await asyncio.sleep(interval)
+                loop = asyncio.get_running_loop()
+                stamp = int(loop.time() * 1000)
+                await self.send(lr.SignalRequest(ping_req=lr.Ping(timestamp=stamp)))
+
+    # -- what LiveKit says -------------------------------------------------------------------
+
+    async def _handle(self, response: lr.SignalResponse) -> None:
+        kind = response.WhichOneof("message")
+        if kind == "offer":
+            await self.subscriber.setRemoteDescription(
+                RTCSessionDescription(response.offer.sdp, "offer")
+            )
+            await self.subscriber.setLocalDescription(await self.subscriber.createAnswer())
+            answer = self.subscriber.localDescription
+            await self.send(
+                lr.SignalRequest(answer=lr.SessionDescription(type="answer", sdp=answer.sdp))
+            )
+            restart = asyncio.ensure_future(follow_ice_restart(self.subscriber, response.offer.sdp))
+            self._tasks.append(restart)
+        elif kind == "answer":
+            if self._answer is None or self._answer.done():
+                log.warning("ignoring an answer from LiveKit to no offer of ours")
+                return
+            try:
+                await self.publisher.setRemoteDescription(
+                    RTCSessionDescription(response.answer.sdp, "answer")
+                )
+            except Exception as exc:
+                self._answer.set_exception(ConnectionLostError(f"LiveKit's answer failed: {exc}"))
+                raise
+            self._answer.set_result(None)
+        elif kind == "trickle":
+            await self._add_candidate(response.trickle)
+        elif kind == "track_published":
+            publication = self._publications.get(response.track_published.cid)
+            if publication is not None:
+                publication.sid = response.track_published.track.sid
+                publication.published.set()
+        elif kind == "update":
+            self._events.participants_updated(list(response.update.participants))
+        elif kind not in ("pong_resp", "pong", "refresh_token"):
+            self._events.signal_message(response)
+
+    async def _add_candidate(self, trickle: lr.TrickleRequest) -> None:
+        try:
+            init = json.loads(trickle.candidateInit)
+            line = str(init.get("candidate") or "")
+        except (ValueError, AttributeError):
+            log.warning("ignoring an unreadable candidate from LiveKit")
+            return
+        if not line:
+            return  # end of candidates
+        candidate = candidate_from_sdp(
+            line.split(":", 1)[1] if line.startswith("candidate:") else line
+        )
+        candidate.sdpMid = init.get("sdpMid")
+        candidate.sdpMLineIndex = init.get("sdpMLineIndex")
+        target = self.subscriber if trickle.target == lr.SignalTarget.SUBSCRIBER else self.publisher
+        await target.addIceCandidate(candidate)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._events.track_arrived(track.id, track)
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label == "_reliable":
+            if channel.readyState == "open":
+                self._receiving.set()
+            else:
+                channel.once("open", self._receiving.set)
+
+        @channel.on("message")
+        def on_message(message: bytes | str) -> None:
+            if isinstance(message, str):
+                return
+            packet = lm.DataPacket()
+            try:
+                packet.ParseFromString(message)
+            except DecodeError as exc:
+                log.warning("ignoring a malformed data packet: %s", exc)
+                return
+            self._events.data_received(packet)
+
+    # -- what we do --------------------------------------------------------------------------
+
+    async def publish(
+        self,
+        cid: str,
+        track: MediaStreamTrack,
+        source: lm.TrackSource,
+        *,
+        width: int = 0,
+        height: int = 0,
+    ) -> str:
+        """Publish `track` (cid: our name for it) and return the sid LiveKit gave it."""
+        publication = _Publication(cid, track)
+        self._publications[cid] = publication
+        kind = lm.TrackType.AUDIO if track.kind == "audio" else lm.TrackType.VIDEO
+        await self.send(
+            lr.SignalRequest(
+                add_track=lr.AddTrackRequest(
+                    cid=cid, name=cid, type=kind, source=source, width=width, height=height
+                )
+            )
+        )
+        async with asyncio.timeout(_PUBLISHED_TIMEOUT):
+            await publication.published.wait()
+        self.publisher.addTransceiver(track, direction="sendonly")
+        await self._negotiate()
+        return publication.sid
+
+    async def _negotiate(self) -> None:
+        """Offer the publisher connection as it is now and wait for LiveKit's answer; one
+        negotiation at a time, so that an answer always meets the offer it answers."""
+        async with self._negotiation:
+            self._answer = asyncio.get_running_loop().create_future()
+            await self.publisher.setLocalDescription(await self.publisher.createOffer())
+            offer = self.publisher.localDescription
+            await self.send(
+                lr.SignalRequest(offer=lr.SessionDescription(type="offer", sdp=offer.sdp))
+            )
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                await self._answer
+
+    async def subscribe(self, track_sids: list[str], subscribe: bool) -> None:
+        await self.send(
+            lr.SignalRequest(
+                subscription=lr.UpdateSubscription(track_sids=track_sids, subscribe=subscribe)
+            )
+        )
+
+    async def track_settings(self, track_sid: str, width: int, height: int) -> None:
+        """Ask for `track_sid` at the size it is shown (0x0: paused)."""
+        await self.send(
+            lr.SignalRequest(
+                track_setting=lr.UpdateTrackSettings(
+                    track_sids=[track_sid], disabled=width == 0, width=width, height=height
+                )
+            )
+        )
+
+    async def data_ready(self) -> None:
+        """Wait until our reliable data channel to LiveKit is open."""
+        channel = self._reliable
+        if channel is None:
+            raise ConnectionLostError("not connected to the media server")
+        if channel.readyState != "open":
+            opened = asyncio.Event()
+            channel.once("open", opened.set)
+            await opened.wait()
+
+    def send_data(self, packet: lm.DataPacket, *, reliable: bool = True) -> None:
+        channel = self._reliable if reliable else self._lossy
+        if channel is None or channel.readyState != "open":
+            raise ConnectionLostError("the data channel to the media server is not open")
+        channel.send(packet.SerializeToString())
+
+    async def close(self) -> None:
+        """Leave cleanly: tell LiveKit, then close both connections."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._ws is not None:
+            with contextlib.suppress(ConnectionLostError):
+                await self.send(
+                    lr.SignalRequest(
+                        leave=lr.LeaveRequest(reason=lm.DisconnectReason.CLIENT_INITIATED)
+                    )
+                )
+            await self._ws.close()
+        await self._stop_loops()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.publisher.close()
+        await self.subscriber.close()
