@@ -15,7 +15,8 @@ connections, as LiveKit's own client SDKs set them up.
 - LiveKit trickles its candidates; aiortc gathers ours before an offer or answer is made, so
   they travel inside the SDP and nothing is trickled back.
 
-Everything runs on the engine loop. What LiveKit says reaches the owner through `SignalEvents`.
+Everything runs on the engine loop. What LiveKit says reaches the owner through `SignalEvents`
+(`signaling.livekit_events`).
 """
 
 from __future__ import annotations
@@ -25,14 +26,12 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
-from google.protobuf.message import DecodeError
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
 from websockets.asyncio.client import ClientConnection, connect
@@ -40,6 +39,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from visio_desktop import __version__
 from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
+from visio_desktop.signaling.livekit_events import SignalEvents, SignallingState, parse
 from visio_desktop.signaling.livekit_ice import follow_ice_restart
 
 log = logging.getLogger(__name__)
@@ -48,31 +48,6 @@ PROTOCOL = 15
 CONNECT_TIMEOUT = 10.0
 _MAX_SIGNAL_BYTES = 1024 * 1024
 _PUBLISHED_TIMEOUT = 10.0
-
-
-class SignalEvents(Protocol):
-    """What a LiveKit connection tells its owner, on the engine loop."""
-
-    def participants_updated(self, participants: list[lm.ParticipantInfo]) -> None: ...
-
-    def track_arrived(self, track_sid: str, track: MediaStreamTrack) -> None: ...
-
-    def data_received(self, packet: lm.DataPacket) -> None: ...
-
-    def signal_message(self, response: lr.SignalResponse) -> None:
-        """Any other message: speakers, connection quality, subscribed qualities, leave."""
-        ...
-
-    def signalling_changed(self, state: SignallingState) -> None:
-        """The signalling connection dropped, came back by a resume, or is gone for good (the
-        owner then joins afresh: LiveKit restarted or forgot the session)."""
-        ...
-
-
-class SignallingState(StrEnum):
-    RESUMING = "resuming"
-    RESUMED = "resumed"
-    LOST = "lost"
 
 
 # Resume attempts after the signalling connection drops: at once, then a little later.
@@ -207,15 +182,9 @@ class LiveKitConnection:
                 frame = await self._ws.recv()
             except ConnectionClosed:
                 raise ConnectionLostError("the connection to the media server was lost") from None
-            if isinstance(frame, str):
-                continue  # LiveKit's JSON mode is not ours
-            response = lr.SignalResponse()
-            try:
-                response.ParseFromString(frame)
-            except DecodeError as exc:
-                log.warning("ignoring a malformed signalling frame from LiveKit: %s", exc)
-                continue
-            return response
+            response = parse(lr.SignalResponse, frame, "signalling frame")
+            if response is not None:
+                return response
 
     async def send(self, request: lr.SignalRequest) -> None:
         if self._ws is None:
@@ -332,15 +301,9 @@ class LiveKitConnection:
 
         @channel.on("message")
         def on_message(message: bytes | str) -> None:
-            if isinstance(message, str):
-                return
-            packet = lm.DataPacket()
-            try:
-                packet.ParseFromString(message)
-            except DecodeError as exc:
-                log.warning("ignoring a malformed data packet: %s", exc)
-                return
-            self._events.data_received(packet)
+            packet = parse(lm.DataPacket, message, "data packet")
+            if packet is not None:
+                self._events.data_received(packet)
 
     # -- what we do --------------------------------------------------------------------------
 
@@ -435,3 +398,6 @@ class LiveKitConnection:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.publisher.close()
         await self.subscriber.close()
+
+
+__all__ = ["PROTOCOL", "LiveKitConnection", "SignalEvents", "SignallingState"]

@@ -1,0 +1,23 @@
+"""What LiveKit sends is decoded strictly: a frame that is not the message it should be is
+dropped (and logged), and nothing is raised into the connection's loops."""
+
+from __future__ import annotations
+
+import pytest
+from livekit.protocol import models as lm
+from livekit.protocol import rtc as lr
+
+from visio_desktop.signaling.livekit_events import parse
+
+
+def test_a_valid_frame_is_decoded() -> None:
+    frame = lr.SignalResponse(pong_resp=lr.Pong(last_ping_timestamp=42)).SerializeToString()
+    response = parse(lr.SignalResponse, frame, "signalling frame")
+    assert response is not None and response.pong_resp.last_ping_timestamp == 42
+
+
+@pytest.mark.parametrize("frame", [b"\xff\xff\xff", b"\x0a\x05ab", "a JSON text frame"])
+def test_a_malformed_frame_is_dropped(frame: bytes | str, caplog: pytest.LogCaptureFixture) -> None:
+    assert parse(lm.DataPacket, frame, "data packet") is None
+    if isinstance(frame, bytes):
+        assert "malformed data packet" in caplog.text
