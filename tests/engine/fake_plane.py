@@ -20,7 +20,13 @@ from visio_desktop.core.protocol import (
     Signal,
     SignalKind,
 )
-from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal, TransportStats
+from visio_desktop.rtc.plane import (
+    PlaneEvents,
+    PlaneSetup,
+    SendSignal,
+    TileSizes,
+    TransportStats,
+)
 
 # -- the media plane ------------------------------------------------------------------------
 
@@ -139,6 +145,9 @@ class FakePlane:
 
     async def transport_stats(self, participant_id: str) -> TransportStats:
         return self.stats.get(participant_id, TransportStats())
+
+    async def show(self, tiles: TileSizes) -> None:
+        self._record("show", dict(tiles))
 
     async def close(self) -> None:
         self.closes += 1

@@ -7,7 +7,7 @@ import pytest
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
 
-from visio_desktop.signaling.livekit_events import parse
+from visio_desktop.rtc.livekit.events import parse
 
 
 def test_a_valid_frame_is_decoded() -> None:

@@ -16,7 +16,7 @@ from livekit.protocol import rtc as lr
 
 from tests.livekit.rig import LiveKitNode
 from visio_desktop.media.synthetic import SyntheticAudioTrack, SyntheticVideoTrack
-from visio_desktop.signaling.livekit_signal import LiveKitConnection, SignallingState
+from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 
 _WAIT = 20.0
 Pair = list[tuple[LiveKitConnection, "Recorder"]]

@@ -21,7 +21,15 @@ from visio_desktop.core.errors import (
     ServerUnreachableError,
     VisioError,
 )
-from visio_desktop.core.kinds import DEVICE_KINDS, SELF_TILE, SLOTS, MediaKind, PeerState, Slot
+from visio_desktop.core.kinds import (
+    DEVICE_KINDS,
+    SELF_TILE,
+    SLOTS,
+    MediaKind,
+    PeerState,
+    Slot,
+    TileKey,
+)
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import (
     Caption,
@@ -49,7 +57,7 @@ from visio_desktop.engine.watchdog import stalled_peers
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import mesh_plane
-from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneSetup
+from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneOwner, PlaneSetup, TileSizes
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 
 log = logging.getLogger(__name__)
@@ -93,6 +101,7 @@ class Meeting:
         self._connected_at: dict[str, float] = {}  # time.time() of each peer's newest connection
         self._failed: set[str] = set()
         self._stall_checks: dict[str, int] = {}  # consecutive checks that found a peer stalled
+        self._shown: dict[TileKey, tuple[int, int]] = {}  # the front end's tiles on screen
         self._closed = False
 
     async def start(self, display_name: str) -> None:
@@ -121,7 +130,11 @@ class Meeting:
         setup = PlaneSetup(
             joined.participant_id, admission.welcome.ice_servers, self.link.is_loopback
         )
-        self.plane = self._plane_factory(setup, self, self.backend.send)
+        factory = (
+            self.backend.make_plane if isinstance(self.backend, PlaneOwner) else self._plane_factory
+        )
+        self.plane = factory(setup, self, self.backend.send)
+        await self.plane.show(self._shown)
         for slot in SLOTS:
             await self.plane.publish(slot, self.local.outgoing[slot])
         for info in joined.participants:
@@ -339,6 +352,12 @@ class Meeting:
     async def share_screen(self, source: ScreenSource | None) -> None:
         """Share what `source` captures (None: stop); see engine.screen_share."""
         await (self.screen.start(source) if source is not None else self.screen.stop())
+
+    async def show_tiles(self, tiles: TileSizes) -> None:
+        """The front end shows these remote video tiles at these sizes (see MediaPlane.show)."""
+        self._shown = dict(tiles)
+        if self.plane is not None:
+            await self.plane.show(self._shown)
 
     async def set_hand(self, raised: bool) -> None:
         if self.me is not None:

@@ -30,7 +30,7 @@ from visio_desktop.engine.screen_share import ScreenSource
 from visio_desktop.engine.stats import RemoteStats
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import MediaSources
-from visio_desktop.rtc.plane import PlaneFactory
+from visio_desktop.rtc.plane import PlaneFactory, TileSizes
 from visio_desktop.signaling.base import MeetingBackend
 from visio_desktop.signaling.visio import VisioSignaling
 
@@ -170,6 +170,12 @@ class Session:
     def share_screen(self, source: ScreenSource | None) -> concurrent.futures.Future[None]:
         """Share what `source` captures, or stop sharing (None); ScreenShareChanged follows."""
         return self._call(lambda m: m.share_screen(source))
+
+    def show_tiles(self, tiles: TileSizes) -> concurrent.futures.Future[None]:
+        """The remote video tiles the front end shows now, at their size in device pixels: on
+        an SFU only these are received (see MediaPlane.show)."""
+        shown = dict(tiles)
+        return self._call(lambda m: m.show_tiles(shown))
 
     def raise_hand(self, raised: bool = True) -> concurrent.futures.Future[None]:
         return self._call(lambda m: m.set_hand(raised))

@@ -47,6 +47,7 @@ from visio_desktop.rtc.plane import (
     PlaneFactory,
     PlaneSetup,
     SendSignal,
+    TileSizes,
     TransportStats,
 )
 from visio_desktop.rtc.receivers import install_audio_buffer, install_frame_buffer
@@ -229,6 +230,9 @@ class MeshCall:
             packets_received=sum(s.packetsReceived for s in inbound),
             packets_lost=sum(s.packetsLost for s in inbound),
         )
+
+    async def show(self, tiles: TileSizes) -> None:
+        """Every peer sends to us directly, whatever is on screen: nothing to choose."""
 
     def _create(self, participant_id: str) -> RTCPeerConnection:
         pc = RTCPeerConnection(self._configuration)

@@ -12,16 +12,18 @@ state. Everything runs on the engine loop.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aiortc.mediastreams import MediaStreamTrack
 
-from visio_desktop.core.kinds import PeerState, Slot
+from visio_desktop.core.kinds import PeerState, Slot, TileKey
 from visio_desktop.core.protocol import IceServer, Signal
 
 SendSignal = Callable[[Signal], Awaitable[None]]
+TileSizes = Mapping[TileKey, tuple[int, int]]
+"""The remote video tiles on screen and their size in device pixels."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,22 @@ class MediaPlane(Protocol):
 
     async def transport_stats(self, participant_id: str) -> TransportStats: ...
 
+    async def show(self, tiles: TileSizes) -> None:
+        """The video tiles on screen now, at their size. A plane that chooses what it receives
+        (the SFU) receives exactly these videos, at about that size; the mesh receives all."""
+        ...
+
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class PlaneOwner(Protocol):
+    """A meeting backend that brings its own media plane (LiveKit: the SFU connection is made
+    by the join itself), instead of the session's plane factory."""
+
+    def make_plane(
+        self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
+    ) -> MediaPlane: ...
 
 
 PlaneFactory = Callable[[PlaneSetup, PlaneEvents, SendSignal], MediaPlane]

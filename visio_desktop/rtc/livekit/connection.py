@@ -16,7 +16,7 @@ connections, as LiveKit's own client SDKs set them up.
   they travel inside the SDP and nothing is trickled back.
 
 Everything runs on the engine loop. What LiveKit says reaches the owner through `SignalEvents`
-(`signaling.livekit_events`).
+(`rtc.livekit.events`).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from visio_desktop import __version__
 from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
-from visio_desktop.signaling.livekit_events import SignalEvents, SignallingState, parse
-from visio_desktop.signaling.livekit_ice import follow_ice_restart
+from visio_desktop.rtc.livekit.events import SignalEvents, SignallingState, parse
+from visio_desktop.rtc.livekit.ice import follow_ice_restart
 
 log = logging.getLogger(__name__)
 

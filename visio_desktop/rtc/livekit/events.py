@@ -1,4 +1,4 @@
-"""What a LiveKit connection (`signaling.livekit_signal`) tells its owner, and the strict
+"""What a LiveKit connection (`rtc.livekit.connection`) tells its owner, and the strict
 decoding of what LiveKit sends: a frame that is not a valid protobuf message is logged and
 dropped, never raised."""
 
