@@ -41,6 +41,7 @@ from visio_desktop import __version__
 from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
 from visio_desktop.rtc.livekit.events import SignalEvents, SignallingState, parse
 from visio_desktop.rtc.livekit.ice import follow_ice_restart
+from visio_desktop.rtc.livekit.transceivers import start_late_transceivers
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ class LiveKitConnection:
         self._auto_subscribe = False
         self._closed = False
         self.subscriber.on("track", self._on_track)
+        start_late_transceivers(self.subscriber)
+        start_late_transceivers(self.publisher)
         self.subscriber.on("datachannel", self._on_datachannel)
 
     # -- connecting --------------------------------------------------------------------------
