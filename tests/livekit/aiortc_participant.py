@@ -93,8 +93,15 @@ class Recorder:
         task.add_done_callback(self.tasks.discard)
 
     def participants_updated(self, participants: list[lm.ParticipantInfo]) -> None:
+        me = (
+            self.connection.join.participant.identity
+            if self.connection and self.connection.join
+            else ""
+        )
         for participant in participants:
             identity = participant.identity
+            if identity == me:
+                continue
             if participant.state == lm.ParticipantInfo.State.DISCONNECTED:
                 if self.attributes.pop(identity, None) is not None:
                     emit("left", identity=identity)

@@ -1,0 +1,200 @@
+"""Our LiveKit client beside LiveKit's own client SDK, the one the Visio web app (La Suite Meet)
+is built on: a real livekit-server, the `livekit` SDK (Google's libwebrtc) and our
+`LiveKitConnection` (aiortc) in one room, each as a process inside a network namespace of the
+tests' own (netns.py: libwebrtc gathers no loopback candidates). They see and hear each other,
+whoever arrives first, and what the web app sends (chat, raised hand, reactions, captions)
+reaches our client as LiveKit carries it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from livekit import api
+
+from tests.livekit.netns import (
+    Event,
+    NamespacedNode,
+    Participant,
+    start_node_in_namespace,
+    why_not_available,
+)
+
+HERE = Path(__file__).resolve().parent
+_MEDIA_FRAMES = 30  # two seconds of video at 15 fps
+_AUDIBLE_FRAMES = 20  # 0.4 s of sound in 20 ms frames
+_rooms = itertools.count()
+
+pytestmark = pytest.mark.skipif(why_not_available() is not None, reason=str(why_not_available()))
+
+
+@pytest.fixture(scope="session")
+def node_in_namespace() -> Iterator[NamespacedNode]:
+    node = start_node_in_namespace()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@dataclass
+class Room:
+    node: NamespacedNode
+    name: str
+
+    def token(self, identity: str, *, agent: bool = False) -> str:
+        grants = api.VideoGrants(
+            room_join=True, room=self.name, can_publish_data=True, can_update_own_metadata=True
+        )
+        token = (
+            api.AccessToken(self.node.api_key, self.node.api_secret)
+            .with_identity(identity)
+            .with_name(identity)
+            .with_grants(grants)
+        )
+        if agent:
+            token = token.with_kind("agent")
+        return token.to_jwt()
+
+    def sdk(self, identity: str, *, agent: bool = False) -> Participant:
+        """A participant made with LiveKit's SDK, as the web app joins."""
+        script = str(HERE / "sdk_participant.py")
+        token = self.token(identity, agent=agent)
+        return self.node.start(identity, [script, self.node.url, token])
+
+    def ours(self, identity: str) -> Participant:
+        """A participant made with our LiveKitConnection."""
+        script = str(HERE / "aiortc_participant.py")
+        token = self.token(identity)
+        return self.node.start(
+            identity, [script, self.node.url, token, self.node.namespace.address]
+        )
+
+
+@pytest.fixture
+def room(node_in_namespace: NamespacedNode) -> Iterator[Room]:
+    yield Room(node_in_namespace, f"interop-{next(_rooms)}")
+    node_in_namespace.stop_participants()
+
+
+def ready(participant: Participant) -> Event:
+    return participant.wait_for(lambda e: e["event"] == "ready", what="ready")
+
+
+def joined(participant: Participant, identity: str) -> None:
+    participant.wait_for(
+        lambda e: e["event"] == "joined" and e["identity"] == identity, what=f"{identity} joined"
+    )
+
+
+def received(participant: Participant, sender: str) -> Event:
+    """Wait until `participant` has decoded enough of `sender`'s video and sound."""
+
+    def enough(event: Event) -> bool:
+        counts = event.get("received", {}).get(sender) if event["event"] == "stats" else None
+        return bool(
+            counts
+            and counts["video"] >= _MEDIA_FRAMES
+            and counts["audible"] >= _AUDIBLE_FRAMES
+            and counts["size"] == [320, 180]
+        )
+
+    event = participant.wait_for(enough, what=f"media from {sender}")
+    counts: Event = event["received"][sender]
+    return counts
+
+
+def codecs(participant: Participant, sender: str) -> dict[str, str]:
+    """The codec of each of `sender`'s tracks as `participant` receives it, by kind."""
+    tracks = [e for e in participant.seen if e["event"] == "track" and e["from"] == sender]
+    return {e["kind"]: e["mime"].lower() for e in tracks}
+
+
+def test_our_client_joins_a_web_app_participant_and_both_see_and_hear_each_other(
+    room: Room,
+) -> None:
+    """The web app's participant is in the room, publishing, before we arrive: LiveKit offers
+    its tracks to us in a second offer right after the first (see rtc.livekit.transceivers)."""
+    web = room.sdk("web")
+    ready(web)
+    ours = room.ours("desktop")
+    ready(ours)
+    assert received(ours, "web")["video"] >= _MEDIA_FRAMES
+    assert received(web, "desktop")["video"] >= _MEDIA_FRAMES
+    # The SDK publishes VP8 (simulcast) and Opus with RED; LiveKit serves us plain Opus.
+    assert codecs(ours, "web") == {"video": "video/vp8", "audio": "audio/opus"}
+    assert codecs(web, "desktop") == {"video": "video/vp8", "audio": "audio/opus"}
+
+
+def test_a_web_app_participant_joining_after_us_is_seen_and_heard(room: Room) -> None:
+    ours = room.ours("desktop")
+    ready(ours)
+    web = room.sdk("web")
+    ready(web)
+    joined(ours, "web")
+    received(ours, "web")
+    received(web, "desktop")
+
+
+def test_chat_hand_and_reactions_from_the_web_app_reach_our_client(room: Room) -> None:
+    """What La Suite Meet sends, as the SDK carries it: chat on the `lk.chat` text stream, the
+    raised hand as the `handRaisedAt` attribute, reactions as JSON data packets."""
+    ours = room.ours("desktop")
+    ready(ours)
+    web = room.sdk("web")
+    ready(web)
+    joined(ours, "web")
+    long_text = "é" * 20_000  # more than one chunk of a text stream
+    web.send({"command": "chat", "text": "Bonjour à tous ✓"})
+    web.send({"command": "chat", "text": long_text})
+    web.send({"command": "hand", "raised": True})
+    reaction = {"type": "reactionReceived", "data": {"emoji": "thumbs-up"}}
+    web.send({"command": "data", "payload": reaction, "topic": ""})
+
+    chat = ours.wait_for(lambda e: e["event"] == "chat", what="chat")
+    assert (chat["from"], chat["text"]) == ("web", "Bonjour à tous ✓")
+    long = ours.wait_for(lambda e: e["event"] == "chat" and e is not chat, what="long chat")
+    assert long["text"] == long_text
+    assert long["shape"]["chunks"] > 1
+    hand = ours.wait_for(lambda e: e["event"] == "attributes", what="raised hand")
+    assert hand["from"] == "web" and hand["changed"]["handRaisedAt"].isdigit()
+    data = ours.wait_for(lambda e: e["event"] == "data", what="reaction")
+    assert (data["from"], json.loads(data["payload"])) == ("web", reaction)
+
+    web.send({"command": "hand", "raised": False})
+    lowered = ours.wait_for(
+        lambda e: e["event"] == "attributes" and e["changed"].get("handRaisedAt") == "",
+        what="lowered hand",
+    )
+    assert lowered["from"] == "web"
+
+
+def test_captions_reach_us_from_an_agent_only(room: Room) -> None:
+    """LiveKit forwards transcription packets from agent participants only (livekit-server
+    1.13.5, participant.go handleReceivedDataMessage): the captions of La Suite Meet's
+    transcriber reach us; a transcription a plain participant publishes goes nowhere."""
+    ours = room.ours("desktop")
+    ready(ours)
+    transcriber = room.sdk("transcriber", agent=True)
+    microphone = ready(transcriber)["audio_sid"]
+    web = room.sdk("web")
+    ready(web)
+    joined(ours, "transcriber")
+    joined(ours, "web")
+
+    transcriber.send({"command": "transcription", "text": "Bonjour", "final": True})
+    caption = ours.wait_for(lambda e: e["event"] == "transcription", what="caption")
+    assert caption["from"] == "transcriber" and caption["track"] == microphone
+    assert caption["segments"] == [{"id": "segment-1", "text": "Bonjour", "final": True}]
+
+    # A plain participant's transcription, then a data packet on the same reliable channel:
+    # the data packet arrives, the transcription before it did not.
+    web.send({"command": "transcription", "text": "dropped", "final": True})
+    web.wait_for(lambda e: e["event"] == "done" and e["command"] == "transcription")
+    web.send({"command": "data", "payload": "after", "topic": "marker"})
+    ours.wait_for(lambda e: e["event"] == "data" and e["topic"] == "marker", what="marker")
+    assert [e for e in ours.seen if e["event"] == "transcription" and e["from"] == "web"] == []
