@@ -11,7 +11,9 @@ everyone, and prints JSON lines on stdout, the same as sdk_participant.py where 
 `ready`, `joined`, `track` (with the codec aiortc negotiated), `stats` twice a second (per
 identity: video and audio frames decoded, audible audio frames, the video size), and the data
 packets it receives (`data` for user packets, `chat` for `lk.chat` text streams, `transcription`,
-`attributes` when a participant's attributes change). stdin: `{"command": "leave"}` or its end.
+`attributes` when a participant's attributes change). Commands on stdin: `{"command": "view",
+"sid", "width", "height"}` (ask for a track at that size) and `{"command": "leave"}` (or the
+end of stdin).
 """
 
 from __future__ import annotations
@@ -211,24 +213,35 @@ def _only(address: str) -> Any:
     return host_addresses
 
 
-async def _stdin_closed() -> None:
-    """Until a `leave` command or the end of stdin."""
+def _commands() -> asyncio.Queue[Any]:
+    """Commands read from stdin (JSON lines), None at its end."""
     loop = asyncio.get_running_loop()
-    done = loop.create_future()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
 
     def read() -> None:
         for line in sys.stdin:
-            if '"leave"' in line:
-                break
+            if line.strip():
+                loop.call_soon_threadsafe(queue.put_nowait, json.loads(line))
+        loop.call_soon_threadsafe(queue.put_nowait, None)
 
-        def finish() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        loop.call_soon_threadsafe(finish)
-
+    # A daemon thread: a blocked read must not keep the process alive once it has left.
     threading.Thread(target=read, daemon=True).start()
-    await done
+    return queue
+
+
+async def _obey(connection: LiveKitConnection) -> None:
+    """Carry out commands until `leave` or the end of stdin: `view` asks LiveKit for a track
+    at a size (`sid`, `width`, `height`), as our media plane does for a tile on screen."""
+    commands = _commands()
+    while (command := await commands.get()) is not None:
+        name = command.get("command")
+        if name == "leave":
+            return
+        if name == "view":
+            await connection.track_settings(command["sid"], command["width"], command["height"])
+            emit("done", command=name)
+        else:
+            emit("error", command=name, reason="unknown command")
 
 
 async def main(url: str, token: str, address: str) -> None:
@@ -259,7 +272,7 @@ async def main(url: str, token: str, address: str) -> None:
     emit("ready", identity=join.participant.identity, video_sid=video_sid, audio_sid=audio_sid)
     recorder.spawn(recorder.report())
     try:
-        await _stdin_closed()
+        await _obey(connection)
     finally:
         for task in list(recorder.tasks):
             task.cancel()

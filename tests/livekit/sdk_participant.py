@@ -2,9 +2,10 @@
 inside), as the Visio web app joins: run as a subprocess by the interop tests, inside their
 network namespace (libwebrtc gathers no loopback candidates).
 
-    python sdk_participant.py URL TOKEN
+    python sdk_participant.py URL TOKEN [WIDTHxHEIGHT]
 
-It publishes a moving test pattern (320x180, 15 fps) and a 440 Hz tone, subscribes to everyone,
+It publishes a moving test pattern (320x180 unless told, 15 fps; the SDK simulcasts it in the
+layers its size calls for, as the web app does) and a 440 Hz tone, subscribes to everyone,
 and prints JSON lines on stdout:
 
 - `{"event": "ready", "identity", "video_sid", "audio_sid"}` once joined and publishing;
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 from livekit import rtc
 
-WIDTH, HEIGHT, FPS = 320, 180, 15
+FPS = 15
 SAMPLE_RATE, FRAME_SAMPLES = 48_000, 480  # 10 ms
 TONE_HZ = 440.0
 AUDIBLE_RMS = 100.0  # int16 samples; our tones are thousands, silence is 0
@@ -57,7 +58,8 @@ class Received:
 
 
 class Participant:
-    def __init__(self) -> None:
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
         self.room = rtc.Room()
         self.received: dict[str, Received] = {}
         self.audio_sid = ""
@@ -153,7 +155,7 @@ class Participant:
     # -- what we send -------------------------------------------------------------------------
 
     async def publish(self) -> tuple[str, str]:
-        video = rtc.VideoSource(WIDTH, HEIGHT)
+        video = rtc.VideoSource(self.width, self.height)
         camera = rtc.LocalVideoTrack.create_video_track("camera", video)
         options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)
         video_pub = await self.room.local_participant.publish_track(camera, options)
@@ -168,19 +170,20 @@ class Participant:
 
     async def film(self, source: rtc.VideoSource) -> None:
         """A bright bar sweeping across a grey gradient, at FPS frames a second."""
-        columns = np.arange(WIDTH, dtype=np.uint16)
-        base = np.zeros((HEIGHT, WIDTH, 4), dtype=np.uint8)
-        base[:, :, :3] = (columns * 200 // WIDTH).astype(np.uint8)[None, :, None]
+        width, height = self.width, self.height
+        columns = np.arange(width, dtype=np.uint32)
+        base = np.zeros((height, width, 4), dtype=np.uint8)
+        base[:, :, :3] = (columns * 200 // width).astype(np.uint8)[None, :, None]
         base[:, :, 3] = 255
         start = time.monotonic()
         number = 0
         while True:
             frame = base.copy()
-            left = (number * 8) % WIDTH
+            left = (number * 8) % width
             frame[:, left : left + 24, 0] = 255
             frame[:, left : left + 24, 1] = 220
             source.capture_frame(
-                rtc.VideoFrame(WIDTH, HEIGHT, rtc.VideoBufferType.RGBA, frame.tobytes())
+                rtc.VideoFrame(width, height, rtc.VideoBufferType.RGBA, frame.tobytes())
             )
             number += 1
             # Pace to the frame rate (a clock, not a synchronisation).
@@ -246,8 +249,9 @@ async def commands() -> asyncio.Queue[str | None]:
     return queue
 
 
-async def main(url: str, token: str) -> None:
-    participant = Participant()
+async def main(url: str, token: str, size: str) -> None:
+    width, height = (int(side) for side in size.split("x"))
+    participant = Participant(width, height)
     participant.listen()
     await participant.room.connect(url, token, rtc.RoomOptions(auto_subscribe=True))
     for other in participant.room.remote_participants.values():
@@ -278,4 +282,4 @@ async def main(url: str, token: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "320x180"))

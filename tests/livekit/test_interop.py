@@ -60,11 +60,11 @@ class Room:
             token = token.with_kind("agent")
         return token.to_jwt()
 
-    def sdk(self, identity: str, *, agent: bool = False) -> Participant:
+    def sdk(self, identity: str, *, agent: bool = False, size: str = "320x180") -> Participant:
         """A participant made with LiveKit's SDK, as the web app joins."""
         script = str(HERE / "sdk_participant.py")
         token = self.token(identity, agent=agent)
-        return self.node.start(identity, [script, self.node.url, token])
+        return self.node.start(identity, [script, self.node.url, token, size])
 
     def ours(self, identity: str) -> Participant:
         """A participant made with our LiveKitConnection."""
@@ -108,6 +108,25 @@ def received(participant: Participant, sender: str) -> Event:
     return counts
 
 
+def frames_at(participant: Participant, sender: str, size: list[int], count: int) -> None:
+    """Wait until `participant` has decoded `count` frames of `sender`'s video at `size`."""
+
+    def counts(event: Event) -> Event | None:
+        found: Event | None = (
+            event.get("received", {}).get(sender) if event["event"] == "stats" else None
+        )
+        return found if found and found["size"] == size else None
+
+    first = participant.wait_for(lambda e: counts(e) is not None, what=f"video at {size}")
+    at_first = counts(first)
+    assert at_first is not None
+    start = at_first["video"]
+    participant.wait_for(
+        lambda e: (c := counts(e)) is not None and c["video"] >= start + count,
+        what=f"{count} frames at {size}",
+    )
+
+
 def codecs(participant: Participant, sender: str) -> dict[str, str]:
     """The codec of each of `sender`'s tracks as `participant` receives it, by kind."""
     tracks = [e for e in participant.seen if e["event"] == "track" and e["from"] == sender]
@@ -138,6 +157,21 @@ def test_a_web_app_participant_joining_after_us_is_seen_and_heard(room: Room) ->
     joined(ours, "web")
     received(ours, "web")
     received(web, "desktop")
+
+
+def test_our_client_receives_a_simulcast_camera_at_the_size_it_asks_for(room: Room) -> None:
+    """The web app publishes its camera in three simulcast layers (320x180, 640x360,
+    1280x720). We get the top one until we ask LiveKit for a size (as the media plane does
+    for a tile), then the layer that fits; aiortc's VP8 decoder follows the switches."""
+    web = room.sdk("web", size="1280x720")
+    camera = ready(web)["video_sid"]
+    ours = room.ours("desktop")
+    ready(ours)
+    frames_at(ours, "web", [1280, 720], 15)
+    ours.send({"command": "view", "sid": camera, "width": 320, "height": 180})
+    frames_at(ours, "web", [320, 180], 15)
+    ours.send({"command": "view", "sid": camera, "width": 640, "height": 360})
+    frames_at(ours, "web", [640, 360], 15)
 
 
 def test_chat_hand_and_reactions_from_the_web_app_reach_our_client(room: Room) -> None:
