@@ -10,7 +10,8 @@ It publishes our synthetic camera (320x180, 15 fps, stamped frames) and a tone, 
 everyone, and prints JSON lines on stdout, the same as sdk_participant.py where they overlap:
 `ready`, `joined`, `track` (with the codec aiortc negotiated), `stats` twice a second (per
 identity: video and audio frames decoded, audible audio frames, the video size), and the data
-packets it receives (`data` for user packets, `chat` for `lk.chat` text streams, `transcription`,
+packets it receives (`data` for user packets, `chat` for `lk.chat` text streams, `stream` for
+other text streams such as `lk.transcription` with their attributes, `transcription` packets,
 `attributes` when a participant's attributes change). Commands on stdin: `{"command": "view",
 "sid", "width", "height"}` (ask for a track at that size) and `{"command": "leave"}` (or the
 end of stdin).
@@ -59,10 +60,13 @@ class Received:
 
 @dataclass
 class Stream:
-    """A text stream being received: LiveKit's chat is one per message."""
+    """A text stream being received: LiveKit's chat is one per message, and so are the
+    captions of `lk.transcription`."""
 
     sender: str
+    topic: str
     compression: int
+    attributes: dict[str, str]
     chunks: list[bytes] = field(default_factory=list)
 
     def text(self) -> str:
@@ -174,24 +178,26 @@ class Recorder:
                     {"id": s.id, "text": s.text, "final": s.final} for s in transcription.segments
                 ],
             )
-        elif kind == "stream_header" and packet.stream_header.topic != _CHAT_TOPIC:
-            header = packet.stream_header
-            emit(
-                "stream",
-                **{"from": sender},
-                topic=header.topic,
-                attributes=dict(header.attributes),
-            )
         elif kind == "stream_header":
             header = packet.stream_header
-            self.streams[header.stream_id] = Stream(sender, header.compression)
+            stream = Stream(sender, header.topic, header.compression, dict(header.attributes))
+            self.streams[header.stream_id] = stream
             if header.inline_content:
-                self.streams[header.stream_id].chunks.append(header.inline_content)
+                stream.chunks.append(header.inline_content)
         elif kind == "stream_chunk" and packet.stream_chunk.stream_id in self.streams:
             self.streams[packet.stream_chunk.stream_id].chunks.append(packet.stream_chunk.content)
         elif kind == "stream_trailer" and packet.stream_trailer.stream_id in self.streams:
             stream = self.streams.pop(packet.stream_trailer.stream_id)
-            emit("chat", **{"from": stream.sender}, text=stream.text(), shape=stream.shape())
+            if stream.topic == _CHAT_TOPIC:
+                emit("chat", **{"from": stream.sender}, text=stream.text(), shape=stream.shape())
+            else:
+                emit(
+                    "stream",
+                    **{"from": stream.sender},
+                    topic=stream.topic,
+                    attributes=stream.attributes,
+                    text=stream.text(),
+                )
 
     def signal_message(self, response: lr.SignalResponse) -> None:
         if os.environ.get("INTEROP_DEBUG"):

@@ -13,14 +13,17 @@ and prints JSON lines on stdout:
 - `{"event": "track", "from", "kind", "sid", "mime"}` per subscribed track;
 - `{"event": "stats", "received": {identity: {"video": n, "audio": n, "audible": n,
   "size": [w, h]}}}` twice a second (audible: audio frames that carry sound, not silence);
-- `{"event": "chat", "from", "text"}` for `lk.chat` text streams;
+- `{"event": "chat", "from", "text"}` for `lk.chat` text streams; `{"event": "stream", "from",
+  "topic", "attributes", "text"}` for `lk.transcription` ones (captions as agents send them);
 - `{"event": "attributes", "from", "changed"}`; `{"event": "data", "from", "topic",
   "payload"}`; `{"event": "transcription", "from", "track", "segments": [{id, text, final}]}`;
 - `{"event": "done", "command"}` after each command, `{"event": "error", ...}` on failure.
 
 Commands arrive on stdin as JSON lines: `{"command": "chat", "text"}`, `{"command": "hand",
 "raised": bool}` (the `handRaisedAt` attribute), `{"command": "data", "payload", "topic"}`,
-`{"command": "transcription", "text", "final"}` (a caption for its own microphone) and
+`{"command": "transcription", "text", "final"}` (a caption for its own microphone, as a
+Transcription packet), `{"command": "caption_stream", "text", "final"}` (the same as an
+`lk.transcription` text stream) and
 `{"command": "leave"}`. End of input also leaves.
 """
 
@@ -33,6 +36,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -129,10 +133,25 @@ class Participant:
         def chat(reader: rtc.TextStreamReader, identity: str) -> None:
             self.spawn(self.read_chat(reader, identity))
 
+        def caption(reader: rtc.TextStreamReader, identity: str) -> None:
+            self.spawn(self.read_caption(reader, identity))
+
         room.register_text_stream_handler("lk.chat", chat)
+        room.register_text_stream_handler("lk.transcription", caption)
 
     async def read_chat(self, reader: rtc.TextStreamReader, identity: str) -> None:
         emit("chat", **{"from": identity}, text=await reader.read_all())
+
+    async def read_caption(self, reader: rtc.TextStreamReader, identity: str) -> None:
+        attributes = dict(reader.info.attributes or {})
+        text = await reader.read_all()
+        emit(
+            "stream",
+            **{"from": identity},
+            topic="lk.transcription",
+            attributes=attributes,
+            text=text,
+        )
 
     async def count_video(self, track: rtc.Track, counts: Received) -> None:
         async for event in rtc.VideoStream(track):
@@ -209,7 +228,9 @@ class Participant:
         if name == "chat":
             await local.send_text(str(command["text"]), topic="lk.chat")
         elif name == "hand":
-            raised = str(int(time.time() * 1000)) if command.get("raised") else ""
+            # An ISO 8601 time, as La Suite Meet's server writes it; "" when lowered.
+            now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            raised = now if command.get("raised") else ""
             await local.set_attributes({"handRaisedAt": raised})
         elif name == "data":
             payload = command["payload"]
@@ -226,6 +247,16 @@ class Participant:
             )
             await local.publish_transcription(
                 rtc.Transcription(local.identity, self.audio_sid, [segment])
+            )
+        elif name == "caption_stream":
+            await local.send_text(
+                str(command["text"]),
+                topic="lk.transcription",
+                attributes={
+                    "lk.segment_id": str(command.get("id", "segment-1")),
+                    "lk.transcription_final": "true" if command.get("final", True) else "false",
+                    "lk.transcribed_track_id": self.audio_sid,
+                },
             )
         else:
             emit("error", command=name, reason="unknown command")

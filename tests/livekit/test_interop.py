@@ -11,6 +11,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -195,7 +196,8 @@ def test_chat_hand_and_reactions_from_the_web_app_reach_our_client(room: Room) -
     assert long["text"] == long_text
     assert long["shape"]["chunks"] > 1
     hand = ours.wait_for(lambda e: e["event"] == "attributes", what="raised hand")
-    assert hand["from"] == "web" and hand["changed"]["handRaisedAt"].isdigit()
+    assert hand["from"] == "web"
+    assert datetime.fromisoformat(hand["changed"]["handRaisedAt"]).tzinfo is not None
     data = ours.wait_for(lambda e: e["event"] == "data", what="reaction")
     assert (data["from"], json.loads(data["payload"])) == ("web", reaction)
 
@@ -207,10 +209,14 @@ def test_chat_hand_and_reactions_from_the_web_app_reach_our_client(room: Room) -
     assert lowered["from"] == "web"
 
 
-def test_captions_reach_us_from_an_agent_only(room: Room) -> None:
-    """LiveKit forwards transcription packets from agent participants only (livekit-server
+def test_caption_packets_reach_us_from_an_agent_only_and_caption_streams_from_anyone(
+    room: Room,
+) -> None:
+    """LiveKit forwards `Transcription` packets from agent participants only (livekit-server
     1.13.5, participant.go handleReceivedDataMessage): the captions of La Suite Meet's
-    transcriber reach us; a transcription a plain participant publishes goes nowhere."""
+    transcriber reach us; a transcription packet a plain participant publishes goes nowhere.
+    Captions as an `lk.transcription` text stream (what LiveKit's agents send now) reach us
+    from anyone, with their segment, finality and track in the stream's attributes."""
     ours = room.ours("desktop")
     ready(ours)
     transcriber = room.sdk("transcriber", agent=True)
@@ -232,3 +238,17 @@ def test_captions_reach_us_from_an_agent_only(room: Room) -> None:
     web.send({"command": "data", "payload": "after", "topic": "marker"})
     ours.wait_for(lambda e: e["event"] == "data" and e["topic"] == "marker", what="marker")
     assert [e for e in ours.seen if e["event"] == "transcription" and e["from"] == "web"] == []
+
+    web_microphone = ready(web)["audio_sid"]
+    web.send({"command": "caption_stream", "text": "Ça marche", "final": False})
+    stream = ours.wait_for(lambda e: e["event"] == "stream", what="caption stream")
+    assert (stream["from"], stream["topic"], stream["text"]) == (
+        "web",
+        "lk.transcription",
+        "Ça marche",
+    )
+    assert stream["attributes"] == {
+        "lk.segment_id": "segment-1",
+        "lk.transcription_final": "false",
+        "lk.transcribed_track_id": web_microphone,
+    }
