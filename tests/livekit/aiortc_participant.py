@@ -13,7 +13,8 @@ identity: video and audio frames decoded, audible audio frames, the video size),
 packets it receives (`data` for user packets, `chat` for `lk.chat` text streams, `stream` for
 other text streams such as `lk.transcription` with their attributes, `transcription` packets,
 `attributes` when a participant's attributes change). Commands on stdin: `{"command": "view",
-"sid", "width", "height"}` (ask for a track at that size) and `{"command": "leave"}` (or the
+"sid", "width", "height"}` (ask for a track at that size), `{"command": "data", "payload",
+"topic"}` (a user packet) and `{"command": "leave"}` (or the
 end of stdin).
 """
 
@@ -237,7 +238,8 @@ def _commands() -> asyncio.Queue[Any]:
 
 async def _obey(connection: LiveKitConnection) -> None:
     """Carry out commands until `leave` or the end of stdin: `view` asks LiveKit for a track
-    at a size (`sid`, `width`, `height`), as our media plane does for a tile on screen."""
+    at a size (`sid`, `width`, `height`), as our media plane does for a tile on screen; `data`
+    sends a user packet (`payload`, `topic`) on the reliable channel."""
     commands = _commands()
     while (command := await commands.get()) is not None:
         name = command.get("command")
@@ -245,6 +247,12 @@ async def _obey(connection: LiveKitConnection) -> None:
             return
         if name == "view":
             await connection.track_settings(command["sid"], command["width"], command["height"])
+            emit("done", command=name)
+        elif name == "data":
+            payload = command["payload"]
+            text = payload if isinstance(payload, str) else json.dumps(payload)
+            user = lm.UserPacket(payload=text.encode(), topic=str(command.get("topic", "")))
+            connection.send_data(lm.DataPacket(kind=lm.DataPacket.Kind.RELIABLE, user=user))
             emit("done", command=name)
         else:
             emit("error", command=name, reason="unknown command")

@@ -177,7 +177,8 @@ def test_our_client_receives_a_simulcast_camera_at_the_size_it_asks_for(room: Ro
 
 def test_chat_hand_and_reactions_from_the_web_app_reach_our_client(room: Room) -> None:
     """What La Suite Meet sends, as the SDK carries it: chat on the `lk.chat` text stream, the
-    raised hand as the `handRaisedAt` attribute, reactions as JSON data packets."""
+    raised hand as the `handRaisedAt` attribute, reactions as JSON data packets; and our data
+    packets reach the web app's SDK, stamped with our identity."""
     ours = room.ours("desktop")
     ready(ours)
     web = room.sdk("web")
@@ -200,6 +201,10 @@ def test_chat_hand_and_reactions_from_the_web_app_reach_our_client(room: Room) -
     assert datetime.fromisoformat(hand["changed"]["handRaisedAt"]).tzinfo is not None
     data = ours.wait_for(lambda e: e["event"] == "data", what="reaction")
     assert (data["from"], json.loads(data["payload"])) == ("web", reaction)
+
+    ours.send({"command": "data", "payload": reaction, "topic": ""})
+    back = web.wait_for(lambda e: e["event"] == "data", what="our reaction")
+    assert (back["from"], back["topic"], json.loads(back["payload"])) == ("desktop", "", reaction)
 
     web.send({"command": "hand", "raised": False})
     lowered = ours.wait_for(
