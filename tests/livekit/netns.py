@@ -9,7 +9,8 @@ namespace (root only; CI runs as root) holding:
   that the link has a carrier (this kernel has no `dummy` link type). libwebrtc gathers
   ADDRESS on `lkv0`; aiortc is told to gather exactly ADDRESS (see aiortc_participant.py);
   traffic between two local addresses never leaves the namespace;
-- livekit-server on ADDRESS (its `node_ip`), on fixed ports: nothing else lives there.
+- livekit-server on ADDRESS (its `node_ip`) and on 127.0.0.1 (signalling only: its media
+  candidates are on ADDRESS), on fixed ports: nothing else lives there.
 
 Processes run in it with `ip netns exec NAME …`. Nothing outside the namespace is touched: the
 veth pair is made inside it and goes away with it. The namespace's name carries the pid of the
@@ -230,6 +231,13 @@ class NamespacedNode:
         return f"ws://{self.namespace.address}:{HTTP_PORT}"
 
     @property
+    def loopback_url(self) -> str:
+        """The same server for clients that take only loopback addresses in plain ws:// (ours):
+        its media candidates stay on the namespace's address, which aiortc reaches from
+        127.0.0.1 as well."""
+        return f"ws://127.0.0.1:{HTTP_PORT}"
+
+    @property
     def log(self) -> str:
         return (Path(self.directory.name) / "livekit.log").read_text(errors="replace")
 
@@ -276,7 +284,7 @@ def start_node_in_namespace() -> NamespacedNode:
         config = Path(directory.name) / "livekit.yaml"
         config.write_text(
             f"port: {HTTP_PORT}\n"
-            f"bind_addresses: [{namespace.address}]\n"
+            f"bind_addresses: [127.0.0.1, {namespace.address}]\n"
             "rtc:\n"
             f"  node_ip: {namespace.address}\n"
             "  use_external_ip: false\n"
