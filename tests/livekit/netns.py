@@ -12,7 +12,8 @@ namespace (root only; CI runs as root) holding:
 - livekit-server on ADDRESS (its `node_ip`) and on 127.0.0.1 (signalling only: its media
   candidates are on ADDRESS), on fixed ports: nothing else lives there.
 
-Processes run in it with `ip netns exec NAME …`. Nothing outside the namespace is touched: the
+Processes run in it with `ip netns exec NAME setpriv --pdeathsig KILL -- …`, so that none
+outlives a test run that dies. Nothing outside the namespace is touched: the
 veth pair is made inside it and goes away with it. The namespace's name carries the pid of the
 test process, so a run that was killed before its teardown is cleaned up by the next one.
 """
@@ -93,7 +94,9 @@ class Namespace:
     address: str = ADDRESS
 
     def command(self, argv: list[str]) -> list[str]:
-        return ["ip", "netns", "exec", self.name, *argv]
+        """`argv` run in the namespace, killed if the test process dies before stopping it
+        (`ip netns exec` and `setpriv` exec, so the test process stays its parent)."""
+        return ["ip", "netns", "exec", self.name, "setpriv", "--pdeathsig", "KILL", "--", *argv]
 
     def pids(self) -> list[int]:
         listed = subprocess.run(
