@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 from livekit.protocol import models as lm
@@ -67,8 +73,11 @@ class LiveKitConnection:
     def __init__(self, events: SignalEvents) -> None:
         self._events = events
         self._ws: ClientConnection | None = None
-        self.publisher = RTCPeerConnection()
-        self.subscriber = RTCPeerConnection()
+        # One transport for everything: with aiortc's default (balanced) bundling, a second
+        # track of a kind offered later keeps a transport aiortc has just closed.
+        configuration = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        self.publisher = RTCPeerConnection(configuration)
+        self.subscriber = RTCPeerConnection(configuration)
         self.join: lr.JoinResponse | None = None
         self._reliable: RTCDataChannel | None = None
         self._lossy: RTCDataChannel | None = None
