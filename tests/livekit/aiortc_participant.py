@@ -8,7 +8,8 @@ replaced in this process only, as `rtc.ice.gather_loopback_only` does for 127.0.
 
 It publishes our synthetic camera (320x180, 15 fps, stamped frames) and a tone, subscribes to
 everyone, and prints JSON lines on stdout, the same as sdk_participant.py where they overlap:
-`ready`, `joined`, `track` (with the codec aiortc negotiated), `stats` twice a second (per
+`ready`, `joined`, `track` (`mime`: the codec its publisher sends, as LiveKit says;
+`negotiated`: those aiortc agreed on), `stats` twice a second (per
 identity: video and audio frames decoded, audible audio frames, the video size), and the data
 packets it receives (`data` for user packets, `chat` for `lk.chat` text streams, `stream` for
 other text streams such as `lk.transcription` with their attributes, `transcription` packets,
@@ -88,7 +89,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.connection: LiveKitConnection | None = None
-        self.owners: dict[str, str] = {}  # track sid -> identity
+        self.owners: dict[str, lm.TrackInfo] = {}  # track sid -> its publisher and codec
+        self.identities: dict[str, str] = {}  # track sid -> identity
         self.attributes: dict[str, dict[str, str]] = {}
         self.received: dict[str, Received] = {}
         self.streams: dict[str, Stream] = {}  # by stream id
@@ -117,7 +119,8 @@ class Recorder:
                 self.attributes[identity] = {}
                 emit("joined", identity=identity)
             for track in participant.tracks:
-                self.owners[track.sid] = identity
+                self.owners[track.sid] = track
+                self.identities[track.sid] = identity
             new = dict(participant.attributes)
             old = self.attributes[identity]
             changed = {k: new.get(k, "") for k in set(new) | set(old) if new.get(k) != old.get(k)}
@@ -126,25 +129,28 @@ class Recorder:
                 emit("attributes", **{"from": identity}, changed=changed)
 
     def track_arrived(self, track_sid: str, track: MediaStreamTrack) -> None:
-        identity = self.owners.get(track_sid, "")
+        identity = self.identities.get(track_sid, "")
+        info = self.owners.get(track_sid)
         counts = self.received.setdefault(identity, Received())
         emit(
             "track",
             **{"from": identity},
             kind=track.kind,
             sid=track_sid,
-            mime=self._codec_of(track),
+            mime=info.mime_type if info else "",
+            negotiated=self._codecs_of(track),
         )
         self.spawn(self._count(track, counts))
 
-    def _codec_of(self, track: MediaStreamTrack) -> str:
-        """The codec aiortc negotiated for `track` on the subscriber connection."""
+    def _codecs_of(self, track: MediaStreamTrack) -> list[str]:
+        """The codecs aiortc agreed on for `track`, LiveKit's preference first; LiveKit sends
+        the one the publisher sends (`mime`), as long as it is among them."""
         if self.connection is None:
-            return ""
+            return []
         for transceiver in self.connection.subscriber.getTransceivers():
-            if transceiver.receiver.track is track and transceiver._codecs:
-                return str(transceiver._codecs[0].mimeType)
-        return ""
+            if transceiver.receiver.track is track:
+                return [str(codec.mimeType) for codec in transceiver._codecs]
+        return []
 
     async def _count(self, track: MediaStreamTrack, counts: Received) -> None:
         try:

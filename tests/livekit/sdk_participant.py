@@ -2,11 +2,11 @@
 inside), as the Visio web app joins: run as a subprocess by the interop tests, inside their
 network namespace (libwebrtc gathers no loopback candidates).
 
-    python sdk_participant.py URL TOKEN [WIDTHxHEIGHT]
+    python sdk_participant.py URL TOKEN [WIDTHxHEIGHT [CODEC]]
 
-It publishes a moving test pattern (320x180 unless told, 15 fps; the SDK simulcasts it in the
-layers its size calls for, as the web app does) and a 440 Hz tone, subscribes to everyone,
-and prints JSON lines on stdout:
+It publishes a moving test pattern (320x180 unless told, 15 fps, in VP8 unless told: H264,
+VP9, AV1; the SDK simulcasts it in the layers its size calls for, as the web app does) and a
+440 Hz tone, subscribes to everyone, and prints JSON lines on stdout:
 
 - `{"event": "ready", "identity", "video_sid", "audio_sid"}` once joined and publishing;
 - `{"event": "joined" | "left", "identity"}` for the others;
@@ -62,8 +62,9 @@ class Received:
 
 
 class Participant:
-    def __init__(self, width: int, height: int) -> None:
+    def __init__(self, width: int, height: int, codec: str) -> None:
         self.width, self.height = width, height
+        self.codec = rtc.VideoCodec.Value(codec)
         self.room = rtc.Room()
         self.received: dict[str, Received] = {}
         self.audio_sid = ""
@@ -176,7 +177,9 @@ class Participant:
     async def publish(self) -> tuple[str, str]:
         video = rtc.VideoSource(self.width, self.height)
         camera = rtc.LocalVideoTrack.create_video_track("camera", video)
-        options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)
+        options = rtc.TrackPublishOptions(
+            source=rtc.TrackSource.SOURCE_CAMERA, video_codec=self.codec
+        )
         video_pub = await self.room.local_participant.publish_track(camera, options)
         audio = rtc.AudioSource(SAMPLE_RATE, 1)
         microphone = rtc.LocalAudioTrack.create_audio_track("microphone", audio)
@@ -280,9 +283,9 @@ async def commands() -> asyncio.Queue[str | None]:
     return queue
 
 
-async def main(url: str, token: str, size: str) -> None:
+async def main(url: str, token: str, size: str, codec: str) -> None:
     width, height = (int(side) for side in size.split("x"))
-    participant = Participant(width, height)
+    participant = Participant(width, height, codec)
     participant.listen()
     await participant.room.connect(url, token, rtc.RoomOptions(auto_subscribe=True))
     for other in participant.room.remote_participants.values():
@@ -313,4 +316,6 @@ async def main(url: str, token: str, size: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "320x180"))
+    size = sys.argv[3] if len(sys.argv) > 3 else "320x180"
+    codec = sys.argv[4] if len(sys.argv) > 4 else "VP8"
+    asyncio.run(main(sys.argv[1], sys.argv[2], size, codec))

@@ -61,11 +61,13 @@ class Room:
             token = token.with_kind("agent")
         return token.to_jwt()
 
-    def sdk(self, identity: str, *, agent: bool = False, size: str = "320x180") -> Participant:
+    def sdk(
+        self, identity: str, *, agent: bool = False, size: str = "320x180", codec: str = "VP8"
+    ) -> Participant:
         """A participant made with LiveKit's SDK, as the web app joins."""
         script = str(HERE / "sdk_participant.py")
         token = self.token(identity, agent=agent)
-        return self.node.start(identity, [script, self.node.url, token, size])
+        return self.node.start(identity, [script, self.node.url, token, size, codec])
 
     def ours(self, identity: str) -> Participant:
         """A participant made with our LiveKitConnection."""
@@ -92,7 +94,7 @@ def joined(participant: Participant, identity: str) -> None:
     )
 
 
-def received(participant: Participant, sender: str) -> Event:
+def received(participant: Participant, sender: str, size: tuple[int, int] = (320, 180)) -> Event:
     """Wait until `participant` has decoded enough of `sender`'s video and sound."""
 
     def enough(event: Event) -> bool:
@@ -101,7 +103,7 @@ def received(participant: Participant, sender: str) -> Event:
             counts
             and counts["video"] >= _MEDIA_FRAMES
             and counts["audible"] >= _AUDIBLE_FRAMES
-            and counts["size"] == [320, 180]
+            and counts["size"] == list(size)
         )
 
     event = participant.wait_for(enough, what=f"media from {sender}")
@@ -134,6 +136,14 @@ def codecs(participant: Participant, sender: str) -> dict[str, str]:
     return {e["kind"]: e["mime"].lower() for e in tracks}
 
 
+def negotiated(participant: Participant, sender: str, kind: str) -> list[str]:
+    """The codecs our client agreed on for `sender`'s track of `kind`."""
+    for event in participant.seen:
+        if event["event"] == "track" and event["from"] == sender and event["kind"] == kind:
+            return [mime.lower() for mime in event["negotiated"]]
+    return []
+
+
 def test_our_client_joins_a_web_app_participant_and_both_see_and_hear_each_other(
     room: Room,
 ) -> None:
@@ -145,9 +155,29 @@ def test_our_client_joins_a_web_app_participant_and_both_see_and_hear_each_other
     ready(ours)
     assert received(ours, "web")["video"] >= _MEDIA_FRAMES
     assert received(web, "desktop")["video"] >= _MEDIA_FRAMES
-    # The SDK publishes VP8 (simulcast) and Opus with RED; LiveKit serves us plain Opus.
-    assert codecs(ours, "web") == {"video": "video/vp8", "audio": "audio/opus"}
+    # The SDK publishes VP8 (simulcast) and Opus with RED, which aiortc lacks: LiveKit serves
+    # us plain Opus.
+    assert codecs(ours, "web") == {"video": "video/vp8", "audio": "audio/red"}
+    assert negotiated(ours, "web", "audio")[0] == "audio/opus"
     assert codecs(web, "desktop") == {"video": "video/vp8", "audio": "audio/opus"}
+
+
+def test_three_in_a_room_with_a_vp8_and_an_h264_camera(room: Room) -> None:
+    """Two web app participants, one sending H264 (as Safari may), and our client: everyone
+    receives both others. Two tracks of a kind offered in one go need aiortc's max-bundle."""
+    vp8 = room.sdk("web-vp8")
+    h264 = room.sdk("web-h264", size="640x360", codec="H264")
+    ready(vp8)
+    ready(h264)
+    ours = room.ours("desktop")
+    ready(ours)
+    received(ours, "web-vp8")
+    received(ours, "web-h264", size=(640, 360))
+    assert codecs(ours, "web-h264")["video"] == "video/h264"
+    for web in (vp8, h264):
+        received(web, "desktop")
+    received(vp8, "web-h264", size=(640, 360))
+    received(h264, "web-vp8")
 
 
 def test_a_web_app_participant_joining_after_us_is_seen_and_heard(room: Room) -> None:
