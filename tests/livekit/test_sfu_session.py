@@ -135,10 +135,10 @@ def test_a_shared_screen_reaches_the_other_client(
     make_session: MakeSession, link: MeetingLink
 ) -> None:
     alice, alice_log, alice_id = join(make_session, link, "Alice")
-    bob, bob_log, bob_id = join(make_session, link, "Bob")
+    bob, bob_log, _ = join(make_session, link, "Bob")
     alice_log.wait_for(ev.ParticipantJoined)
     bob.show_tiles({TileKey.screen(alice_id): (1280, 720)}).result(timeout=WAIT)
-    alice.share_screen(fake_screen()).result(timeout=WAIT)
+    alice.share_screen(fake_screen).result(timeout=WAIT)
     assert alice_log.wait_for(ev.ScreenShareChanged).sharing
     update = bob_log.wait_for(ev.ParticipantUpdated, lambda e: e.participant.screen)
     assert update.participant.id == alice_id
