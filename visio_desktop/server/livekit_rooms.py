@@ -147,8 +147,9 @@ class LiveKitRooms:
             empty_timeout=self.front.empty_timeout,
         )
         found = await self._call(self._service().room.create_room(request), room)
+        # The room's own count lags behind joins (LiveKit updates it now and then): count.
         limit = found.max_participants or self.max_participants
-        if found.num_participants >= limit:
+        if len(await self.participants(room)) >= limit:
             raise RoomFull(room, limit)
         return found
 
