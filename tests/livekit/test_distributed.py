@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 
 import aiohttp
 import pytest
@@ -42,6 +43,10 @@ def room_nodes(redis: RedisServer) -> dict[str, str]:
     return dict(zip(words[::2], words[1::2], strict=True))
 
 
+def _has_all(seen: Recorder, sids: set[str]) -> bool:
+    return sids <= set(seen.tracks)
+
+
 @pytest.fixture
 async def fronts(cluster: Cluster) -> AsyncIterator[list[RunningServer]]:
     """One of our servers in front of each node, with the same keys."""
@@ -57,7 +62,9 @@ async def fronts(cluster: Cluster) -> AsyncIterator[list[RunningServer]]:
         await server.stop()
 
 
-async def _grant(http: aiohttp.ClientSession, server: RunningServer, room: str, name: str) -> dict:
+async def _grant(
+    http: aiohttp.ClientSession, server: RunningServer, room: str, name: str
+) -> dict[str, str]:
     url = f"{server.base_url}/api/v1.0/rooms/{room}/"
     async with http.get(url, params={"username": name}) as answer:
         assert answer.status == 200, await answer.text()
@@ -116,7 +123,7 @@ async def test_participants_on_different_nodes_see_and_hear_each_other(
         for (_, seen, _), theirs, other in zip(
             joined, reversed(published), reversed(identities), strict=True
         ):
-            await seen.until(lambda seen=seen, theirs=theirs: theirs <= set(seen.tracks))
+            await seen.until(partial(_has_all, seen, theirs))
             assert other in seen.identities
             for sid in theirs:
                 async with asyncio.timeout(20):

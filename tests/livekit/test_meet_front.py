@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import jwt  # PyJWT, which livekit-api signs with
 import pytest
 from livekit import api
 from livekit.protocol import models as lm
@@ -165,8 +166,6 @@ async def test_a_room_answers_as_la_suite_meet_does(
 
 
 async def test_tokens_last_minutes_not_hours(front: Front) -> None:
-    import jwt  # PyJWT, which livekit-api signs with
-
     token = (await front.grant())["token"]
     payload = jwt.decode(token, API_SECRET, algorithms=["HS256"], issuer=API_KEY)
     assert payload["exp"] - payload["nbf"] == 600
