@@ -295,3 +295,42 @@ async def test_the_websocket_refuses_joins(front: Front) -> None:
         refused = wire.decode(await ws.receive_str(timeout=10))
         assert isinstance(refused, Error) and refused.code is ErrorCode.BAD_ROOM
         assert "/api/v1.0/rooms/" in refused.message
+
+
+def _admin_token(room: str) -> str:
+    """A moderator's token, as whoever decides moderation would mint it with the API key."""
+    grants = api.VideoGrants(room=room, room_join=True, room_admin=True)
+    token = api.AccessToken(API_KEY, API_SECRET).with_identity("moderator").with_grants(grants)
+    return token.to_jwt()
+
+
+async def test_remove_participant_over_http_as_la_suite_meet(
+    front: Front, room_service: api.LiveKitAPI
+) -> None:
+    room = "htt-prem-ove"
+    grant = await front.grant(room=room)
+    identity = api.TokenVerifier(API_KEY, API_SECRET).verify(grant["token"]).identity
+    url = f"{front.server.base_url}/api/v1.0/rooms/{room}/remove-participant/"
+    body = {"participant_identity": identity}
+
+    async def post(token: str | None, payload: object = body) -> tuple[int, Any]:
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        async with front.http.post(url, json=payload, headers=headers) as answer:
+            return answer.status, await answer.json()
+
+    connection, recorder = await _join(grant)
+    try:
+        assert (await post(None))[0] == 401
+        assert (await post("not-a-token"))[0] == 403
+        assert (await post(grant["token"]))[0] == 403  # a participant is no moderator
+        assert (await post(_admin_token("oth-erro-oms")))[0] == 403  # of another room
+        assert await post(_admin_token(room), {}) == (
+            400,
+            {"participant_identity": ["This field is required."]},
+        )
+        assert await post(_admin_token(room)) == (200, {"status": "success"})
+        await recorder.until(lambda: recorder.leaves)
+        assert identity not in await _identities(room_service, room)
+        assert await post(_admin_token(room)) == (404, {"error": "Participant not found"})
+    finally:
+        await connection.close()

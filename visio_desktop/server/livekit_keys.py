@@ -18,7 +18,7 @@ from visio_desktop.core.errors import VisioError
 
 KEY_ENV = "LIVEKIT_API_KEY"
 SECRET_ENV = "LIVEKIT_API_SECRET"
-# livekit-server refuses secrets shorter than this (it signs with HMAC-SHA256).
+# livekit-server calls shorter secrets too short for security (tokens are HMAC-SHA256).
 MIN_SECRET_LENGTH = 32
 
 
@@ -37,7 +37,7 @@ class LiveKitKeys:
         if len(self.api_secret) < MIN_SECRET_LENGTH:
             raise LiveKitKeysError(
                 f"the LiveKit API secret for key {self.api_key!r} is shorter than "
-                f"{MIN_SECRET_LENGTH} characters; livekit-server refuses such secrets"
+                f"{MIN_SECRET_LENGTH} characters, too short for security (livekit-server says so)"
             )
 
 

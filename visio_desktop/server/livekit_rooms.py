@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 import aiohttp
+import jwt
 from livekit import api
 from livekit.protocol.room import RoomConfiguration
 
@@ -112,6 +113,18 @@ def participant_token(
         .with_ttl(front.token_ttl)
         .to_jwt()
     )
+
+
+def admin_identity(front: LiveKitFront, token: str, room: str) -> str | None:
+    """The identity in `token` if it is a valid token of ours with room_admin for `room`."""
+    try:
+        claims = api.TokenVerifier(front.keys.api_key, front.keys.api_secret).verify(token)
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    video = claims.video
+    if video is None or not video.room_admin or video.room != room:
+        return None
+    return claims.identity or None
 
 
 class LiveKitRooms:

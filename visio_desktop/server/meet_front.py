@@ -6,6 +6,12 @@ as La Suite Meet does for a room it has no record of (an "unregistered" room, it
 ALLOW_UNREGISTERED_ROOMS): the room and `{"livekit": {"url", "room", "token"}}`. Errors are
 JSON `{"detail": …}`, as Django REST framework writes them.
 
+`POST /api/v1.0/rooms/<slug>/remove-participant/ {"participant_identity": …}` removes a
+participant, as La Suite Meet's does; La Suite Meet lets a room's owners and administrators
+(a session) call it, and this front someone whose LiveKit token (`Authorization: Bearer …`,
+as La Suite Meet's LiveKitTokenAuthentication reads it) holds room_admin for that room. The
+front mints no such token itself: who moderates is decided elsewhere (issue 14).
+
 The front keeps no call state: the room lives on LiveKit, which enforces its limits.
 """
 
@@ -22,7 +28,9 @@ from visio_desktop.core.protocol import clean_display_name
 from visio_desktop.server.livekit_rooms import (
     LiveKitFront,
     LiveKitRooms,
+    ParticipantNotFound,
     RoomServiceError,
+    admin_identity,
     new_identity,
     participant_token,
 )
@@ -33,6 +41,7 @@ API_PREFIX = "/api/v1.0"
 ROOMS_KEY = web.AppKey("livekit_rooms", LiveKitRooms)
 # Longer names are cut to the meeting's limit; far longer ones are a mistake worth saying.
 _USERNAME_MAX_CHARS = 1024
+_BODY_MAX_BYTES = 4096
 
 
 def add_meet_api(app: web.Application, front: LiveKitFront, max_participants: int) -> None:
@@ -41,6 +50,7 @@ def add_meet_api(app: web.Application, front: LiveKitFront, max_participants: in
     app.router.add_get(f"{API_PREFIX}/config/", _config)
     app.router.add_get(f"{API_PREFIX}/rooms/{{slug}}/", _room)
     app.router.add_get(f"{API_PREFIX}/rooms/{{slug}}", _room)
+    app.router.add_post(f"{API_PREFIX}/rooms/{{slug}}/remove-participant/", _remove)
     app.router.add_route("*", f"{API_PREFIX}/{{tail:.*}}", _not_found)
     app.cleanup_ctx.append(_room_service)
 
@@ -122,3 +132,33 @@ async def _room(request: web.Request) -> web.Response:
             "livekit": {"url": rooms.front.url, "room": slug, "token": token},
         }
     )
+
+
+async def _remove(request: web.Request) -> web.Response:
+    """Remove a participant (moderation); the answers are La Suite Meet's."""
+    rooms = request.app[ROOMS_KEY]
+    try:
+        slug = normalise_room(request.match_info["slug"])
+    except LinkError as exc:
+        return _error(400, exc.message)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token or " " in token.strip():
+        return _error(401, "Authorization header must be: Bearer <token>")
+    if admin_identity(rooms.front, token.strip(), slug) is None:
+        return _error(403, "You do not have permission to perform this action.")
+    if (request.content_length or 0) > _BODY_MAX_BYTES:
+        return _error(400, "the request body is too large")
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "the body must be JSON")
+    identity = body.get("participant_identity") if isinstance(body, dict) else None
+    if not isinstance(identity, str) or not identity or len(identity) > 255:
+        return web.json_response({"participant_identity": ["This field is required."]}, status=400)
+    try:
+        await rooms.remove_participant(slug, identity)
+    except ParticipantNotFound:
+        return web.json_response({"error": "Participant not found"}, status=404)
+    except RoomServiceError:
+        return web.json_response({"error": "Failed to remove participant"}, status=500)
+    return web.json_response({"status": "success"})
