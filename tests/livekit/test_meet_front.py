@@ -4,14 +4,17 @@ and removing a participant."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import jwt  # PyJWT, which livekit-api signs with
 import pytest
+import websockets
 from livekit import api
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
@@ -334,3 +337,29 @@ async def test_remove_participant_over_http_as_la_suite_meet(
         assert await post(_admin_token(room)) == (404, {"error": "Participant not found"})
     finally:
         await connection.close()
+
+
+async def test_livekit_renews_the_short_token_at_once(front: Front) -> None:
+    """Why ten minutes is enough: LiveKit sends a fresh token (SignalResponse.refresh_token) as
+    soon as the session starts, then every few minutes, with the same grants. A client keeps
+    the newest one to resume with; the one from the front only has to last until it joins."""
+    grant = await front.grant(room="ren-ewed-tok")
+    query = urlencode({"access_token": grant["token"], "protocol": 15, "auto_subscribe": 0})
+    async with (
+        asyncio.timeout(20),
+        websockets.connect(f"{grant['url']}/rtc?{query}") as ws,
+    ):
+        kinds = []
+        while True:
+            frame = await ws.recv()
+            assert isinstance(frame, bytes)
+            response = lr.SignalResponse.FromString(frame)
+            kinds.append(response.WhichOneof("message"))
+            if kinds[-1] == "refresh_token":
+                break
+    assert kinds[0] == "join"
+    verifier = api.TokenVerifier(API_KEY, API_SECRET)
+    fresh, first = verifier.verify(response.refresh_token), verifier.verify(grant["token"])
+    assert (fresh.identity, fresh.video) == (first.identity, first.video)
+    payload = jwt.decode(response.refresh_token, API_SECRET, algorithms=["HS256"], issuer=API_KEY)
+    assert payload["exp"] - payload["nbf"] == 600
