@@ -172,7 +172,9 @@ async def test_tokens_last_minutes_not_hours(front: Front) -> None:
     token = (await front.grant())["token"]
     payload = jwt.decode(token, API_SECRET, algorithms=["HS256"], issuer=API_KEY)
     assert payload["exp"] - payload["nbf"] == 600
-    assert payload["roomConfig"]["maxParticipants"] == LIMIT
+    assert payload["roomConfig"] == {
+        "name": ROOM, "maxParticipants": LIMIT, "emptyTimeout": 120, "departureTimeout": 60
+    }  # fmt: skip
     assert set(payload) == {
         "sub", "iss", "nbf", "exp", "name", "video", "attributes", "roomConfig"
     }  # fmt: skip
@@ -198,6 +200,23 @@ async def test_the_token_joins_that_room_and_publishes(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_room_livekit_dropped_comes_back_with_its_limits(
+    front: Front, room_service: api.LiveKitAPI
+) -> None:
+    """Should LiveKit close the room between the token and the join (nobody came in time),
+    the join makes it again from the configuration the token carries."""
+    room = "dro-pped-roo"
+    grant = await front.grant(room=room)
+    await room_service.room.delete_room(api.DeleteRoomRequest(room=room))
+    assert (await room_service.room.list_rooms(api.ListRoomsRequest(names=[room]))).rooms == []
+    connection, _ = await _join(grant)
+    try:
+        rooms = await room_service.room.list_rooms(api.ListRoomsRequest(names=[room]))
+        assert [(r.max_participants, r.departure_timeout) for r in rooms.rooms] == [(LIMIT, 60)]
+    finally:
+        await connection.close()
 
 
 async def test_the_token_opens_nothing_else(front: Front, livekit: LiveKitNode) -> None:

@@ -32,8 +32,10 @@ PARTICIPANT_SOURCES = ("camera", "microphone", "screen_share", "screen_share_aud
 # La Suite Meet's tokens last 6 h; ours a few minutes. LiveKit sends a fresh token over the
 # open signalling connection well before this runs out, so only joining needs it valid.
 TOKEN_TTL = timedelta(minutes=10)
-# An empty room lingers this long on LiveKit, so a participant reconnecting finds it.
-EMPTY_TIMEOUT_SECONDS = 300
+# A room nobody joins closes after EMPTY_TIMEOUT (one joined later is made again from its
+# token); one everybody left stays for DEPARTURE_TIMEOUT, so a participant reconnecting finds it.
+EMPTY_TIMEOUT_SECONDS = 120
+DEPARTURE_TIMEOUT_SECONDS = 60
 _SERVICE_TIMEOUT_SECONDS = 5.0
 
 
@@ -47,6 +49,7 @@ class LiveKitFront:
     api_url: str | None = None
     token_ttl: timedelta = TOKEN_TTL
     empty_timeout: int = EMPTY_TIMEOUT_SECONDS
+    departure_timeout: int = DEPARTURE_TIMEOUT_SECONDS
     sources: tuple[str, ...] = field(default=PARTICIPANT_SOURCES)
 
 
@@ -101,7 +104,10 @@ def participant_token(
     # Should LiveKit drop the room between our CreateRoom and the join, the room it creates
     # again from the token has the same limits.
     config = RoomConfiguration(
-        name=room, max_participants=max_participants, empty_timeout=front.empty_timeout
+        name=room,
+        max_participants=max_participants,
+        empty_timeout=front.empty_timeout,
+        departure_timeout=front.departure_timeout,
     )
     return (
         api.AccessToken(front.keys.api_key, front.keys.api_secret)
@@ -158,6 +164,7 @@ class LiveKitRooms:
             name=room,
             max_participants=self.max_participants,
             empty_timeout=self.front.empty_timeout,
+            departure_timeout=self.front.departure_timeout,
         )
         found = await self._call(self._service().room.create_room(request), room)
         # The room's own count lags behind joins (LiveKit updates it now and then): count.
