@@ -5,6 +5,7 @@ and removing a participant."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -303,6 +304,20 @@ async def test_livekit_unreachable_is_a_clear_503(livekit: LiveKitNode) -> None:
             async with http.get(url) as answer:
                 assert answer.status == 503
                 assert "unreachable" in (await answer.json())["detail"]
+    finally:
+        await server.stop()
+
+
+async def test_keys_livekit_does_not_know_are_a_clear_502(livekit: LiveKitNode) -> None:
+    config = _config(livekit)
+    assert config.livekit is not None
+    wrong = dataclasses.replace(config.livekit, keys=LiveKitKeys(API_KEY, "w" * 40))
+    server = await start_server(dataclasses.replace(config, livekit=wrong))
+    try:
+        url = f"{server.base_url}/api/v1.0/rooms/{ROOM}/"
+        async with aiohttp.ClientSession() as http, http.get(url) as answer:
+            assert answer.status == 502
+            assert "API key" in (await answer.json())["detail"]
     finally:
         await server.stop()
 

@@ -200,6 +200,8 @@ class LiveKitRooms:
             if exc.code == api.TwirpErrorCode.NOT_FOUND:
                 raise RoomServiceError(f"LiveKit knows no such thing in {room}", 404) from None
             log.warning("LiveKit's room service refused a call for %s: %s", room, exc.message)
+            if exc.status == 401:
+                raise RoomServiceError("the LiveKit server refuses this server's API key") from None
             raise RoomServiceError("the LiveKit server refused the request") from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             log.warning("LiveKit's room service is unreachable: %s", type(exc).__name__)
