@@ -66,7 +66,6 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
         self.setWindowIcon(icons.icon("app"))
-        self.setWindowTitle("Visio")
         self.resize(1280, 800)
         self.quality = QualityPoll(services, self.state, self)
         self._connect()
@@ -337,7 +336,8 @@ class MainWindow(QMainWindow):
             self.state.set_own_media(video=on)
 
     def _show_tiles(self, tiles: dict[TileKey, tuple[int, int]]) -> None:
-        self.services.session.show_tiles(tiles)  # an SFU receives these videos, no others
+        if self.services.session.in_meeting:  # an SFU receives these videos, no others
+            self.services.session.show_tiles(tiles)
 
     def _raise_hand(self, raised: bool) -> None:
         self.services.session.raise_hand(raised)
