@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
 
     def _show_tiles(self, tiles: dict[TileKey, tuple[int, int]]) -> None:
         if self.services.session.in_meeting:  # an SFU receives these videos, no others
-            self.services.session.show_tiles(tiles)
+            self.services.bridge.when_done(self.services.session.show_tiles(tiles), lambda _: None)
 
     def _raise_hand(self, raised: bool) -> None:
         self.services.session.raise_hand(raised)
