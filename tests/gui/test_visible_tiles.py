@@ -1,7 +1,7 @@
 """The remote videos on screen, as the window reports them to the engine (`Session.show_tiles`,
 which an SFU uses to receive only these, at about this size): a page of the grid, the speaker
-view's featured tile and strip, a shared screen, sizes that follow the window, and nothing at
-all when the call view is hidden, minimised or left.
+view's featured tile and strip, a shared screen, sizes in device pixels that follow the window,
+and nothing at all when the call view is hidden, minimised or left.
 
 The call view alone is fed a call state by hand (20 participants cost nothing); the real window
 joins a real meeting on the embedded server and its state is fed the same participants, so what
@@ -10,7 +10,11 @@ it reports reaches the real session and its mesh plane."""
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -29,6 +33,7 @@ from visio_desktop.ui.layout import PAGE_SIZE
 from visio_desktop.ui.visible_tiles import TileSizes
 
 WAIT_MS = 30_000
+ROOT = Path(__file__).resolve().parents[2]
 ROOM = "abc-defg-hij"
 Reports = list[TileSizes]
 
@@ -226,3 +231,43 @@ def test_the_window_tells_the_session_what_it_shows(
     window.leave()  # the call view hides: nothing is on screen (the meeting is over anyway)
     wait_for_report(qtbot, shown, set())
     assert window.stack.currentWidget() is window.home
+
+
+_SCALED = """
+from PySide6.QtWidgets import QApplication
+from visio_desktop.core.protocol import ParticipantInfo
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.call_state import CallState
+from visio_desktop.ui.call import CallView
+
+app = QApplication([])
+state = CallState()
+view = CallView(state, lambda key, w, h: None, lambda key: None)
+view.resize(1280, 800)
+view.show()
+state.join_started(1, "abc-defg-hij", "Agent", audio=False, video=False)
+view.start("abc-defg-hij")
+me = ParticipantInfo(id="me", display_name="Agent")
+state.apply(ev.Joined("abc-defg-hij", "me", (me, ParticipantInfo(id="p01", display_name="B"))))
+app.processEvents()
+view.visible.flush()
+tile = view.grid.tiles()[1]
+print(tile.devicePixelRatioF(), tile.width(), tile.height(), *view.visible.reported.values())
+"""
+
+
+def test_sizes_are_in_device_pixels() -> None:
+    """On a screen scaled 2x, a tile of 628 x 353 points asks for 1256 x 706 pixels."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"}
+    run = subprocess.run(
+        [sys.executable, "-c", _SCALED],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    ratio, width, height, reported = run.stdout.split(" ", 3)
+    assert float(ratio) == 2.0
+    assert reported.strip() == f"({2 * int(width)}, {2 * int(height)})"
