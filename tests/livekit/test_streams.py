@@ -7,6 +7,7 @@ import random
 import zlib
 
 import pytest
+from google.protobuf.message import DecodeError
 from livekit.protocol import models as lm
 
 from visio_desktop.rtc.livekit.streams import (
@@ -58,9 +59,7 @@ def test_a_short_text_is_one_header_one_chunk_and_a_trailer() -> None:
     assert packets[1].stream_chunk.chunk_index == 0
     assert all(p.kind == lm.DataPacket.RELIABLE for p in packets)
     done = feed_all(TextStreams(Clock()), stamped(packets, "alice"))
-    assert done == [
-        TextStream("s1", "lk.chat", "alice", "alice", False, {"a": "b"}, "bonjour", 42)
-    ]
+    assert done == [TextStream("s1", "lk.chat", "alice", "alice", False, {"a": "b"}, "bonjour", 42)]
 
 
 def test_a_long_text_is_cut_within_the_chunk_limit_between_characters() -> None:
@@ -177,9 +176,9 @@ def test_too_much_text_drops_the_stream() -> None:
 def test_bad_headers_are_dropped(spoil: object) -> None:
     packets = stamped(encode_text("hello", "lk.chat"), "alice")
     spoil(packets[0].stream_header)  # type: ignore[operator]
-    packets[1].stream_chunk.stream_id = packets[2].stream_trailer.stream_id = (
-        packets[0].stream_header.stream_id
-    )
+    packets[1].stream_chunk.stream_id = packets[2].stream_trailer.stream_id = packets[
+        0
+    ].stream_header.stream_id
     assert feed_all(TextStreams(Clock()), packets) == []
 
 
@@ -259,7 +258,7 @@ def test_mangled_packets_never_raise(caplog: pytest.LogCaptureFixture) -> None:
         packet = lm.DataPacket()
         try:
             packet.ParseFromString(bytes(data))
-        except Exception:  # noqa: BLE001 - not even a packet
+        except DecodeError:  # not even a packet
             continue
         streams.feed(packet)
     assert streams.open_count <= 4
