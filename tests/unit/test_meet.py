@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from visio_desktop.core.meet import (
     LiveKitGrant,
     MeetConfig,
     MeetRoom,
+    hand_attribute,
     parse_config,
     parse_room,
     websocket_url,
@@ -98,3 +100,12 @@ def test_malformed_rooms_are_refused(document: Any) -> None:
 def test_malformed_configurations_are_refused(document: Any) -> None:
     with pytest.raises(ProtocolError):
         parse_config(document)
+
+
+def test_the_hand_attribute_is_djangos_iso_time_in_utc_or_empty() -> None:
+    paris = timezone(timedelta(hours=1))
+    raised_at = datetime(2026, 12, 4, 17, 30, 5, 123456, tzinfo=paris)
+    assert hand_attribute(True, raised_at) == "2026-12-04T16:30:05.123456+00:00"
+    assert hand_attribute(False, raised_at) == ""
+    with pytest.raises(ValueError):
+        hand_attribute(True, datetime(2026, 12, 4))

@@ -11,6 +11,11 @@ serializers.py, RoomViewSet.retrieve in viewsets.py):
   LiveKit room name (the room's id, or the slug for an unregistered room) and the room's key in
   the other REST calls (``rooms/<room>/toggle-hand/``).
 
+The raised hand is the LiveKit participant attribute `HAND_ATTRIBUTE` ("handRaisedAt"), which
+La Suite Meet's server writes on ``POST rooms/<room>/toggle-hand/ {"raised": bool}`` (authorised
+by the LiveKit token as a bearer): `hand_attribute` gives its value, Django's ISO 8601 time
+when raised and "" when lowered; a hand is up when the value is not empty.
+
 `parse_config` and `parse_room` raise `ProtocolError` with a plain sentence when a document is
 not what La Suite Meet sends. The LiveKit URL may be http(s) (LiveKit's SDKs turn it into
 ws(s)); `websocket_url` does the same. Whether the URL is allowed at all is for
@@ -21,9 +26,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from visio_desktop.core.errors import ProtocolError
 
+HAND_ATTRIBUTE = "handRaisedAt"
 URL_MAX = 2048
 TOKEN_MAX = 8192
 NAME_MAX = 256
@@ -90,6 +97,14 @@ def parse_room(document: object) -> MeetRoom:
     return MeetRoom(slug=slug, room_id=room_id, access_level=access, grant=grant)
 
 
+def hand_attribute(raised: bool, now: datetime) -> str:
+    """The `handRaisedAt` value as La Suite Meet's server writes it (`timezone.now().isoformat()`):
+    `now` (an aware datetime) in UTC, ISO 8601, or "" for a lowered hand."""
+    if now.tzinfo is None:
+        raise ValueError("the time a hand is raised must carry its time zone")
+    return now.astimezone(UTC).isoformat() if raised else ""
+
+
 def websocket_url(url: str) -> str:
     """A LiveKit URL as a WebSocket URL: https -> wss, http -> ws, others unchanged."""
     for web, ws in (("https://", "wss://"), ("http://", "ws://")):
@@ -125,4 +140,13 @@ def _flag(value: object, what: str) -> bool:
     return value
 
 
-__all__ = ["LiveKitGrant", "MeetConfig", "MeetRoom", "parse_config", "parse_room", "websocket_url"]
+__all__ = [
+    "HAND_ATTRIBUTE",
+    "LiveKitGrant",
+    "MeetConfig",
+    "MeetRoom",
+    "hand_attribute",
+    "parse_config",
+    "parse_room",
+    "websocket_url",
+]

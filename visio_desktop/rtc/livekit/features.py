@@ -36,11 +36,12 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from livekit.protocol import models as lm
 
+from visio_desktop.core.meet import HAND_ATTRIBUTE, hand_attribute
 from visio_desktop.core.protocol import (
     CAPTION_MAX,
     CHAT_MAX,
@@ -60,7 +61,6 @@ CHAT_TOPIC = "lk.chat"
 LEGACY_CHAT_TOPIC = "lk-chat-topic"
 TRANSCRIPTION_TOPIC = "lk.transcription"
 STREAM_TOPICS = frozenset({CHAT_TOPIC, TRANSCRIPTION_TOPIC})  # for streams.TextStreams
-HAND_ATTRIBUTE = "handRaisedAt"
 SEGMENT_ID = "lk.segment_id"
 TRANSCRIPTION_FINAL = "lk.transcription_final"
 TRANSCRIBED_TRACK = "lk.transcribed_track_id"
@@ -224,11 +224,9 @@ def hand_raised(info: lm.ParticipantInfo) -> bool:
 
 
 def hand_attributes(raised: bool, now: datetime) -> dict[str, str]:
-    """The attributes that raise or lower a hand, as La Suite Meet's server writes them:
-    `now` (an aware datetime) in ISO 8601, or "" to lower it."""
-    if now.tzinfo is None:
-        raise ValueError("the time a hand is raised must carry its time zone")
-    return {HAND_ATTRIBUTE: now.astimezone(UTC).isoformat() if raised else ""}
+    """The attributes that raise or lower a hand (`core.meet.hand_attribute`), for a server or
+    a token that lets participants write their own attributes (UpdateParticipantMetadata)."""
+    return {HAND_ATTRIBUTE: hand_attribute(raised, now)}
 
 
 # -- captions ---------------------------------------------------------------------------------
