@@ -262,3 +262,13 @@ def test_mangled_packets_never_raise(caplog: pytest.LogCaptureFixture) -> None:
             continue
         streams.feed(packet)
     assert streams.open_count <= 4
+
+
+def test_a_chunk_seen_again_is_ignored_and_an_aborted_stream_dropped() -> None:
+    packets = stamped(encode_text("x" * (CHUNK_BYTES + 5), "lk.chat"), "alice")
+    streams = TextStreams(Clock())
+    (done,) = feed_all(streams, [packets[0], packets[1], packets[1], packets[2], packets[3]])
+    assert len(done.text) == CHUNK_BYTES + 5
+    aborted = stamped(encode_text("half", "lk.chat"), "alice")
+    aborted[-1].stream_trailer.reason = "cancelled"
+    assert feed_all(streams, aborted) == []

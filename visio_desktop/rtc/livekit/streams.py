@@ -28,7 +28,8 @@ identity than the header's is dropped (a participant cannot write into someone e
 for a `generated` header the first chunk or trailer pins the carrier.
 
 Strict reading: every oddity (unknown stream, a gap in chunk numbers, invalid UTF-8, too much
-text, an unknown compression, encryption) is logged and dropped, never raised; at most
+text, an unknown compression, encryption, a trailer giving a reason, which marks an aborted
+stream) is logged and dropped, never raised; a chunk seen again is ignored; at most
 `MAX_OPEN_STREAMS` streams are open (the oldest is dropped), each at most `MAX_TEXT_BYTES`, and a
 stream left unfinished for `STREAM_TIMEOUT` seconds is dropped.
 """
@@ -220,6 +221,9 @@ class TextStreams:
         opened = self._owned(chunk.stream_id, identity, "chunk")
         if opened is None:
             return
+        if chunk.chunk_index < opened.next_index:
+            log.debug("ignoring chunk %d of %.40r again", chunk.chunk_index, chunk.stream_id)
+            return  # a replay (LiveKit may resend reliable data after a resume)
         problem = None
         if chunk.chunk_index != opened.next_index:
             problem = f"chunk {chunk.chunk_index} where {opened.next_index} was due"
@@ -240,6 +244,9 @@ class TextStreams:
         if opened is None:
             return None
         del self._open[trailer.stream_id]
+        if trailer.reason:
+            log.info("text stream %.40r ended abnormally: %.80r", trailer.stream_id, trailer.reason)
+            return None
         return self._complete(opened, dict(trailer.attributes))
 
     def _complete(self, opened: _Open, more: dict[str, str]) -> TextStream | None:
