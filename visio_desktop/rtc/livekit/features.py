@@ -28,6 +28,10 @@ participant itself: we believe that name only when the stamped sender is that pa
 agent in the room. A transcription naming a track that belongs to someone else is dropped.
 
 `Roster` is what the caller knows of the room: identity -> LiveKit's ParticipantInfo.
+Reading a connection's packets is one call per packet with `rtc.livekit.incoming.LiveData`;
+sending is `connection.send_data(p)` for each packet `encode_chat`, `encode_reaction` or
+`encode_caption` gives. LiveKit never echoes our own packets back: show our own chat line and
+captions locally.
 """
 
 from __future__ import annotations
