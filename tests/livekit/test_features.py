@@ -189,7 +189,8 @@ def test_notifications_that_matter_are_read() -> None:
 
 
 @pytest.mark.parametrize(
-    "payload", [b"{", b'"x"', {"type": 3}, {"type": "handRaised"}, {"data": {}}, b"{" * 20_000]
+    "payload",
+    [b"{", b'"x"', {"type": 3}, {"type": "handRaised"}, {"data": {}}, b"{" * 20_000, b"[" * 16_000],
 )
 def test_other_data_messages_are_ignored(payload: object) -> None:
     assert decode_notification(user_packet(payload, "bob")) is None

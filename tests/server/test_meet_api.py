@@ -266,6 +266,7 @@ async def test_refusals_become_our_errors(
         b'{"slug": "a", "livekit": {"url": "wss://x", "room": "r\\u0000", "token": "a.b.c"}}',
         b'{"slug": "abc-defg-hij", "livekit": {"url": "wss://x y", "room": "r", "token": "a.b.c"}}',
         b'{"slug": "' + b"s" * 300 + b'"}',
+        b"[" * 100_000,
     ],
 )
 async def test_malformed_rooms_are_unreadable(

@@ -211,7 +211,7 @@ def _check_status(response: httpx.Response, link: MeetingLink) -> None:
 def _json(response: httpx.Response) -> object:
     try:
         return json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested too deep
         raise ProtocolError("the answer is not JSON") from None
 
 

@@ -87,7 +87,7 @@ class VisioSignaling:
             )
         try:
             document = wire.decode_object(Discovery, json.loads(response.content), "discovery")
-        except (ValueError, ProtocolError) as exc:
+        except (ValueError, RecursionError, ProtocolError) as exc:
             raise ServerUnreachableError(
                 f"{self.link.host} answered with an unreadable discovery document ({exc})"
             ) from None

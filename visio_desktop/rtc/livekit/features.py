@@ -355,7 +355,7 @@ def _json_object(payload: bytes, what: str) -> dict[str, object] | None:
         return None
     try:
         document = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested too deep
         log.debug("ignoring a %s that is not JSON", what)
         return None
     return document if isinstance(document, dict) else None
