@@ -21,6 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
@@ -50,6 +51,7 @@ from visio_desktop.core.protocol import (
 from visio_desktop.rtc.ice import rtc_configuration
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
+from visio_desktop.rtc.livekit.incoming import LiveData
 from visio_desktop.rtc.livekit.plane import SfuPlane, remote_tracks
 from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
 from visio_desktop.signaling.base import Admission, JoinRequest
@@ -85,7 +87,7 @@ def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
         audio=Slot.AUDIO in live,
         video=Slot.CAMERA in live,
         screen=Slot.SCREEN in live,
-        hand_raised=features.hand_raised(participant.attributes),
+        hand_raised=features.hand_raised(participant),
     )
 
 
@@ -106,8 +108,7 @@ class LiveKitBackend:
         self._known: dict[str, lm.ParticipantInfo] = {}  # identity -> newest info
         self._sids: dict[str, str] = {}  # participant sid -> identity
         self._sending = {Slot.AUDIO: False, Slot.CAMERA: False, Slot.SCREEN: False}
-        self._attributes: dict[str, str] = {}
-        self._streams = features.StreamReader()
+        self._live_data = LiveData(time.monotonic, time.time)
         self._loopback = False
         self._joining = False  # participants reported now go into the roster, not the queue
 
@@ -133,7 +134,6 @@ class LiveKitBackend:
         finally:
             self._joining = False
         me = joined.participant
-        self._attributes = dict(me.attributes)
         # Whoever came or went while we joined is in the roster: no message for them.
         people = [participant_info(me)] + [participant_info(p) for p in self._known.values()]
         discovery = Discovery(
@@ -161,18 +161,19 @@ class LiveKitBackend:
         elif isinstance(message, Chat):
             sent_at = time.time()
             chat_id = uuid.uuid4().hex[:16]
-            for packet in features.chat_packets(message.text, sent_at, chat_id):
+            for packet in features.encode_chat(message.text, message_id=chat_id, sent_at=sent_at):
                 connection.send_data(packet)
             # LiveKit does not echo data to its sender; our server does, and the window
             # shows our own line when it comes back.
             echo = Chat(message.text, chat_id, sent_at, sender=me, sender_name=name)
             self._queue.put_nowait(echo)
         elif isinstance(message, Reaction):
-            connection.send_data(features.reaction_packet(message.emoji))
+            connection.send_data(features.encode_reaction(message.emoji))
             self._queue.put_nowait(Reaction(message.emoji, sender=me))
         elif isinstance(message, Caption):
             track = self._plane.published_sid(Slot.AUDIO) if self._plane else None
-            for packet in features.caption_packets(message, self._identity, track or ""):
+            stamp = int(time.time() * 1000)
+            for packet in features.encode_caption(message, track or "", timestamp_ms=stamp):
                 connection.send_data(packet)
             self._queue.put_nowait(dataclasses.replace(message, sender=me, sender_name=name))
         # The mesh's signals, pings and the rest have no meaning on LiveKit.
@@ -203,6 +204,12 @@ class LiveKitBackend:
         """Gather loopback candidates only (a LiveKit on this machine)."""
         self._loopback = loopback
 
+    def _me(self) -> lm.ParticipantInfo:
+        join = self._live().join
+        if join is None:
+            raise ConnectionLostError("not connected to the media server")
+        return join.participant
+
     def _live(self) -> LiveKitConnection:
         if self._connection is None:
             raise ConnectionLostError("not connected to the media server")
@@ -216,9 +223,9 @@ class LiveKitBackend:
         }
         if self._plane is not None:
             await self._plane.sync_sending(dict(self._sending))
-        attributes = features.with_hand(self._attributes, state.hand_raised)
-        if attributes != self._attributes:
-            self._attributes = attributes
+        if features.hand_raised(self._me()) != state.hand_raised:
+            attributes = features.hand_attributes(state.hand_raised, datetime.now(UTC))
+            self._me().attributes.update(attributes)
             await connection.send(
                 lr.SignalRequest(
                     update_metadata=lr.UpdateParticipantMetadata(attributes=attributes)
@@ -271,8 +278,11 @@ class LiveKitBackend:
         sender = packet.participant_identity
         if sender == self._identity:
             return
-        for message in features.messages_from(packet, self._streams, self._name_of):
-            self._queue.put_nowait(message)
+        for item in self._live_data.read(packet, self._known):
+            if isinstance(item, features.Notice):
+                log.info("La Suite Meet notice %s from %s", item.kind, item.sender or "the server")
+            else:
+                self._queue.put_nowait(item)
 
     def _name_of(self, identity: str) -> str:
         known = self._known.get(identity)
