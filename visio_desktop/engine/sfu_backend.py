@@ -109,7 +109,6 @@ class LiveKitBackend:
         self._sids: dict[str, str] = {}  # participant sid -> identity
         self._sending = {Slot.AUDIO: False, Slot.CAMERA: False, Slot.SCREEN: False}
         self._live_data = LiveData(time.monotonic, time.time)
-        self._loopback = False
         self._joining = False  # participants reported now go into the roster, not the queue
 
     # -- MeetingBackend ------------------------------------------------------------------------
@@ -120,7 +119,7 @@ class LiveKitBackend:
         self._known.clear()
         self._sids.clear()
         self._sending = {Slot.AUDIO: request.audio, Slot.CAMERA: request.video, Slot.SCREEN: False}
-        connection = LiveKitConnection(self, rtc_configuration((), loopback=self._loopback))
+        connection = LiveKitConnection(self, rtc_configuration((), loopback=True))
         self._connection = connection
         self._joining = True
         try:
@@ -199,10 +198,6 @@ class LiveKitBackend:
             plane.participant_changed(participant)
         self._plane = plane
         return plane
-
-    def use_loopback(self, loopback: bool) -> None:
-        """Gather loopback candidates only (a LiveKit on this machine)."""
-        self._loopback = loopback
 
     def _me(self) -> lm.ParticipantInfo:
         join = self._live().join
