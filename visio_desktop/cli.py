@@ -59,6 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the https://host a reverse proxy serves this server at (it terminates TLS)",
     )
+    serve.add_argument(
+        "--livekit-url",
+        type=_livekit_url,
+        metavar="URL",
+        help="front this LiveKit server (wss://host): meetings of any size, joined through "
+        "La Suite Meet's REST API; the key and secret come from LIVEKIT_API_KEY and "
+        "LIVEKIT_API_SECRET or --livekit-keys-file, never from the command line",
+    )
+    serve.add_argument(
+        "--livekit-api-url",
+        type=_livekit_url,
+        metavar="URL",
+        help="where this server reaches LiveKit's room service, if not at --livekit-url",
+    )
+    serve.add_argument(
+        "--livekit-keys-file",
+        type=Path,
+        metavar="FILE",
+        help="LiveKit's key file (lines of `key: secret`, mode 600) instead of the environment",
+    )
 
     join = commands.add_parser("join", help="join a meeting from a link")
     join.add_argument("link", help="visio://host/abc-defg-hij or https://host/abc-defg-hij")
@@ -190,6 +210,24 @@ def _serve(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("visio-desktop: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
+    livekit = None
+    if args.livekit_url is None:
+        if args.livekit_api_url or args.livekit_keys_file:
+            print("visio-desktop: the LiveKit options go with --livekit-url", file=sys.stderr)
+            return 2
+    else:
+        from visio_desktop.server.livekit_keys import LiveKitKeysError, load_keys
+        from visio_desktop.server.livekit_rooms import LiveKitFront
+
+        try:
+            keys = load_keys(args.livekit_keys_file)
+        except LiveKitKeysError as exc:
+            print(f"visio-desktop: {exc.message}", file=sys.stderr)
+            return 2
+        livekit = LiveKitFront(url=args.livekit_url, keys=keys, api_url=args.livekit_api_url)
+    if args.max_participants < 1:
+        print("visio-desktop: --max-participants must be at least 1", file=sys.stderr)
+        return 2
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -197,8 +235,27 @@ def _serve(args: argparse.Namespace) -> int:
         tls_key=args.tls_key,
         public_url=args.public_url,
         limits=Limits(max_participants=args.max_participants),
+        livekit=livekit,
     )
     return run_serve(config)
+
+
+def _livekit_url(text: str) -> str:
+    """ws(s)://host[:port][/path] as LiveKit's clients take it (http(s) is written ws(s))."""
+    parts = urllib.parse.urlsplit(text)
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
+    if (
+        scheme not in ("ws", "wss")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise argparse.ArgumentTypeError(
+            "expected wss://host[:port], such as wss://livekit.example.fr"
+        )
+    return urllib.parse.urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 def _public_url(text: str) -> str:

@@ -31,6 +31,7 @@ from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import Policy, apply_policy, load_policy
 from visio_desktop.core.settings_file import load_settings, settings_path
 from visio_desktop.core.tls import client_ssl_context
+from visio_desktop.engine.backends import ServerBackend
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.devices import DemoDevices, DeviceCatalog, SystemDevices
@@ -39,7 +40,6 @@ from visio_desktop.media.render import FrameRenderer
 from visio_desktop.media.status import DeviceStatus
 from visio_desktop.server.runner import EmbeddedServer
 from visio_desktop.server.state import ServerConfig
-from visio_desktop.signaling.visio import VisioSignaling
 from visio_desktop.ui import icons
 from visio_desktop.ui.bridge import EngineBridge
 from visio_desktop.ui.i18n import install_translator
@@ -165,7 +165,7 @@ def build_desktop(
     renderer = FrameRenderer(bridge.rendered)
     renderer.start()
     router = FrameRouter(renderer)
-    backend = functools.partial(VisioSignaling, policy=policy)
+    backend = functools.partial(ServerBackend, policy=policy)
     session = Session(
         engine,
         bridge.listener,

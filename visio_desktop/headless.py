@@ -28,12 +28,12 @@ from visio_desktop.core.link_policy import LinkOutcome, decide_unattended
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.policy import Policy
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.backends import ServerBackend
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import NoSources, SyntheticSources
-from visio_desktop.signaling.visio import VisioSignaling
 
 JOIN_TIMEOUT = 30.0
 
@@ -145,7 +145,7 @@ class HeadlessClient:
         self.out = out
         self.finished = threading.Event()
         self.fatal: str | None = None
-        backend = functools.partial(VisioSignaling, policy=policy or Policy())
+        backend = functools.partial(ServerBackend, policy=policy or Policy())
         self.session = Session(engine, self._on_event, backend_factory=backend)
 
     def _on_event(self, event: ev.Event) -> None:

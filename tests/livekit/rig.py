@@ -1,13 +1,16 @@
-"""Starting livekit-server for tests: one node on free loopback ports, stopped at the end."""
+"""Starting livekit-server for tests on free loopback ports, stopped at the end: one node
+alone, or several nodes sharing one Redis (Debian's redis-server, no persistence)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +30,98 @@ def server_binary() -> Path:
     return binary
 
 
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+_free_port = free_port
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_until(
+    ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path, what: str
+) -> None:
+    """Poll `ready` until it is true; RuntimeError with the log's tail if the process dies
+    or the deadline passes."""
+    deadline = time.monotonic() + _START_DEADLINE
+    while not ready():
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited: {log.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer in time: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
+@dataclass
+class RedisServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    directory: tempfile.TemporaryDirectory[str]
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def command(self, *words: str) -> str:
+        """Run one command with redis-cli and return its raw output."""
+        return subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), "--raw", *words],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.directory.cleanup()
+
+
+def start_redis() -> RedisServer:
+    """redis-server on a free loopback port, in memory only (no RDB, no AOF)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is missing: `./dev setup` installs it")
+    directory = tempfile.TemporaryDirectory(prefix="visio-redis-")
+    port = free_port()
+    log = Path(directory.name) / "redis.log"
+    process = subprocess.Popen(
+        [
+            binary,
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", directory.name,
+            "--protected-mode", "yes",
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    server = RedisServer(process, port, directory)
+
+    def answers() -> bool:
+        try:
+            return server.command("PING").strip() == "PONG"
+        except subprocess.CalledProcessError:
+            return False
+
+    try:
+        _wait_until(answers, process, log, "redis-server")
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
 
 
 @dataclass
@@ -49,47 +140,60 @@ class LiveKitNode:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log_path(self) -> Path:
+        return Path(self.directory.name) / "livekit.log"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        _stop(self.process)
         self.directory.cleanup()
 
 
-def start_node() -> LiveKitNode:
-    directory = tempfile.TemporaryDirectory(prefix="visio-livekit-")
-    port = _free_port()
-    config = Path(directory.name) / "livekit.yaml"
-    config.write_text(
+def node_config(port: int, redis: RedisServer | None = None, log_level: str = "warn") -> str:
+    """A livekit-server configuration on 127.0.0.1 with its own free ports; with `redis`,
+    the node joins the others that share it (LiveKit's distributed mode)."""
+    text = (
         f"port: {port}\n"
         "bind_addresses: [127.0.0.1]\n"
         "rtc:\n"
         "  node_ip: 127.0.0.1\n"
         "  use_external_ip: false\n"
-        f"  udp_port: {_free_port(socket.SOCK_DGRAM)}\n"
-        f"  tcp_port: {_free_port()}\n"
+        f"  udp_port: {free_port(socket.SOCK_DGRAM)}\n"
+        f"  tcp_port: {free_port()}\n"
         f"keys:\n  {API_KEY}: {API_SECRET}\n"
-        "logging:\n  level: warn\n"
+        f"logging:\n  level: {log_level}\n"
     )
-    log = (Path(directory.name) / "livekit.log").open("wb")
+    if redis is not None:
+        text += f"redis:\n  address: {redis.address}\n"
+    return text
+
+
+def start_node(redis: RedisServer | None = None, log_level: str = "warn") -> LiveKitNode:
+    directory = tempfile.TemporaryDirectory(prefix="visio-livekit-")
+    port = free_port()
+    config = Path(directory.name) / "livekit.yaml"
+    config.write_text(node_config(port, redis, log_level))
+    log = Path(directory.name) / "livekit.log"
     process = subprocess.Popen(
-        [str(server_binary()), "--config", str(config)], stdout=log, stderr=subprocess.STDOUT
+        [str(server_binary()), "--config", str(config)],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     node = LiveKitNode(process, port, directory)
-    deadline = time.monotonic() + _START_DEADLINE
-    while True:
-        if process.poll() is not None:
-            output = (Path(directory.name) / "livekit.log").read_text()[-2000:]
-            raise RuntimeError(f"livekit-server exited: {output}")
+
+    def answers() -> bool:
         try:
             with urllib.request.urlopen(node.http_url, timeout=1) as answer:
-                if answer.status == 200:
-                    return node
+                return bool(answer.status == 200)
         except OSError:
-            if time.monotonic() > deadline:
-                node.stop()
-                raise RuntimeError("livekit-server did not answer in time") from None
-            time.sleep(0.1)
+            return False
+
+    try:
+        _wait_until(answers, process, log, "livekit-server")
+    except RuntimeError:
+        node.stop()
+        raise
+    return node

@@ -63,6 +63,7 @@ async def test_a_server_cannot_send_the_client_to_another_host(
         (web.Response(text="<html>hello</html>"), "unreadable discovery"),
         (web.json_response({**GOOD, "protocol": "one"}), "unreadable discovery"),
         (web.json_response({**GOOD, "extra": 1}), "unreadable discovery"),
+        (web.Response(text="[" * 100_000), "unreadable discovery"),  # too deep for json
         (web.Response(status=302, headers={"Location": "http://evil.example/"}), "HTTP 302"),
     ],
 )

@@ -181,6 +181,16 @@ class AudioLevels(Event):
 
 
 @dataclass(frozen=True)
+class QualityReported(Event):
+    """Connection quality that the media server measured (LiveKit): a participant id and
+    "good", "poor" or "lost". In such a meeting it replaces what the window works out from
+    frame rates, which would call a participant whose video we do not receive poor."""
+
+    participant_id: str
+    quality: str
+
+
+@dataclass(frozen=True)
 class Left(Event):
     """The meeting is over for this client: LEFT when we left, DISCONNECTED when it ended by
     itself (the server went away for good, the join failed)."""

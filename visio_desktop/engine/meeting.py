@@ -59,6 +59,12 @@ from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import mesh_plane
 from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneOwner, PlaneSetup, TileSizes
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
+from visio_desktop.signaling.notices import (
+    ConnectionQualities,
+    MediaServerResumed,
+    MediaServerResuming,
+    Speakers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +108,7 @@ class Meeting:
         self._failed: set[str] = set()
         self._stall_checks: dict[str, int] = {}  # consecutive checks that found a peer stalled
         self._shown: dict[TileKey, tuple[int, int]] = {}  # the front end's tiles on screen
+        self._server_levels = False  # the media server reports who speaks (LiveKit)
         self._closed = False
 
     async def start(self, display_name: str) -> None:
@@ -130,10 +137,10 @@ class Meeting:
         setup = PlaneSetup(
             joined.participant_id, admission.welcome.ice_servers, self.link.is_loopback
         )
-        factory = (
-            self.backend.make_plane if isinstance(self.backend, PlaneOwner) else self._plane_factory
-        )
-        self.plane = factory(setup, self, self.backend.send)
+        own = None
+        if isinstance(self.backend, PlaneOwner):
+            own = self.backend.make_plane(setup, self, self.backend.send)
+        self.plane = own or self._plane_factory(setup, self, self.backend.send)
         await self.plane.show(self._shown)
         for slot in SLOTS:
             await self.plane.publish(slot, self.local.outgoing[slot])
@@ -254,6 +261,17 @@ class Meeting:
             self._emit(ev.ReactionReceived(message.sender, message.emoji))
         elif isinstance(message, Error):
             self._emit(ev.ErrorOccurred(f"the server refused a request: {message.message}"))
+        elif isinstance(message, MediaServerResuming):
+            self._emit(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, "resuming"))
+        elif isinstance(message, MediaServerResumed):
+            self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
+        elif isinstance(message, Speakers):
+            self._server_levels = True
+            levels = tuple((TileKey.camera(pid), level) for pid, level in message.levels)
+            self._emit(ev.AudioLevels(levels))
+        elif isinstance(message, ConnectionQualities):
+            for pid, quality in message.qualities:
+                self._emit(ev.QualityReported(pid, quality))
 
     async def _connect_peer(self, participant_id: str) -> None:
         assert self.plane is not None
@@ -324,7 +342,7 @@ class Meeting:
         """Tell the front end who is loud, a few times a second (for the active speaker)."""
         while True:
             await asyncio.sleep(_LEVEL_SECONDS)  # a periodic report, not a wait for an event
-            levels = self.remote.levels()
+            levels = [] if self._server_levels else self.remote.levels()
             if self.local.is_on(MediaKind.AUDIO):
                 levels.append((SELF_TILE, round(self.local.level(), 3)))
             if levels:

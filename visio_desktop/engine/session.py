@@ -22,6 +22,7 @@ from visio_desktop.core.kinds import DEVICE_KINDS, MediaKind, TileKey
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import Caption, LeaveReason
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.backends import ServerBackend
 from visio_desktop.engine.captions import CaptionsOptions
 from visio_desktop.engine.meeting import Meeting
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
@@ -32,7 +33,6 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.rtc.plane import PlaneFactory, TileSizes
 from visio_desktop.signaling.base import MeetingBackend
-from visio_desktop.signaling.visio import VisioSignaling
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Session:
         self,
         engine: EngineThread,
         listener: ev.Listener,
-        backend_factory: BackendFactory = VisioSignaling,
+        backend_factory: BackendFactory = ServerBackend,
         reconnect: ReconnectPolicy | None = None,
         *,
         video_sink: ev.VideoSink | None = None,

@@ -14,6 +14,10 @@ Below 40 % of what its size wants the picture is encoded at 3/4 of its size, bel
 half, and at the floor (150 kbps, when that is under 20 % of the want) every other frame is
 left out. Changes under 20 % are not applied: aiortc starts a
 new encoder (and so a keyframe) for every change of more than 10 %.
+
+On an SFU, `watched_scale` says how much of the picture anyone watches (LiveKit's subscribed
+qualities): 0 encodes nothing, below 1 encodes a smaller picture, and the first frame after
+nobody watched is a keyframe.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ class CameraVp8Encoder(Vp8Encoder):
         self._source_size: tuple[int, int] | None = None
         self._odd_frame = False
         self._reformatter = VideoReformatter()
+        self.watched_scale = 1.0  # set by an SFU plane from what its subscribers watch
+        self._unwatched = False
 
     @property
     def target_bitrate(self) -> int:
@@ -103,11 +109,16 @@ class CameraVp8Encoder(Vp8Encoder):
         if size != self._source_size:
             self._source_size = size
             self.rate.wanted = wanted_bitrate(*size)
+        if self.watched_scale <= 0.0:
+            self._unwatched = True
+            return [], 0  # nobody watches: nothing to encode
+        if self._unwatched:
+            self._unwatched, force_keyframe = False, True
         if self.rate.drops_frames() and not force_keyframe:
             self._odd_frame = not self._odd_frame
             if self._odd_frame:
                 return [], 0  # aiortc sends nothing for this frame
-        scale = self.rate.scale()
+        scale = min(self.rate.scale(), self.watched_scale)
         if scale < 1.0:
             width = max(2, int(frame.width * scale) // 2 * 2)
             height = max(2, int(frame.height * scale) // 2 * 2)

@@ -92,12 +92,14 @@ class MediaPlane(Protocol):
 
 @runtime_checkable
 class PlaneOwner(Protocol):
-    """A meeting backend that brings its own media plane (LiveKit: the SFU connection is made
-    by the join itself), instead of the session's plane factory."""
+    """A meeting backend that may bring its own media plane (LiveKit: the SFU connection is
+    made by the join itself) instead of the session's plane factory."""
 
     def make_plane(
         self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
-    ) -> MediaPlane: ...
+    ) -> MediaPlane | None:
+        """The plane for this admission, or None for the session's own (the mesh)."""
+        ...
 
 
 PlaneFactory = Callable[[PlaneSetup, PlaneEvents, SendSignal], MediaPlane]

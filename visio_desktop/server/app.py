@@ -17,6 +17,7 @@ from visio_desktop.core.protocol import (
     ServerShutdown,
 )
 from visio_desktop.server.connection import Connection
+from visio_desktop.server.meet_front import add_meet_api
 from visio_desktop.server.metrics import prometheus_text
 from visio_desktop.server.state import ServerConfig, ServerState
 
@@ -37,6 +38,8 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/ws", _websocket)
     app.on_shutdown.append(_say_goodbye)
+    if config.livekit is not None:
+        add_meet_api(app, config.livekit, config.limits.max_participants)
     return app
 
 

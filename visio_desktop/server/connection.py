@@ -34,6 +34,7 @@ from visio_desktop.core.protocol import (
     Joined,
     Leave,
     LeaveReason,
+    MediaPlane,
     Message,
     ParticipantInfo,
     ParticipantJoined,
@@ -230,6 +231,12 @@ class Connection:
     def _on_join(self, join: Join) -> None:
         if self.room is not None:
             raise RoomError(ErrorCode.ALREADY_JOINED, "you are already in a meeting")
+        if self.state.media_plane is MediaPlane.SFU:
+            raise RoomError(
+                ErrorCode.BAD_ROOM,
+                "this server holds its meetings on LiveKit: join through its REST API, "
+                "GET /api/v1.0/rooms/<room>/?username=<name>",
+            )
         busy = self.state.overload()
         if busy is not None:
             self.state.refused_joins += 1

@@ -15,6 +15,7 @@ from visio_desktop.server.rooms import RoomRegistry
 
 if TYPE_CHECKING:
     from visio_desktop.server.connection import Connection
+    from visio_desktop.server.livekit_rooms import LiveKitFront
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class ServerConfig:
     # Where clients reach this server when it sits behind a reverse proxy that terminates TLS,
     # such as "https://visio.example.gouv.fr"; otherwise the address of each request is used.
     public_url: str | None = None
+    # Set, the server fronts LiveKit (`serve --livekit-url`): its rooms are SFU rooms, joined
+    # through La Suite Meet's REST API (`server.meet_front`), not through /ws.
+    livekit: LiveKitFront | None = None
 
 
 class DeliveryDelay:
@@ -64,7 +68,7 @@ class ServerState:
         self.config = config
         self.limits = config.limits
         self.ice_servers = config.ice_servers
-        self.media_plane = MediaPlane.MESH
+        self.media_plane = MediaPlane.MESH if config.livekit is None else MediaPlane.SFU
         self.server_name = f"visio-desktop {__version__}"
         self.rooms = RoomRegistry(config.limits.max_participants)
         self.connections: dict[str, Connection] = {}

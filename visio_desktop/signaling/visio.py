@@ -12,11 +12,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import ssl
 from typing import TypeVar
 
-import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -28,7 +26,6 @@ from visio_desktop.core.errors import (
     ProtocolError,
     ServerRejectedError,
     ServerUnreachableError,
-    Unreachable,
 )
 from visio_desktop.core.link_policy import check_server_supplied_url
 from visio_desktop.core.links import MeetingLink
@@ -47,12 +44,11 @@ from visio_desktop.core.protocol import (
     ServerShutdown,
     Welcome,
 )
-from visio_desktop.core.tls import client_ssl_context
 from visio_desktop.signaling.base import Admission, JoinRequest
+from visio_desktop.signaling.web import CONNECT_TIMEOUT, policy_tls, request, unreachable_reason
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 10.0
 _TRANSPORT_MAX_BYTES = 1024 * 1024
 _PING_INTERVAL = 5.0
 _PING_TIMEOUT = 10.0
@@ -79,29 +75,19 @@ class VisioSignaling:
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl is None:
-            self._ssl = _policy_tls(self.policy)
+            self._ssl = policy_tls(self.policy)
         return self._ssl
 
     async def discover(self) -> Discovery:
         url = f"{self.link.server_base_url}/.well-known/visio"
-        verify: ssl.SSLContext | bool = self._tls() if url.startswith("https:") else False
-        try:
-            async with httpx.AsyncClient(
-                verify=verify, timeout=CONNECT_TIMEOUT, follow_redirects=False, trust_env=False
-            ) as client:
-                response = await client.get(url, headers={"Accept": "application/json"})
-        except httpx.HTTPError as exc:
-            reason, text = _reason(exc)
-            raise ServerUnreachableError(
-                f"could not reach the meeting server {self.link.host}: {text}", reason
-            ) from None
+        response = await request("GET", url, self._tls, host=self.link.host)
         if response.status_code != 200:
             raise ServerUnreachableError(
                 f"{self.link.host} is not a meeting server (HTTP {response.status_code})"
             )
         try:
             document = wire.decode_object(Discovery, json.loads(response.content), "discovery")
-        except (ValueError, ProtocolError) as exc:
+        except (ValueError, RecursionError, ProtocolError) as exc:
             raise ServerUnreachableError(
                 f"{self.link.host} answered with an unreadable discovery document ({exc})"
             ) from None
@@ -147,7 +133,7 @@ class VisioSignaling:
                 proxy=None,
             )
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
-            reason, text = _reason(exc)
+            reason, text = unreachable_reason(exc)
             raise ServerUnreachableError(
                 f"could not open the meeting connection to {self.link.host}: {text}", reason
             ) from None
@@ -208,56 +194,3 @@ class VisioSignaling:
         with contextlib.suppress(ConnectionClosed):
             await ws.send(wire.encode(Leave()))
         await ws.close()
-
-
-def _policy_tls(policy: Policy) -> ssl.SSLContext:
-    """The OS trust store plus the policy's CA bundle; a bundle that cannot be loaded any more
-    adds no trust (logged), as the policy's safest reading says."""
-    try:
-        return client_ssl_context(policy.extra_ca_bundle or None)
-    except (OSError, ssl.SSLError) as exc:
-        log.warning("the policy's CA bundle %s is not usable: %s", policy.extra_ca_bundle, exc)
-        return client_ssl_context()
-
-
-# OpenSSL's X509_V_ERR_* codes, as ssl.SSLCertVerificationError.verify_code carries them.
-_UNTRUSTED_CODES = frozenset({18, 19, 20, 21})  # self-signed, unknown issuer, no signature
-_WRONG_NAME_CODES = frozenset({62, 64})  # host name mismatch, IP address mismatch
-_EXPIRED_CODES = frozenset({10})  # certificate has expired
-_CERTIFICATE_TEXT = {
-    Unreachable.UNTRUSTED_CERTIFICATE: "its certificate is not trusted by this computer",
-    Unreachable.WRONG_HOST_NAME: "its certificate is for another name",
-    Unreachable.EXPIRED_CERTIFICATE: "its certificate has expired",
-}
-
-
-def _certificate_reason(error: ssl.SSLCertVerificationError | None) -> Unreachable:
-    """Which certificate problem; an unknown code counts as untrusted."""
-    code = getattr(error, "verify_code", None)
-    if code in _WRONG_NAME_CODES:
-        return Unreachable.WRONG_HOST_NAME
-    if code in _EXPIRED_CODES:
-        return Unreachable.EXPIRED_CERTIFICATE
-    return Unreachable.UNTRUSTED_CERTIFICATE
-
-
-def _reason(exc: BaseException) -> tuple[Unreachable, str]:
-    """Why a connection failed, and a short user-readable cause (through wrapped causes)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(chain) < 8:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    # The ssl error itself carries the verify code; the wrappers (httpx, httpcore) only its text.
-    verify = next((c for c in chain if isinstance(c, ssl.SSLCertVerificationError)), None)
-    for cause in chain:
-        if verify is not None or "CERTIFICATE_VERIFY" in str(cause):
-            reason = _certificate_reason(verify)
-            return reason, _CERTIFICATE_TEXT[reason]
-        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-            return Unreachable.REFUSED, "connection refused (is the server running?)"
-        if isinstance(cause, socket.gaierror):
-            return Unreachable.UNKNOWN_HOST, "unknown host name"
-        if isinstance(cause, TimeoutError | httpx.TimeoutException):
-            return Unreachable.TIMEOUT, "no answer in time"
-    return Unreachable.OTHER, str(exc).strip() or type(exc).__name__

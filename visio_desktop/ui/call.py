@@ -34,6 +34,7 @@ from visio_desktop.ui.grid import TileGrid, ViewMode
 from visio_desktop.ui.notifications import Notifications
 from visio_desktop.ui.participants import ParticipantsPanel
 from visio_desktop.ui.screen_share import ScreenPicker, SharingBar
+from visio_desktop.ui.visible_tiles import VisibleTiles
 
 _PANELS = ("chat", "participants", "transcript")
 
@@ -52,6 +53,7 @@ class CallView(QWidget):
     models_requested = Signal()  # the user wants a speech model for captions
     volume_changed = Signal(str, float)  # participant id, 0 (muted for me) to 2
     screen_share_requested = Signal(object)  # a media.screen target, or None to stop
+    tiles_shown = Signal(object)  # the remote tiles on screen: {TileKey: (width, height)} px
 
     def __init__(
         self,
@@ -105,6 +107,7 @@ class CallView(QWidget):
         self.sharing_bar.hide()
         self.connection_shown = Phase.HOME  # the phase the banner shows
         self.renderer = CallRenderer(self, state)
+        self.visible = VisibleTiles(self.grid, self.tiles_shown.emit)
         self._build()
         self._connect()
         self.retranslate()

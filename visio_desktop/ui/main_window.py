@@ -21,7 +21,7 @@ from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from visio_desktop.core.errors import LinkError
-from visio_desktop.core.kinds import MediaKind, TileKind
+from visio_desktop.core.kinds import MediaKind, TileKey, TileKind
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import apply_policy, locked_fields
 from visio_desktop.core.settings import knows_host, remember_meeting
@@ -66,7 +66,6 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
         self.setWindowIcon(icons.icon("app"))
-        self.setWindowTitle("Visio")
         self.resize(1280, 800)
         self.quality = QualityPoll(services, self.state, self)
         self._connect()
@@ -96,7 +95,7 @@ class MainWindow(QMainWindow):
         self.prejoin.devices_changed.connect(self.devices.prejoin_devices_changed)
         call = self.call
         call.leave_requested.connect(self.leave)
-        call.home_requested.connect(self._back_home_after_disconnect)
+        call.home_requested.connect(self.show_home)
         call.media_toggled.connect(self._set_media)
         call.hand_toggled.connect(self._raise_hand)
         call.chat_sent.connect(self.services.session.send_chat)
@@ -108,6 +107,7 @@ class MainWindow(QMainWindow):
         call.models_requested.connect(self.choose_model)
         call.volume_changed.connect(self.devices.set_volume)
         call.screen_share_requested.connect(self.devices.share_screen)
+        call.tiles_shown.connect(self._show_tiles)
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         else:
             label = self.tr("New meetings are created on this computer's built-in server")
         self.home.set_server_label(label.replace("%1", server or ""))
+        self.quality.stop()
         self.state.go_home()
         self.stack.setCurrentWidget(self.home)
         self.setWindowTitle("Visio")
@@ -334,18 +335,17 @@ class MainWindow(QMainWindow):
         else:
             self.state.set_own_media(video=on)
 
+    def _show_tiles(self, tiles: dict[TileKey, tuple[int, int]]) -> None:
+        if self.services.session.in_meeting:  # an SFU receives these videos, no others
+            self.services.bridge.when_done(self.services.session.show_tiles(tiles), lambda _: None)
+
     def _raise_hand(self, raised: bool) -> None:
         self.services.session.raise_hand(raised)
         self.state.set_own_media(hand=raised)
 
     def leave(self) -> None:
-        self.quality.stop()
         self.services.bridge.when_done(self.services.session.leave(), lambda _: None)
         self.call.controls.action("fullscreen").setChecked(False)
-        self.show_home()
-
-    def _back_home_after_disconnect(self) -> None:
-        self.quality.stop()
         self.show_home()
 
     def _captions_toggled(self, on: bool) -> None:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +36,7 @@ from aiortc import (
     RTCConfiguration,
     RTCDataChannel,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
@@ -70,12 +73,17 @@ class _Publication:
 
 
 class LiveKitConnection:
-    def __init__(self, events: SignalEvents) -> None:
+    def __init__(self, events: SignalEvents, configuration: RTCConfiguration | None = None) -> None:
+        """`configuration`: the ICE servers to use (default none: never aiortc's public STUN
+        server; LiveKit's own candidates need none on a LAN)."""
         self._events = events
         self._ws: ClientConnection | None = None
         # One transport for everything: with aiortc's default (balanced) bundling, a second
         # track of a kind offered later keeps a transport aiortc has just closed.
-        configuration = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        configuration = dataclasses.replace(
+            configuration or RTCConfiguration(iceServers=[]),
+            bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
+        )
         self.publisher = RTCPeerConnection(configuration)
         self.subscriber = RTCPeerConnection(configuration)
         self.join: lr.JoinResponse | None = None
@@ -281,7 +289,9 @@ class LiveKitConnection:
                 publication.published.set()
         elif kind == "update":
             self._events.participants_updated(list(response.update.participants))
-        elif kind not in ("pong_resp", "pong", "refresh_token"):
+        elif kind == "refresh_token":  # tokens are short-lived: a resume needs the newest
+            self._token = response.refresh_token
+        elif kind not in ("pong_resp", "pong"):
             self._events.signal_message(response)
 
     async def _add_candidate(self, trickle: lr.TrickleRequest) -> None:
@@ -327,21 +337,29 @@ class LiveKitConnection:
         *,
         width: int = 0,
         height: int = 0,
+        prepare: Callable[[RTCRtpSender], None] | None = None,
     ) -> str:
-        """Publish `track` (cid: our name for it) and return the sid LiveKit gave it."""
+        """Publish `track` (cid: our name for it) and return the sid LiveKit gave it.
+        `prepare` sees the new sender before its first frame (to choose its encoder)."""
         publication = _Publication(cid, track)
         self._publications[cid] = publication
         kind = lm.TrackType.AUDIO if track.kind == "audio" else lm.TrackType.VIDEO
-        await self.send(
-            lr.SignalRequest(
-                add_track=lr.AddTrackRequest(
-                    cid=cid, name=cid, type=kind, source=source, width=width, height=height
-                )
-            )
+        # One layer (aiortc sends no simulcast), described so that LiveKit can tell which
+        # quality each subscriber takes, and say which ones anyone watches.
+        layers = (
+            [lm.VideoLayer(quality=lm.VideoQuality.HIGH, width=width, height=height)]
+            if kind == lm.TrackType.VIDEO and width and height
+            else []
         )
+        request = lr.AddTrackRequest(
+            cid=cid, name=cid, type=kind, source=source, width=width, height=height, layers=layers
+        )
+        await self.send(lr.SignalRequest(add_track=request))
         async with asyncio.timeout(_PUBLISHED_TIMEOUT):
             await publication.published.wait()
-        self.publisher.addTransceiver(track, direction="sendonly")
+        transceiver = self.publisher.addTransceiver(track, direction="sendonly")
+        if prepare is not None:
+            prepare(transceiver.sender)
         await self._negotiate()
         return publication.sid
 

@@ -1,0 +1,81 @@
+"""The backend for a link, chosen by what the server says it is.
+
+At the first join, `ServerBackend` asks the link's server (`signaling.meet_api.identify_server`):
+- ours, with the mesh: our WebSocket protocol (`signaling.visio.VisioSignaling`) and the mesh;
+- ours, in front of LiveKit (its discovery names the SFU plane), or a La Suite Meet server
+  (no `/.well-known/visio`, but `/api/v1.0/config/` answers): LiveKit (`engine.sfu_backend`),
+  with a grant from the server's REST API at every join and rejoin.
+A rejoin keeps the kind the first join found.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from visio_desktop.core.errors import ConnectionLostError
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.meet import LiveKitGrant
+from visio_desktop.core.policy import Policy
+from visio_desktop.core.protocol import MediaPlane, Message
+from visio_desktop.engine.sfu_backend import LiveKitBackend
+from visio_desktop.rtc.plane import MediaPlane as Plane
+from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
+from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
+from visio_desktop.signaling.meet_api import ServerKind, fetch_room, identify_server
+from visio_desktop.signaling.visio import VisioSignaling
+
+
+class ServerBackend:
+    """A `MeetingBackend` (and `rtc.plane.PlaneOwner`) that becomes the right one at join."""
+
+    def __init__(
+        self,
+        link: MeetingLink,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        policy: Policy | None = None,
+    ) -> None:
+        self.link = link
+        self.policy = policy or Policy()
+        self._ssl = ssl_context
+        self.chosen: MeetingBackend | None = None
+
+    async def join(self, request: JoinRequest) -> Admission:
+        if self.chosen is None:
+            self.chosen = await self._choose()
+        return await self.chosen.join(request)
+
+    async def _choose(self) -> MeetingBackend:
+        found = await identify_server(self.link, policy=self.policy, ssl_context=self._ssl)
+        sfu = found.kind is ServerKind.MEET or (
+            found.discovery is not None and MediaPlane.SFU in found.discovery.media_planes
+        )
+        if not sfu:
+            return VisioSignaling(self.link, self._ssl, policy=self.policy)
+
+        async def grant(username: str) -> LiveKitGrant:
+            return await fetch_room(self.link, username, policy=self.policy, ssl_context=self._ssl)
+
+        return LiveKitBackend(grant, server=self.link.host)
+
+    def _backend(self) -> MeetingBackend:
+        if self.chosen is None:
+            raise ConnectionLostError("not connected to the meeting server")
+        return self.chosen
+
+    async def send(self, message: Message) -> None:
+        await self._backend().send(message)
+
+    async def receive(self) -> Message:
+        return await self._backend().receive()
+
+    async def close(self) -> None:
+        if self.chosen is not None:
+            await self.chosen.close()
+
+    def make_plane(
+        self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
+    ) -> Plane | None:
+        if isinstance(self.chosen, LiveKitBackend):
+            return self.chosen.make_plane(setup, events, send_signal)
+        return None

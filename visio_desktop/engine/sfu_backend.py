@@ -1,0 +1,320 @@
+"""A meeting on a LiveKit SFU, as `engine.meeting.Meeting` sees every meeting: a
+`MeetingBackend` that speaks our protocol's messages, and the media plane that goes with it.
+
+Each join asks the server for a LiveKit grant (La Suite Meet's REST API: a URL, a room and a
+token; `grant_source`), opens one `LiveKitConnection` and translates in both directions:
+- LiveKit's participant updates become our ParticipantJoined / Updated / Left, with each
+  person's media, screen and raised hand read from their tracks and attributes;
+- the live features ride on LiveKit as La Suite Meet's web app has them (`rtc.livekit.
+  features`), and their sender is always the identity LiveKit stamped;
+- our UpdateState, Chat, Caption and Reaction become LiveKit requests and data packets.
+A participant's id is their LiveKit identity. A resume (same session, new signalling socket)
+is reported as reconnecting and back; when LiveKit no longer has the session, `receive`
+raises ConnectionLostError and the meeting joins afresh, with a new grant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiortc.mediastreams import MediaStreamTrack
+from livekit.protocol import models as lm
+from livekit.protocol import rtc as lr
+
+from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
+from visio_desktop.core.kinds import Slot
+from visio_desktop.core.meet import LiveKitGrant
+from visio_desktop.core.protocol import (
+    PROTOCOL_VERSION,
+    Caption,
+    Chat,
+    Discovery,
+    Joined,
+    LeaveReason,
+    MediaPlane,
+    Message,
+    ParticipantInfo,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    Reaction,
+    UpdateState,
+    Welcome,
+    clean_display_name,
+)
+from visio_desktop.rtc.ice import rtc_configuration
+from visio_desktop.rtc.livekit import features
+from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
+from visio_desktop.rtc.livekit.incoming import LiveData
+from visio_desktop.rtc.livekit.plane import SfuPlane, remote_tracks
+from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
+from visio_desktop.signaling.base import Admission, JoinRequest
+from visio_desktop.signaling.notices import (
+    ConnectionQualities,
+    MediaServerResumed,
+    MediaServerResuming,
+    Speakers,
+)
+
+log = logging.getLogger(__name__)
+
+GrantSource = Callable[[str], Awaitable[LiveKitGrant]]
+_LOST = object()  # put on the queue when LiveKit no longer has our session
+_QUALITY = {
+    lm.ConnectionQuality.EXCELLENT: "good",
+    lm.ConnectionQuality.GOOD: "good",
+    lm.ConnectionQuality.POOR: "poor",
+    lm.ConnectionQuality.LOST: "lost",
+}
+_DISCONNECT_REASONS = {
+    lm.DisconnectReason.PARTICIPANT_REMOVED: LeaveReason.REMOVED,
+    lm.DisconnectReason.CLIENT_INITIATED: LeaveReason.LEFT,
+}
+
+
+def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
+    """Our view of a LiveKit participant: name, what they send, and their raised hand."""
+    live = {t.slot for t in remote_tracks(participant) if not t.muted}
+    return ParticipantInfo(
+        id=participant.identity[:64],
+        display_name=clean_display_name(participant.name or participant.identity),
+        audio=Slot.AUDIO in live,
+        video=Slot.CAMERA in live,
+        screen=Slot.SCREEN in live,
+        hand_raised=features.hand_raised(participant),
+    )
+
+
+def _shown(participant: lm.ParticipantInfo) -> bool:
+    """Whether a participant is someone to show: not a hidden recorder or agent."""
+    return not participant.permission.hidden
+
+
+class LiveKitBackend:
+    """A `signaling.base.MeetingBackend` and `rtc.plane.PlaneOwner` for LiveKit rooms."""
+
+    def __init__(self, grant_source: GrantSource, *, server: str = "") -> None:
+        self._grant_source = grant_source
+        self._server = server
+        self._connection: LiveKitConnection | None = None
+        self._plane: SfuPlane | None = None
+        self._queue: asyncio.Queue[Message | object] = asyncio.Queue()
+        self._known: dict[str, lm.ParticipantInfo] = {}  # identity -> newest info
+        self._sids: dict[str, str] = {}  # participant sid -> identity
+        self._sending = {Slot.AUDIO: False, Slot.CAMERA: False, Slot.SCREEN: False}
+        self._live_data = LiveData(time.monotonic, time.time)
+        self._joining = False  # participants reported now go into the roster, not the queue
+
+    # -- MeetingBackend ------------------------------------------------------------------------
+
+    async def join(self, request: JoinRequest) -> Admission:
+        grant = await self._grant_source(request.display_name)
+        self._queue = asyncio.Queue()
+        self._known.clear()
+        self._sids.clear()
+        self._sending = {Slot.AUDIO: request.audio, Slot.CAMERA: request.video, Slot.SCREEN: False}
+        connection = LiveKitConnection(self, rtc_configuration((), loopback=True))
+        self._connection = connection
+        self._joining = True
+        try:
+            joined = await connection.connect(grant.url, grant.token)
+        except TimeoutError:
+            await connection.close()
+            raise ServerUnreachableError("the media server did not answer in time") from None
+        except BaseException:
+            await connection.close()
+            raise
+        finally:
+            self._joining = False
+        me = joined.participant
+        # Whoever came or went while we joined is in the roster: no message for them.
+        people = [participant_info(me)] + [participant_info(p) for p in self._known.values()]
+        discovery = Discovery(
+            protocol=PROTOCOL_VERSION,
+            websocket=grant.url,
+            ice_servers=(),
+            media_planes=(MediaPlane.SFU,),
+            features=("chat", "captions", "reactions", "hand"),
+            server=self._server,
+        )
+        welcome = Welcome(
+            protocol=PROTOCOL_VERSION,
+            participant_id=me.identity[:64],
+            ice_servers=(),
+            media_plane=MediaPlane.SFU,
+            server=self._server,
+        )
+        return Admission(discovery, welcome, Joined(grant.room, me.identity[:64], tuple(people)))
+
+    async def send(self, message: Message) -> None:
+        connection = self._live()
+        me, name = self._identity[:64], self._name_of(self._identity)
+        if isinstance(message, UpdateState):
+            await self._update_state(connection, message)
+        elif isinstance(message, Chat):
+            sent_at = time.time()
+            chat_id = uuid.uuid4().hex[:16]
+            for packet in features.encode_chat(message.text, message_id=chat_id, sent_at=sent_at):
+                connection.send_data(packet)
+            # LiveKit does not echo data to its sender; our server does, and the window
+            # shows our own line when it comes back.
+            echo = Chat(message.text, chat_id, sent_at, sender=me, sender_name=name)
+            self._queue.put_nowait(echo)
+        elif isinstance(message, Reaction):
+            connection.send_data(features.encode_reaction(message.emoji))
+            self._queue.put_nowait(Reaction(message.emoji, sender=me))
+        elif isinstance(message, Caption):
+            track = self._plane.published_sid(Slot.AUDIO) if self._plane else None
+            stamp = int(time.time() * 1000)
+            for packet in features.encode_caption(message, track or "", timestamp_ms=stamp):
+                connection.send_data(packet)
+            self._queue.put_nowait(dataclasses.replace(message, sender=me, sender_name=name))
+        # The mesh's signals, pings and the rest have no meaning on LiveKit.
+
+    async def receive(self) -> Message:
+        item = await self._queue.get()
+        if item is _LOST:
+            raise ConnectionLostError("the media server no longer has this session")
+        assert isinstance(item, Message)
+        return item
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    def make_plane(
+        self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
+    ) -> SfuPlane:
+        plane = SfuPlane(self._live(), events)
+        plane.start_sending(dict(self._sending))
+        for participant in self._known.values():
+            plane.participant_changed(participant)
+        self._plane = plane
+        return plane
+
+    def _me(self) -> lm.ParticipantInfo:
+        join = self._live().join
+        if join is None:
+            raise ConnectionLostError("not connected to the media server")
+        return join.participant
+
+    def _live(self) -> LiveKitConnection:
+        if self._connection is None:
+            raise ConnectionLostError("not connected to the media server")
+        return self._connection
+
+    async def _update_state(self, connection: LiveKitConnection, state: UpdateState) -> None:
+        self._sending = {
+            Slot.AUDIO: state.audio,
+            Slot.CAMERA: state.video,
+            Slot.SCREEN: state.screen,
+        }
+        if self._plane is not None:
+            await self._plane.sync_sending(dict(self._sending))
+        if features.hand_raised(self._me()) != state.hand_raised:
+            attributes = features.hand_attributes(state.hand_raised, datetime.now(UTC))
+            self._me().attributes.update(attributes)
+            await connection.send(
+                lr.SignalRequest(
+                    update_metadata=lr.UpdateParticipantMetadata(attributes=attributes)
+                )
+            )
+
+    # -- rtc.livekit.events.SignalEvents ------------------------------------------------------
+
+    @property
+    def _identity(self) -> str:
+        join = self._connection.join if self._connection is not None else None
+        return join.participant.identity if join is not None else ""
+
+    def participants_updated(self, participants: list[lm.ParticipantInfo]) -> None:
+        for participant in participants:
+            if participant.identity == self._identity or not _shown(participant):
+                continue
+            self._sids[participant.sid] = participant.identity
+            before = self._known.get(participant.identity)
+            if participant.state == lm.ParticipantInfo.State.DISCONNECTED:
+                if before is not None and before.sid == participant.sid:
+                    del self._known[participant.identity]
+                    if self._joining:
+                        continue
+                    reason = _DISCONNECT_REASONS.get(
+                        participant.disconnect_reason, LeaveReason.DISCONNECTED
+                    )
+                    self._queue.put_nowait(ParticipantLeft(participant.identity[:64], reason))
+                    self._tell_plane(participant)
+                continue
+            self._known[participant.identity] = participant
+            info = participant_info(participant)
+            if self._joining:
+                continue
+            if before is None:
+                self._queue.put_nowait(ParticipantJoined(info))
+            elif participant_info(before) != info:
+                self._queue.put_nowait(ParticipantUpdated(info))
+            self._tell_plane(participant)
+
+    def _tell_plane(self, participant: lm.ParticipantInfo) -> None:
+        if self._plane is not None:
+            self._plane.participant_changed(participant)
+
+    def track_arrived(self, track_sid: str, track: MediaStreamTrack) -> None:
+        if self._plane is not None:
+            self._plane.track_arrived(track_sid, track)
+
+    def data_received(self, packet: lm.DataPacket) -> None:
+        sender = packet.participant_identity
+        if sender == self._identity:
+            return
+        for item in self._live_data.read(packet, self._known):
+            if isinstance(item, features.Notice):
+                log.info("La Suite Meet notice %s from %s", item.kind, item.sender or "the server")
+            else:
+                self._queue.put_nowait(item)
+
+    def _name_of(self, identity: str) -> str:
+        known = self._known.get(identity)
+        join = self._connection.join if self._connection is not None else None
+        if known is None and join is not None and join.participant.identity == identity:
+            known = join.participant
+        return clean_display_name(known.name or identity if known else identity)
+
+    def signal_message(self, response: lr.SignalResponse) -> None:
+        kind = response.WhichOneof("message")
+        if kind == "speakers_changed":
+            levels = tuple(
+                (self._sids[s.sid], s.level if s.active else 0.0)
+                for s in response.speakers_changed.speakers
+                if s.sid in self._sids
+            )
+            self._queue.put_nowait(Speakers(levels))
+        elif kind == "connection_quality":
+            qualities = tuple(
+                (self._sids[u.participant_sid], _QUALITY.get(u.quality, "good"))
+                for u in response.connection_quality.updates
+                if u.participant_sid in self._sids
+            )
+            if qualities:
+                self._queue.put_nowait(ConnectionQualities(qualities))
+        elif kind == "subscribed_quality_update" and self._plane is not None:
+            self._plane.qualities_wanted(response.subscribed_quality_update)
+        elif kind == "leave":
+            action = response.leave.action
+            if action != lr.LeaveRequest.Action.RESUME:  # RECONNECT or DISCONNECT: join afresh
+                log.info("LiveKit asked us to leave (%s)", response.leave.reason)
+                self._queue.put_nowait(_LOST)
+
+    def signalling_changed(self, state: SignallingState) -> None:
+        if state is SignallingState.RESUMING:
+            self._queue.put_nowait(MediaServerResuming())
+        elif state is SignallingState.RESUMED:
+            self._queue.put_nowait(MediaServerResumed())
+        else:
+            self._queue.put_nowait(_LOST)

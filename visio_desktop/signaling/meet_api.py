@@ -1,0 +1,234 @@
+"""Client of La Suite Meet's REST API (and of our server's subset of it, `visio-desktop serve
+--livekit-url`): which kind of server a link points to, and a LiveKit grant to join its room.
+
+    found = await identify_server(link, policy=policy)
+    if found.kind is ServerKind.MEET:                  # or VISIO with an "sfu" media plane
+        grant = await fetch_room(link, "Alice", policy=policy)
+        # connection.connect(grant.url, grant.token) -- grant.url is ws(s)://
+        await set_hand(link, grant, True, policy=policy)   # the handRaisedAt attribute
+
+Requests go through `signaling.web` as our own server's discovery does (OS trust store plus the
+policy's CA bundle, no redirects, no proxy from the environment). Every LiveKit URL a server
+hands out is held to `core.link_policy.check_server_supplied_url`: on the link's host, or on a
+host the policy names. Failures are our errors with a sentence a user can read:
+ServerUnreachableError (cannot reach it, not such a server, unreadable answers) and
+ServerRejectedError (no such room, not let in, an unsafe address).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import ssl
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+from visio_desktop.core.errors import (
+    LinkError,
+    ProtocolError,
+    ServerRejectedError,
+    ServerUnreachableError,
+)
+from visio_desktop.core.link_policy import check_server_supplied_url
+from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.meet import (
+    LiveKitGrant,
+    MeetConfig,
+    parse_config,
+    parse_room,
+    websocket_url,
+)
+from visio_desktop.core.policy import Policy
+from visio_desktop.core.protocol import Discovery, ErrorCode
+from visio_desktop.signaling.visio import VisioSignaling
+from visio_desktop.signaling.web import policy_tls, request
+
+API = "/api/v1.0"
+
+
+class ServerKind(enum.Enum):
+    VISIO = "visio"  # ours: /.well-known/visio (its media planes say mesh or sfu)
+    MEET = "meet"  # La Suite Meet: no /.well-known/visio, but /api/v1.0/config/ answers
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFound:
+    kind: ServerKind
+    discovery: Discovery | None = None  # VISIO
+    config: MeetConfig | None = None  # MEET
+
+
+@dataclass
+class _Api:
+    link: MeetingLink
+    policy: Policy
+    ssl_context: ssl.SSLContext | None
+
+    def tls(self) -> ssl.SSLContext:
+        if self.ssl_context is None:
+            self.ssl_context = policy_tls(self.policy)
+        return self.ssl_context
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        body: object = None,
+    ) -> httpx.Response:
+        url = f"{self.link.server_base_url}{path}"
+        return await request(
+            method, url, self.tls, host=self.link.host, params=params, headers=headers, json=body
+        )
+
+    def check_livekit_url(self, url: str) -> str:
+        """`url` as a ws(s) URL, or ServerRejectedError when the link and policy forbid it."""
+        try:
+            check_server_supplied_url(url, self.link, self.policy)
+        except LinkError as exc:
+            raise ServerRejectedError(
+                ErrorCode.BAD_REDIRECT, f"the server sent an unsafe media server address: {exc}"
+            ) from None
+        return websocket_url(url)
+
+
+async def identify_server(
+    link: MeetingLink, *, policy: Policy | None = None, ssl_context: ssl.SSLContext | None = None
+) -> ServerFound:
+    """Ours when `/.well-known/visio` answers with a JSON object (then read strictly, as
+    `VisioSignaling.discover` does); La Suite Meet when it does not and `/api/v1.0/config/`
+    answers with a readable configuration whose LiveKit URL is allowed. Otherwise the error
+    discovery gives."""
+    api = _Api(link, policy or Policy(), ssl_context)
+    probe = await api.call("GET", "/.well-known/visio")
+    if not _is_json_object(probe):
+        config_response = await api.call("GET", f"{API}/config/")
+        if config_response.status_code == 200 and _is_json_object(config_response):
+            return ServerFound(ServerKind.MEET, config=_read_config(api, config_response))
+    discovery = await VisioSignaling(link, api.tls(), policy=api.policy).discover()
+    return ServerFound(ServerKind.VISIO, discovery=discovery)
+
+
+async def fetch_config(
+    link: MeetingLink, *, policy: Policy | None = None, ssl_context: ssl.SSLContext | None = None
+) -> MeetConfig:
+    """La Suite Meet's configuration (`GET /api/v1.0/config/`)."""
+    api = _Api(link, policy or Policy(), ssl_context)
+    response = await api.call("GET", f"{API}/config/")
+    if response.status_code != 200:
+        raise ServerUnreachableError(
+            f"{link.host} is not a La Suite Meet server (HTTP {response.status_code})"
+        )
+    return _read_config(api, response)
+
+
+async def fetch_room(
+    link: MeetingLink,
+    username: str,
+    *,
+    policy: Policy | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> LiveKitGrant:
+    """The LiveKit grant to join the link's room as `username`
+    (`GET /api/v1.0/rooms/<slug>/?username=`); its url is ws(s)://."""
+    api = _Api(link, policy or Policy(), ssl_context)
+    response = await api.call(
+        "GET", f"{API}/rooms/{quote(link.room, safe='')}/", params={"username": username}
+    )
+    _check_status(response, link)
+    try:
+        room = parse_room(_json(response))
+    except ProtocolError as exc:
+        raise ServerUnreachableError(
+            f"{link.host} answered with an unreadable room ({exc.message})"
+        ) from None
+    if room.grant is None:
+        raise ServerRejectedError(
+            ErrorCode.NOT_JOINED,
+            f"The meeting {link.room} only admits people a host lets in from its waiting room, "
+            "which this application cannot do yet.",
+        )
+    return LiveKitGrant(api.check_livekit_url(room.grant.url), room.grant.room, room.grant.token)
+
+
+async def set_hand(
+    link: MeetingLink,
+    grant: LiveKitGrant,
+    raised: bool,
+    *,
+    policy: Policy | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> None:
+    """Raise or lower our hand the way La Suite Meet's web app does: its server writes the
+    `handRaisedAt` attribute (`POST /api/v1.0/rooms/<room>/toggle-hand/`, authorised by the
+    LiveKit token)."""
+    api = _Api(link, policy or Policy(), ssl_context)
+    response = await api.call(
+        "POST",
+        f"{API}/rooms/{quote(grant.room, safe='')}/toggle-hand/",
+        headers={"Authorization": f"Bearer {grant.token}"},
+        body={"raised": raised},
+    )
+    _check_status(response, link)
+
+
+def _read_config(api: _Api, response: httpx.Response) -> MeetConfig:
+    try:
+        config = parse_config(_json(response))
+    except ProtocolError as exc:
+        raise ServerUnreachableError(
+            f"{api.link.host} answered with an unreadable configuration ({exc.message})"
+        ) from None
+    api.check_livekit_url(config.livekit_url)
+    return config
+
+
+def _check_status(response: httpx.Response, link: MeetingLink) -> None:
+    status = response.status_code
+    if status in (200, 201, 204):
+        return
+    if status == 404:
+        raise ServerRejectedError(
+            ErrorCode.BAD_ROOM, f"There is no meeting {link.room} on {link.host}."
+        )
+    if status in (401, 403):
+        raise ServerRejectedError(
+            ErrorCode.BAD_ROOM,
+            f"{link.host} does not let you into the meeting {link.room}; you may need to sign "
+            "in with its web app.",
+        )
+    if status == 429:
+        raise ServerRejectedError(
+            ErrorCode.RATE_LIMITED, f"{link.host} is busy with too many requests; try again soon."
+        )
+    raise ServerUnreachableError(f"{link.host} could not answer (HTTP {status}); try again later")
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):  # RecursionError: brackets nested too deep
+        raise ProtocolError("the answer is not JSON") from None
+
+
+def _is_json_object(response: httpx.Response) -> bool:
+    if response.status_code != 200:
+        return False
+    try:
+        return isinstance(_json(response), dict)
+    except ProtocolError:
+        return False
+
+
+__all__ = [
+    "ServerFound",
+    "ServerKind",
+    "fetch_config",
+    "fetch_room",
+    "identify_server",
+    "set_hand",
+]
