@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from visio_desktop.core.errors import VisioError
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.core.link_policy import LinkOutcome, decide_unattended
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.policy import Policy
@@ -144,6 +145,8 @@ class HeadlessClient:
     ) -> None:
         self.out = out
         self.finished = threading.Event()
+        self._others: set[str] = set()  # the other participants, whose videos we "show"
+        self._tile_size = (640, 360)
         self.fatal: str | None = None
         backend = functools.partial(ServerBackend, policy=policy or Policy())
         self.session = Session(engine, self._on_event, backend_factory=backend)
@@ -151,9 +154,29 @@ class HeadlessClient:
     def _on_event(self, event: ev.Event) -> None:
         if self.out is not None and isinstance(event, PRINTED):
             self.out.write(event_record(event))
+        if isinstance(event, ev.Joined):
+            self._others = {p.id for p in event.participants if p.id != event.self_id}
+            self._show_everyone()
+        elif isinstance(event, ev.ParticipantJoined):
+            self._others.add(event.participant.id)
+            self._show_everyone()
+        elif isinstance(event, ev.ParticipantLeft):
+            self._others.discard(event.participant_id)
+            self._show_everyone()
         if isinstance(event, ev.ErrorOccurred) and event.fatal:
             self.fatal = event.message
             self.finished.set()
+
+    def _show_everyone(self) -> None:
+        """Everyone's camera and screen count as on screen, at our own video size, as in a
+        window with a tile for each: on an SFU, only the videos shown are received. A failure
+        (the meeting just ended) changes nothing worth reporting."""
+        tiles = {
+            key: self._tile_size
+            for participant in self._others
+            for key in (TileKey.camera(participant), TileKey.screen(participant))
+        }
+        self.session.show_tiles(tiles)
 
     def join(self, link: MeetingLink, options: HeadlessOptions) -> None:
         """Join and say the configured chat line and caption; raises VisioError."""
@@ -163,7 +186,9 @@ class HeadlessClient:
             else NoSources()
         )
         media = MediaOptions(audio=options.synthetic, video=options.synthetic, sources=sources)
+        self._tile_size = (options.width, options.height)
         self.session.join(link, options.name, media).result(timeout=JOIN_TIMEOUT)
+        self._show_everyone()
         if options.captions is not None:
             language = "" if options.captions == "auto" else options.captions
             self.session.set_captions(True, CaptionsOptions(language=language)).result(
