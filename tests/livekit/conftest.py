@@ -7,7 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.livekit.interop import Room
+from tests.livekit.netns import NamespacedNode, start_node_in_namespace, why_not_available
 from tests.livekit.rig import LiveKitNode, RedisServer, start_node, start_redis
+from visio_desktop.core.links import new_room_slug
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +40,24 @@ def cluster(redis: RedisServer) -> Iterator[tuple[LiveKitNode, LiveKitNode]]:
     yield first, second
     second.stop()
     first.stop()
+
+
+@pytest.fixture(scope="session")
+def node_in_namespace() -> Iterator[NamespacedNode]:
+    """livekit-server in a network namespace of the tests' own, for LiveKit's SDK (netns.py);
+    the tests that need it skip when not run as root (CI runs as root)."""
+    reason = why_not_available()
+    if reason is not None:
+        pytest.skip(reason)
+    node = start_node_in_namespace()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def room(node_in_namespace: NamespacedNode) -> Iterator[Room]:
+    """A fresh room on the namespace's server; the participants started in it stop after."""
+    yield Room(node_in_namespace, new_room_slug())
+    node_in_namespace.stop_participants()

@@ -151,10 +151,13 @@ def create_namespace() -> Namespace:
 
 @dataclass
 class Participant:
-    """A process in the namespace that prints JSON lines and may read commands on stdin."""
+    """A process in the namespace that prints JSON lines and may read commands on stdin.
+    It is stopped by a `leave` command, or by SIGTERM when `by_signal` (our own programs,
+    which leave cleanly on it)."""
 
     label: str
     process: subprocess.Popen[str]
+    by_signal: bool = False
     events: queue.Queue[Event | None] = field(default_factory=queue.Queue)
     seen: list[Event] = field(default_factory=list)
     output: list[str] = field(default_factory=list)  # every line, for failure messages
@@ -207,10 +210,13 @@ class Participant:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                self.send({"command": "leave"})
-                assert self.process.stdin is not None
-                self.process.stdin.close()
+            if self.by_signal:
+                self.process.terminate()
+            else:
+                with contextlib.suppress(OSError):
+                    self.send({"command": "leave"})
+                    assert self.process.stdin is not None
+                    self.process.stdin.close()
             try:
                 self.process.wait(_STOP_DEADLINE)
             except subprocess.TimeoutExpired:
@@ -226,6 +232,7 @@ class NamespacedNode:
     process: subprocess.Popen[bytes]
     directory: tempfile.TemporaryDirectory[str]
     participants: list[Participant] = field(default_factory=list)
+    kept: list[Participant] = field(default_factory=list)
     api_key: str = API_KEY
     api_secret: str = API_SECRET
 
@@ -244,8 +251,18 @@ class NamespacedNode:
     def log(self) -> str:
         return (Path(self.directory.name) / "livekit.log").read_text(errors="replace")
 
-    def start(self, label: str, argv: list[str], env: dict[str, str] | None = None) -> Participant:
-        """Run `argv` (a Python script and its arguments) in the namespace."""
+    def start(
+        self,
+        label: str,
+        argv: list[str],
+        env: dict[str, str] | None = None,
+        *,
+        keep: bool = False,
+        by_signal: bool = False,
+    ) -> Participant:
+        """Run `argv` (a Python script or `-m module`, and its arguments) in the namespace.
+        It stops with the others in `stop_participants`, unless `keep`: then its caller stops
+        it (it still stops with the node). `by_signal`: see Participant."""
         process = subprocess.Popen(
             self.namespace.command([sys.executable, *argv]),
             stdin=subprocess.PIPE,
@@ -254,9 +271,9 @@ class NamespacedNode:
             text=True,
             env={**os.environ, "PYTHONPATH": _python_path(), **(env or {})},
         )
-        participant = Participant(label, process)
+        participant = Participant(label, process, by_signal)
         participant.start_reading()
-        self.participants.append(participant)
+        (self.kept if keep else self.participants).append(participant)
         return participant
 
     def stop_participants(self) -> None:
@@ -267,6 +284,8 @@ class NamespacedNode:
     def stop(self) -> None:
         try:
             self.stop_participants()
+            for participant in self.kept:
+                participant.stop()
             self.process.terminate()
             try:
                 self.process.wait(_STOP_DEADLINE)

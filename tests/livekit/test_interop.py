@@ -7,108 +7,11 @@ reaches our client as LiveKit carries it."""
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-import pytest
-from livekit import api
-
-from tests.livekit.netns import (
-    Event,
-    NamespacedNode,
-    Participant,
-    start_node_in_namespace,
-    why_not_available,
-)
-
-HERE = Path(__file__).resolve().parent
-_MEDIA_FRAMES = 30  # two seconds of video at 15 fps
-_AUDIBLE_FRAMES = 20  # 0.4 s of sound in 20 ms frames
-_rooms = itertools.count()
-
-pytestmark = pytest.mark.skipif(why_not_available() is not None, reason=str(why_not_available()))
-
-
-@pytest.fixture(scope="session")
-def node_in_namespace() -> Iterator[NamespacedNode]:
-    node = start_node_in_namespace()
-    try:
-        yield node
-    finally:
-        node.stop()
-
-
-@dataclass
-class Room:
-    node: NamespacedNode
-    name: str
-
-    def token(self, identity: str, *, agent: bool = False) -> str:
-        grants = api.VideoGrants(
-            room_join=True, room=self.name, can_publish_data=True, can_update_own_metadata=True
-        )
-        token = (
-            api.AccessToken(self.node.api_key, self.node.api_secret)
-            .with_identity(identity)
-            .with_name(identity)
-            .with_grants(grants)
-        )
-        if agent:
-            token = token.with_kind("agent")
-        return token.to_jwt()
-
-    def sdk(
-        self, identity: str, *, agent: bool = False, size: str = "320x180", codec: str = "VP8"
-    ) -> Participant:
-        """A participant made with LiveKit's SDK, as the web app joins."""
-        script = str(HERE / "sdk_participant.py")
-        token = self.token(identity, agent=agent)
-        return self.node.start(identity, [script, self.node.url, token, size, codec])
-
-    def ours(self, identity: str) -> Participant:
-        """A participant made with our LiveKitConnection."""
-        script = str(HERE / "aiortc_participant.py")
-        token = self.token(identity)
-        return self.node.start(
-            identity, [script, self.node.url, token, self.node.namespace.address]
-        )
-
-
-@pytest.fixture
-def room(node_in_namespace: NamespacedNode) -> Iterator[Room]:
-    yield Room(node_in_namespace, f"interop-{next(_rooms)}")
-    node_in_namespace.stop_participants()
-
-
-def ready(participant: Participant) -> Event:
-    return participant.wait_for(lambda e: e["event"] == "ready", what="ready")
-
-
-def joined(participant: Participant, identity: str) -> None:
-    participant.wait_for(
-        lambda e: e["event"] == "joined" and e["identity"] == identity, what=f"{identity} joined"
-    )
-
-
-def received(participant: Participant, sender: str, size: tuple[int, int] = (320, 180)) -> Event:
-    """Wait until `participant` has decoded enough of `sender`'s video and sound."""
-
-    def enough(event: Event) -> bool:
-        counts = event.get("received", {}).get(sender) if event["event"] == "stats" else None
-        return bool(
-            counts
-            and counts["video"] >= _MEDIA_FRAMES
-            and counts["audible"] >= _AUDIBLE_FRAMES
-            and counts["size"] == list(size)
-        )
-
-    event = participant.wait_for(enough, what=f"media from {sender}")
-    counts: Event = event["received"][sender]
-    return counts
+from tests.livekit.interop import MEDIA_FRAMES, Room, joined, ready, received
+from tests.livekit.netns import Event, Participant
 
 
 def frames_at(participant: Participant, sender: str, size: list[int], count: int) -> None:
@@ -153,8 +56,8 @@ def test_our_client_joins_a_web_app_participant_and_both_see_and_hear_each_other
     ready(web)
     ours = room.ours("desktop")
     ready(ours)
-    assert received(ours, "web")["video"] >= _MEDIA_FRAMES
-    assert received(web, "desktop")["video"] >= _MEDIA_FRAMES
+    assert received(ours, "web")["video"] >= MEDIA_FRAMES
+    assert received(web, "desktop")["video"] >= MEDIA_FRAMES
     # The SDK publishes VP8 (simulcast) and Opus with RED, which aiortc lacks: LiveKit serves
     # us plain Opus.
     assert codecs(ours, "web") == {"video": "video/vp8", "audio": "audio/red"}
