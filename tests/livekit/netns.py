@@ -174,12 +174,30 @@ class Participant:
                     self.events.put(json.loads(line))
         self.events.put(None)
 
+    def mark(self) -> int:
+        """A point in the output: `wait_for(..., since=mark)` looks only at what comes after."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return len(self.seen)
+            if event is None:
+                self.events.put(None)
+                return len(self.seen)
+            self.seen.append(event)
+
     def wait_for(
-        self, wanted: Callable[[Event], bool], timeout: float = 30.0, what: str = ""
+        self,
+        wanted: Callable[[Event], bool],
+        timeout: float = 30.0,
+        what: str = "",
+        *,
+        since: int = 0,
     ) -> Event:
-        """The first event `wanted` accepts, among those already printed or those to come;
-        AssertionError with the process's recent output when none comes in time."""
-        for past in self.seen:
+        """The first event `wanted` accepts, among those already printed (from `since`, a
+        `mark`) or those to come; AssertionError with the process's recent output when none
+        comes in time."""
+        for past in self.seen[since:]:
             if wanted(past):
                 return past
         deadline = time.monotonic() + timeout

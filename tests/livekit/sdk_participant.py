@@ -23,7 +23,7 @@ Commands arrive on stdin as JSON lines: `{"command": "chat", "text"}`, `{"comman
 "raised": bool}` (the `handRaisedAt` attribute), `{"command": "data", "payload", "topic"}`,
 `{"command": "transcription", "text", "final"}` (a caption for its own microphone, as a
 Transcription packet), `{"command": "caption_stream", "text", "final"}` (the same as an
-`lk.transcription` text stream) and
+`lk.transcription` text stream), `{"command": "mute", "kind": "video" | "audio", "muted"}` and
 `{"command": "leave"}`. End of input also leaves.
 """
 
@@ -68,6 +68,7 @@ class Participant:
         self.room = rtc.Room()
         self.received: dict[str, Received] = {}
         self.audio_sid = ""
+        self.tracks: dict[str, rtc.LocalVideoTrack | rtc.LocalAudioTrack] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
     def spawn(self, coroutine: Any) -> None:
@@ -188,6 +189,7 @@ class Participant:
         self.spawn(self.film(video))
         self.spawn(self.play(audio))
         self.audio_sid = audio_pub.sid
+        self.tracks = {"video": camera, "audio": microphone}
         return video_pub.sid, audio_pub.sid
 
     async def film(self, source: rtc.VideoSource) -> None:
@@ -251,6 +253,12 @@ class Participant:
             await local.publish_transcription(
                 rtc.Transcription(local.identity, self.audio_sid, [segment])
             )
+        elif name == "mute":
+            track = self.tracks[str(command["kind"])]
+            if command.get("muted", True):
+                track.mute()
+            else:
+                track.unmute()
         elif name == "caption_stream":
             await local.send_text(
                 str(command["text"]),

@@ -80,8 +80,8 @@ def test_the_desktop_and_the_web_app_in_one_meeting(room: Room, front: str) -> N
 
 
 def test_what_the_web_app_sends_reaches_the_desktop(room: Room, front: str) -> None:
-    """Chat, the raised hand, a reaction and a caption, as La Suite Meet's web app sends
-    them, become the desktop's chat line, raised hand, reaction and caption."""
+    """Chat, the raised hand, a reaction, a caption, a camera turned off and on, and leaving,
+    as La Suite Meet's web app does them, reach the desktop as its own events."""
     web = room.sdk("web")
     ready(web)
     desktop = room.desktop(front, "Desktop")
@@ -116,3 +116,20 @@ def test_what_the_web_app_sends_reaches_the_desktop(room: Room, front: str) -> N
         lambda e: e["event"] == "caption_received" and e["final"], what="caption"
     )
     assert (caption["sender"], caption["text"]) == ("web", "Le navigateur parle")
+
+    web.send({"command": "mute", "kind": "video", "muted": True})
+    desktop.wait_for(lambda e: web_update(e, video=False), what="camera off")
+    off = desktop.mark()
+    web.send({"command": "mute", "kind": "video", "muted": False})
+    desktop.wait_for(lambda e: web_update(e, video=True), what="camera on again", since=off)
+
+    web.stop()
+    left = desktop.wait_for(lambda e: e["event"] == "participant_left", what="web left")
+    assert left["participant_id"] == "web"
+
+
+def web_update(event: Event, **expected: object) -> bool:
+    """Whether `event` is an update of the web app participant showing `expected`."""
+    if event["event"] != "participant_updated" or event["participant"]["id"] != "web":
+        return False
+    return all(event["participant"][key] == value for key, value in expected.items())
