@@ -23,7 +23,8 @@ Commands arrive on stdin as JSON lines: `{"command": "chat", "text"}`, `{"comman
 "raised": bool}` (the `handRaisedAt` attribute), `{"command": "data", "payload", "topic"}`,
 `{"command": "transcription", "text", "final"}` (a caption for its own microphone, as a
 Transcription packet), `{"command": "caption_stream", "text", "final"}` (the same as an
-`lk.transcription` text stream), `{"command": "mute", "kind": "video" | "audio", "muted"}` and
+`lk.transcription` text stream), `{"command": "mute", "kind": "video" | "audio", "muted"}`,
+`{"command": "screen"}` (share a screen, 640x360) and
 `{"command": "leave"}`. End of input also leaves.
 """
 
@@ -186,15 +187,23 @@ class Participant:
         microphone = rtc.LocalAudioTrack.create_audio_track("microphone", audio)
         options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
         audio_pub = await self.room.local_participant.publish_track(microphone, options)
-        self.spawn(self.film(video))
+        self.spawn(self.film(video, self.width, self.height))
         self.spawn(self.play(audio))
         self.audio_sid = audio_pub.sid
         self.tracks = {"video": camera, "audio": microphone}
         return video_pub.sid, audio_pub.sid
 
-    async def film(self, source: rtc.VideoSource) -> None:
+    async def share_screen(self) -> None:
+        """Share a 'screen' (the same pattern, as screen content) as the web app shares one."""
+        width, height = 640, 360
+        source = rtc.VideoSource(width, height, is_screencast=True)
+        screen = rtc.LocalVideoTrack.create_video_track("screen", source)
+        options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_SCREENSHARE)
+        await self.room.local_participant.publish_track(screen, options)
+        self.spawn(self.film(source, width, height))
+
+    async def film(self, source: rtc.VideoSource, width: int, height: int) -> None:
         """A bright bar sweeping across a grey gradient, at FPS frames a second."""
-        width, height = self.width, self.height
         columns = np.arange(width, dtype=np.uint32)
         base = np.zeros((height, width, 4), dtype=np.uint8)
         base[:, :, :3] = (columns * 200 // width).astype(np.uint8)[None, :, None]
@@ -253,6 +262,8 @@ class Participant:
             await local.publish_transcription(
                 rtc.Transcription(local.identity, self.audio_sid, [segment])
             )
+        elif name == "screen":
+            await self.share_screen()
         elif name == "mute":
             track = self.tracks[str(command["kind"])]
             if command.get("muted", True):

@@ -80,8 +80,9 @@ def test_the_desktop_and_the_web_app_in_one_meeting(room: Room, front: str) -> N
 
 
 def test_what_the_web_app_sends_reaches_the_desktop(room: Room, front: str) -> None:
-    """Chat, the raised hand, a reaction, a caption, a camera turned off and on, and leaving,
-    as La Suite Meet's web app does them, reach the desktop as its own events."""
+    """Chat, the raised hand, a reaction, a caption, a camera turned off and on, a shared
+    screen, and leaving, as La Suite Meet's web app does them, reach the desktop as its own
+    events."""
     web = room.sdk("web")
     ready(web)
     desktop = room.desktop(front, "Desktop")
@@ -122,6 +123,17 @@ def test_what_the_web_app_sends_reaches_the_desktop(room: Room, front: str) -> N
     off = desktop.mark()
     web.send({"command": "mute", "kind": "video", "muted": False})
     desktop.wait_for(lambda e: web_update(e, video=True), what="camera on again", since=off)
+
+    web.send({"command": "screen"})
+    desktop.wait_for(lambda e: web_update(e, screen=True), what="screen shared")
+    desktop.wait_for(
+        lambda e: (
+            e["event"] == "first_remote_frame"
+            and e["participant_id"] == "web"
+            and e["kind"] == "screen"
+        ),
+        what="a frame of the shared screen",
+    )
 
     web.stop()
     left = desktop.wait_for(lambda e: e["event"] == "participant_left", what="web left")
