@@ -135,7 +135,10 @@ class Meeting:
         self.remote.admitted()
         joined = admission.joined
         setup = PlaneSetup(
-            joined.participant_id, admission.welcome.ice_servers, self.link.is_loopback
+            joined.participant_id,
+            admission.welcome.ice_servers,
+            self.link.is_loopback,
+            self.local.relay,
         )
         own = None
         if isinstance(self.backend, PlaneOwner):

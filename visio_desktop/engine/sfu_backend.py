@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
@@ -192,7 +193,7 @@ class LiveKitBackend:
     def make_plane(
         self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
     ) -> SfuPlane:
-        plane = SfuPlane(self._live(), events)
+        plane = SfuPlane(self._live(), events, setup.relay or MediaRelay())
         plane.start_sending(dict(self._sending))
         for participant in self._known.values():
             plane.participant_changed(participant)
