@@ -137,7 +137,8 @@ class Meeting:
         if isinstance(self.backend, PlaneOwner):
             own = self.backend.make_plane(setup, self, self.backend.send)
         self.plane = own or self._plane_factory(setup, self, self.backend.send)
-        await self.plane.show(self._shown)
+        if self._shown:  # a rejoin: the new plane receives what is on screen
+            await self.plane.show(self._shown)
         for slot in SLOTS:
             await self.plane.publish(slot, self.local.outgoing[slot])
         for info in joined.participants:
@@ -347,6 +348,7 @@ class Meeting:
         """The front end shows these remote video tiles at these sizes (see MediaPlane.show)."""
         self._shown = dict(tiles)
         if self.plane is not None:
+            if self._shown:  # a rejoin: the new plane receives what is on screen
             await self.plane.show(self._shown)
 
     async def set_hand(self, raised: bool) -> None:
