@@ -348,7 +348,6 @@ class Meeting:
         """The front end shows these remote video tiles at these sizes (see MediaPlane.show)."""
         self._shown = dict(tiles)
         if self.plane is not None:
-            if self._shown:  # a rejoin: the new plane receives what is on screen
             await self.plane.show(self._shown)
 
     async def set_hand(self, raised: bool) -> None:
