@@ -69,14 +69,6 @@ def link(server: EmbeddedServer) -> MeetingLink:
 
 
 @pytest.fixture
-def engine() -> Iterator[EngineThread]:
-    thread = EngineThread()
-    thread.start()
-    yield thread
-    thread.stop()
-
-
-@pytest.fixture
 def make_session(engine: EngineThread) -> Iterator[Callable[[], tuple[Session, EventLog]]]:
     sessions: list[Session] = []
 

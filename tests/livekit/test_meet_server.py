@@ -102,14 +102,6 @@ def meet_url(livekit: LiveKitNode) -> Iterator[str]:
     thread.join(WAIT)
 
 
-@pytest.fixture
-def engine() -> Iterator[EngineThread]:
-    thread = EngineThread()
-    thread.start()
-    yield thread
-    thread.stop()
-
-
 def test_our_client_joins_a_la_suite_meet_room_and_raises_its_hand(
     meet_url: str, engine: EngineThread
 ) -> None:

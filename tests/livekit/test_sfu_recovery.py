@@ -55,14 +55,6 @@ def own_node() -> Iterator[LiveKitNode]:
 
 
 @pytest.fixture
-def engine() -> Iterator[EngineThread]:
-    thread = EngineThread()
-    thread.start()
-    yield thread
-    thread.stop()
-
-
-@pytest.fixture
 def make_session(engine: EngineThread) -> Iterator[MakeSession]:
     sessions: list[Session] = []
 
