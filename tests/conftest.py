@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from visio_desktop.engine.thread import EngineThread
 from visio_desktop.server.runner import EmbeddedServer
 
 
@@ -16,3 +17,12 @@ def server() -> Iterator[EmbeddedServer]:
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def engine() -> Iterator[EngineThread]:
+    """An engine thread of the test's own, stopped at the end."""
+    thread = EngineThread()
+    thread.start()
+    yield thread
+    thread.stop()

@@ -38,17 +38,19 @@ class EventLog:
     def __call__(self, event: ev.Event) -> None:
         self._queue.put(event)
 
-    def wait_for(self, kind: type[E], where: Callable[[E], bool] = lambda e: True) -> E:
-        """The first event of `kind` matching `where`, waiting up to WAIT seconds for it."""
+    def wait_for(
+        self, kind: type[E], where: Callable[[E], bool] = lambda e: True, timeout: float = WAIT
+    ) -> E:
+        """The first event of `kind` matching `where`, waiting up to `timeout` seconds for it."""
         for event in self.seen:
             if isinstance(event, kind) and where(event):
                 self.seen.remove(event)
                 return event
         while True:
             try:
-                event = self._queue.get(timeout=WAIT)
+                event = self._queue.get(timeout=timeout)
             except queue.Empty:
-                raise AssertionError(f"no {kind.__name__} within {WAIT} s") from None
+                raise AssertionError(f"no {kind.__name__} within {timeout} s") from None
             if isinstance(event, kind) and where(event):
                 return event
             self.seen.append(event)
@@ -64,14 +66,6 @@ def frame_from(
 @pytest.fixture
 def link(server: EmbeddedServer) -> MeetingLink:
     return parse_link(f"{server.base_url}/abc-defg-hij")
-
-
-@pytest.fixture
-def engine() -> Iterator[EngineThread]:
-    thread = EngineThread()
-    thread.start()
-    yield thread
-    thread.stop()
 
 
 @pytest.fixture

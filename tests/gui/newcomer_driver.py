@@ -2,8 +2,11 @@
 server; the window opens the link, the pre-join screen gets a name typed into it and Enter,
 and once everyone's tile moves a screenshot of the call is saved, with a JSON description.
 
-Usage: python -m tests.gui.newcomer_driver OUT_DIR (DISPLAY must name an X server). It drives
-the window from a Qt timer (the window's own event loop keeps running) and gives up after a
+With `--sfu`, the meeting runs on a real livekit-server behind our server (`serve
+--livekit-url`), and the pictures are named newcomer-sfu-*.
+
+Usage: python -m tests.gui.newcomer_driver OUT_DIR [--sfu] (DISPLAY must name an X server). It
+drives the window from a Qt timer (the window's own event loop keeps running) and gives up after a
 minute, saying why.
 """
 
@@ -20,21 +23,33 @@ from PySide6.QtWidgets import QApplication
 
 from tests.gui.meeting import start_bots
 from tests.gui.screenshot_driver import save_call_picture
+from tests.livekit.rig import API_KEY, API_SECRET, start_node
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.links import parse_link
 from visio_desktop.desktop import build_desktop
 from visio_desktop.engine.call_changes import Phase
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.devices import DemoDevices
+from visio_desktop.server.livekit_keys import LiveKitKeys
+from visio_desktop.server.livekit_rooms import LiveKitFront
 from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.server.state import ServerConfig
 from visio_desktop.ui.single_instance import SingleInstance
 
 DEADLINE_SECONDS = 60.0
 
 
-def main(out: Path) -> int:
+def main(out: Path, sfu: bool = False) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    server = EmbeddedServer()
+    node = start_node() if sfu else None
+    config = ServerConfig(host="127.0.0.1", port=0)
+    if node is not None:
+        keys = LiveKitKeys(API_KEY, API_SECRET)
+        config = ServerConfig(
+            host="127.0.0.1", port=0, livekit=LiveKitFront(url=node.url, keys=keys, api_url=None)
+        )
+    name = "newcomer-sfu" if sfu else "newcomer"
+    server = EmbeddedServer(config)
     server.start()
     bots_engine = EngineThread("bots")
     bots_engine.start()
@@ -66,7 +81,7 @@ def main(out: Path) -> int:
             window.prejoin.name.clear()
             QTest.keyClicks(window.prejoin.name, "Agent d'accueil")
             QApplication.processEvents()  # the typed name is painted before the picture
-            window.screen().grabWindow(window.winId()).save(str(out / "newcomer-prejoin.png"))
+            window.screen().grabWindow(window.winId()).save(str(out / f"{name}-prejoin.png"))
             QTest.keyClick(window.prejoin.name, Qt.Key.Key_Return)
         elif window.state.phase is Phase.IN_CALL and remote_ready():
             shoot()
@@ -79,7 +94,7 @@ def main(out: Path) -> int:
         timer.stop()
         save_call_picture(
             window,
-            out / "newcomer-call",
+            out / f"{name}-call",
             banner_visible=call.banner.isVisible(),
             banner_text=call.banner.text(),
             participants=call.participants.rows(),
@@ -98,8 +113,10 @@ def main(out: Path) -> int:
         desktop.close()
         bots_engine.stop()
         server.stop()
+        if node is not None:
+            node.stop()
     return result["code"]
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), sfu="--sfu" in sys.argv[2:]))

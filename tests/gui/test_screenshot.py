@@ -35,14 +35,14 @@ def pixels(image: QImage) -> np.ndarray:
     return rows.reshape(image.height(), image.width(), 4)[:, :, :3]
 
 
-def run_driver(module: str, x_display: str, out: Path) -> None:
+def run_driver(module: str, x_display: str, out: Path, *args: str) -> None:
     """Run a window-driving module on the X display; it writes its pictures into `out`."""
     env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
     env.pop("WAYLAND_DISPLAY", None)
     env["XDG_CONFIG_HOME"] = str(out / "config")
     env["XDG_RUNTIME_DIR"] = str(out)
     done = subprocess.run(
-        [sys.executable, "-m", module, str(out)],
+        [sys.executable, "-m", module, str(out), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -80,18 +80,23 @@ def test_the_demo_window_shows_moving_tiles_and_captions(
     assert bright > 100, "no caption text is drawn"
 
 
+@pytest.mark.parametrize(
+    ("prefix", "args"), [("newcomer", ()), ("newcomer-sfu", ("--sfu",))], ids=["mesh", "sfu"]
+)
 def test_a_newcomer_types_a_name_and_enters_a_room_in_progress(
-    qapp: object, x_display: str, tmp_path: Path
+    qapp: object, x_display: str, tmp_path: Path, prefix: str, args: tuple[str, ...]
 ) -> None:
-    run_driver("tests.gui.newcomer_driver", x_display, tmp_path)
+    """On the embedded server's mesh, and on LiveKit behind our server (`serve --livekit-url`),
+    where the window receives only the video it shows."""
+    run_driver("tests.gui.newcomer_driver", x_display, tmp_path, *args)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name in ("newcomer-prejoin.png", "newcomer-call.png"):
+    for name in (f"{prefix}-prejoin.png", f"{prefix}-call.png"):
         shutil.copy(tmp_path / name, ARTIFACTS / name)
-    layout = json.loads((tmp_path / "newcomer-call.json").read_text())
+    layout = json.loads((tmp_path / f"{prefix}-call.json").read_text())
     assert not layout["banner_visible"], layout["banner_text"]
     assert len(layout["participants"]) == 3
     assert any("Agent d'accueil" in row for row in layout["participants"])
-    picture = pixels(QImage(str(tmp_path / "newcomer-call.png")))
+    picture = pixels(QImage(str(tmp_path / f"{prefix}-call.png")))
     ratio = layout["device_pixel_ratio"]
     assert sorted(layout["tiles"]) == ["Bot 1", "Bot 2"]
     for name, rect in layout["tiles"].items():

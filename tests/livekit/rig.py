@@ -176,14 +176,33 @@ def start_node(redis: RedisServer | None = None, log_level: str = "warn") -> Liv
     port = free_port()
     config = Path(directory.name) / "livekit.yaml"
     config.write_text(node_config(port, redis, log_level))
-    log = Path(directory.name) / "livekit.log"
-    process = subprocess.Popen(
+    node = LiveKitNode(_launch(config), port, directory)
+    try:
+        _wait_for(node)
+    except RuntimeError:
+        node.stop()
+        raise
+    return node
+
+
+def restart_node(node: LiveKitNode) -> None:
+    """Stop `node` and start it again on the same ports and keys: a LiveKit restart, which
+    forgets every room and session."""
+    _stop(node.process)
+    node.process = _launch(Path(node.directory.name) / "livekit.yaml")
+    _wait_for(node)
+
+
+def _launch(config: Path) -> subprocess.Popen[bytes]:
+    log = config.parent / "livekit.log"
+    return subprocess.Popen(
         [str(server_binary()), "--config", str(config)],
-        stdout=log.open("wb"),
+        stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    node = LiveKitNode(process, port, directory)
 
+
+def _wait_for(node: LiveKitNode) -> None:
     def answers() -> bool:
         try:
             with urllib.request.urlopen(node.http_url, timeout=1) as answer:
@@ -191,9 +210,4 @@ def start_node(redis: RedisServer | None = None, log_level: str = "warn") -> Liv
         except OSError:
             return False
 
-    try:
-        _wait_until(answers, process, log, "livekit-server")
-    except RuntimeError:
-        node.stop()
-        raise
-    return node
+    _wait_until(answers, node.process, node.log_path, "livekit-server")

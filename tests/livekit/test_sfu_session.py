@@ -145,3 +145,19 @@ def test_a_shared_screen_reaches_the_other_client(
     bob_log.wait_for(ev.FirstRemoteFrame, frame_from(alice_id, Slot.SCREEN))
     alice.share_screen(None).result(timeout=WAIT)
     bob_log.wait_for(ev.ParticipantUpdated, lambda e: not e.participant.screen)
+
+
+def test_livekit_reports_speakers_and_connection_quality(
+    make_session: MakeSession, link: MeetingLink
+) -> None:
+    """Who speaks and each person's connection quality come from LiveKit itself: it measures
+    every stream, including those we do not receive."""
+    _, alice_log, alice_id = join(make_session, link, "Alice")
+    bob, bob_log, bob_id = join(make_session, link, "Bob")
+    quality = alice_log.wait_for(ev.QualityReported, lambda e: e.participant_id == bob_id)
+    assert quality.quality in ("good", "poor")
+    speaking = bob_log.wait_for(
+        ev.AudioLevels, lambda e: dict(e.levels).get(TileKey.camera(alice_id), 0.0) > 0.0
+    )
+    assert dict(speaking.levels)[TileKey.camera(alice_id)] <= 1.0
+    assert bob._meeting is not None and bob._meeting._server_levels  # LiveKit's, not ours

@@ -196,3 +196,16 @@ def test_quality_speaker_and_preview_level() -> None:
     assert state.active_speaker is None and "anne" not in state.quality
     state.apply(ev.AudioLevels(((PREVIEW_TILE, 0.4),)))  # the preview: no meeting number
     assert state.preview_level == 0.4
+
+
+def test_quality_the_sfu_reports_replaces_frame_rates() -> None:
+    """On LiveKit we receive only the video on screen: Bruno's camera off screen gives 0 fps,
+    which must not make him poor; the quality LiveKit measures is what counts."""
+    state = joining()
+    STEPS["roster"](state)
+    state.apply(numbered(ev.QualityReported("bruno", "good")))
+    state.apply(numbered(ev.QualityReported("anne", "lost")))
+    state.apply_stats({"anne": (30.0, True), "bruno": (0.0, False)})
+    assert state.quality == {"anne": Quality.POOR, "bruno": Quality.GOOD}
+    state.apply(numbered(ev.QualityReported("nobody", "poor")))  # not in the meeting
+    assert "nobody" not in state.quality

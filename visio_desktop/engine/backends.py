@@ -21,7 +21,7 @@ from visio_desktop.engine.sfu_backend import LiveKitBackend
 from visio_desktop.rtc.plane import MediaPlane as Plane
 from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
-from visio_desktop.signaling.meet_api import ServerKind, fetch_room, identify_server
+from visio_desktop.signaling.meet_api import ServerKind, fetch_room, identify_server, set_hand
 from visio_desktop.signaling.visio import VisioSignaling
 
 
@@ -56,7 +56,12 @@ class ServerBackend:
         async def grant(username: str) -> LiveKitGrant:
             return await fetch_room(self.link, username, policy=self.policy, ssl_context=self._ssl)
 
-        return LiveKitBackend(grant, server=self.link.host)
+        async def hand(grant: LiveKitGrant, raised: bool) -> None:
+            await set_hand(self.link, grant, raised, policy=self.policy, ssl_context=self._ssl)
+
+        # La Suite Meet writes the hand itself (its tokens cannot); our server's tokens can.
+        meet = found.kind is ServerKind.MEET
+        return LiveKitBackend(grant, server=self.link.host, hand=hand if meet else None)
 
     def _backend(self) -> MeetingBackend:
         if self.chosen is None:

@@ -55,6 +55,7 @@ class CallState:
         self.sharing = False
         self.roster: dict[str, ParticipantInfo] = {}  # the others, in the order they came
         self.quality: dict[str, Quality] = {}
+        self.server_measures_quality = False  # the SFU reports it: frame rates do not count
         self.captions = ev.CaptionsState.OFF
         self.captions_detail = ""
         self.speaker = ActiveSpeaker()
@@ -121,6 +122,7 @@ class CallState:
     ) -> None:
         """The user pressed Join: from now on, events of meeting `meeting` count."""
         self.meeting = meeting
+        self.server_measures_quality = False
         self.room = room
         self.failure = None
         self.self_id = ""
@@ -164,6 +166,8 @@ class CallState:
 
     def apply_stats(self, figures: dict[str, tuple[float, bool]]) -> None:
         """Connection quality from what arrived: participant id -> (video fps, audio flows)."""
+        if self.server_measures_quality:  # we receive only the video on screen there
+            return
         for pid, (fps, audio_flowing) in figures.items():
             info = self.roster.get(pid)
             if info is not None:
@@ -197,6 +201,13 @@ class CallState:
                 self._peer_state(event)
             case ev.AudioLevels():
                 self._levels(event)
+            case ev.QualityReported():
+                self.server_measures_quality = True
+                if event.participant_id in self.roster:
+                    self.quality[event.participant_id] = _SERVER_QUALITY.get(
+                        event.quality, Quality.UNKNOWN
+                    )
+                    self._changed(What.QUALITY)
             case ev.ChatReceived():
                 self._notify(ChatShown(event, bool(self.self_id) and event.sender == self.self_id))
             case ev.CaptionReceived():
@@ -359,6 +370,9 @@ class CallState:
             return
         before, self.phase = self.phase, phase
         self._notify(PhaseChanged(phase, before))
+
+
+_SERVER_QUALITY = {"good": Quality.GOOD, "poor": Quality.FAIR, "lost": Quality.POOR}
 
 
 def quality(video_on: bool, fps: float, audio_flowing: bool) -> Quality:

@@ -52,19 +52,15 @@ from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.remote import RemoteMedia
 from visio_desktop.engine.screen_share import ScreenShare, ScreenSource
+from visio_desktop.engine.server_notices import notice_events
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
-from visio_desktop.engine.watchdog import stalled_peers
+from visio_desktop.engine.watchdog import MediaWatch
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import mesh_plane
 from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneOwner, PlaneSetup, TileSizes
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
-from visio_desktop.signaling.notices import (
-    ConnectionQualities,
-    MediaServerResumed,
-    MediaServerResuming,
-    Speakers,
-)
+from visio_desktop.signaling.notices import Speakers
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +99,7 @@ class Meeting:
         self._levels: asyncio.Task[None] | None = None
         self.captions = OwnCaptions(self.local, self.backend.send, listener, lambda: self.me)
         self.screen = ScreenShare(self.local, listener, self._send_state)
-        self._stall_rules = stall_rules or StallRules()
-        self._connected_at: dict[str, float] = {}  # time.time() of each peer's newest connection
-        self._failed: set[str] = set()
-        self._stall_checks: dict[str, int] = {}  # consecutive checks that found a peer stalled
+        self._watch = MediaWatch(stall_rules or StallRules())
         self._shown: dict[TileKey, tuple[int, int]] = {}  # the front end's tiles on screen
         self._server_levels = False  # the media server reports who speaks (LiveKit)
         self._closed = False
@@ -135,13 +128,17 @@ class Meeting:
         self.remote.admitted()
         joined = admission.joined
         setup = PlaneSetup(
-            joined.participant_id, admission.welcome.ice_servers, self.link.is_loopback
+            joined.participant_id,
+            admission.welcome.ice_servers,
+            self.link.is_loopback,
+            self.local.relay,
         )
         own = None
         if isinstance(self.backend, PlaneOwner):
             own = self.backend.make_plane(setup, self, self.backend.send)
         self.plane = own or self._plane_factory(setup, self, self.backend.send)
-        await self.plane.show(self._shown)
+        if self._shown:  # a rejoin: the new plane receives what is on screen
+            await self.plane.show(self._shown)
         for slot in SLOTS:
             await self.plane.publish(slot, self.local.outgoing[slot])
         for info in joined.participants:
@@ -261,17 +258,10 @@ class Meeting:
             self._emit(ev.ReactionReceived(message.sender, message.emoji))
         elif isinstance(message, Error):
             self._emit(ev.ErrorOccurred(f"the server refused a request: {message.message}"))
-        elif isinstance(message, MediaServerResuming):
-            self._emit(ev.ConnectionStateChanged(ev.ConnectionState.RECONNECTING, "resuming"))
-        elif isinstance(message, MediaServerResumed):
-            self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
-        elif isinstance(message, Speakers):
-            self._server_levels = True
-            levels = tuple((TileKey.camera(pid), level) for pid, level in message.levels)
-            self._emit(ev.AudioLevels(levels))
-        elif isinstance(message, ConnectionQualities):
-            for pid, quality in message.qualities:
-                self._emit(ev.QualityReported(pid, quality))
+        elif (events := notice_events(message)) is not None:
+            self._server_levels |= isinstance(message, Speakers)  # LiveKit says who speaks
+            for event in events:
+                self._emit(event)
 
     async def _connect_peer(self, participant_id: str) -> None:
         assert self.plane is not None
@@ -282,8 +272,7 @@ class Meeting:
 
     async def _drop_participant(self, message: ParticipantLeftMsg) -> None:
         info = self.participants.pop(message.participant_id, None)
-        self._connected_at.pop(message.participant_id, None)
-        self._failed.discard(message.participant_id)
+        self._watch.forget(message.participant_id)
         if info is not None:
             self.departed[info.id] = await participant_stats(
                 self.plane, self.remote, info.id, info.display_name
@@ -300,38 +289,22 @@ class Meeting:
         self.remote.add(participant_id, slot, track)
 
     def peer_state_changed(self, participant_id: str, state: PeerState) -> None:
-        if state is PeerState.NEW:  # a fresh connection: the watchdog gives it time to start
-            self._connected_at[participant_id] = time.time()
-            self._failed.discard(participant_id)
-        elif state is PeerState.FAILED:
-            self._failed.add(participant_id)
+        self._watch.peer_state(participant_id, state, time.time())
         self._emit(ev.PeerStateChanged(participant_id, state))
 
     async def _watch_media(self) -> None:
         """Replace the connection of any peer whose media stalled (see engine.watchdog)."""
-        rules = self._stall_rules
         while True:
-            await asyncio.sleep(rules.check_seconds)  # a periodic check, not a wait for an event
+            await asyncio.sleep(self._watch.rules.check_seconds)  # periodic, not a wait
             plane = self.plane
             if plane is None:
                 continue
-            now = time.time()
-            stalled = stalled_peers(
-                now,
-                self.participants,
-                self.remote.counters(),
-                connected_at=self._connected_at,
-                failed=self._failed,
-                rules=rules,
-            )
-            self._stall_checks = {pid: self._stall_checks.get(pid, 0) + 1 for pid in stalled}
-            for participant_id in stalled:
-                patience = plane.stalled_checks_before_restart(participant_id)
-                if self._stall_checks[participant_id] < patience:
-                    continue
-                self._stall_checks.pop(participant_id)
+            counters = self.remote.counters()
+            patience = plane.stalled_checks_before_restart
+            for participant_id in self._watch.due(
+                time.time(), self.participants, counters, patience
+            ):
                 log.info("media from %s stalled; restarting its connection", participant_id)
-                self._connected_at[participant_id] = now
                 self._emit(ev.PeerStateChanged(participant_id, PeerState.RESTARTING))
                 try:
                     await plane.restart_participant(participant_id)

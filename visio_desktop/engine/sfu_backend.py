@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
@@ -65,6 +66,9 @@ from visio_desktop.signaling.notices import (
 log = logging.getLogger(__name__)
 
 GrantSource = Callable[[str], Awaitable[LiveKitGrant]]
+HandSetter = Callable[[LiveKitGrant, bool], Awaitable[None]]
+"""Raises or lowers our hand through the server (La Suite Meet's toggle-hand), for servers
+whose tokens do not let a participant write their own attributes."""
 _LOST = object()  # put on the queue when LiveKit no longer has our session
 _QUALITY = {
     lm.ConnectionQuality.EXCELLENT: "good",
@@ -99,8 +103,12 @@ def _shown(participant: lm.ParticipantInfo) -> bool:
 class LiveKitBackend:
     """A `signaling.base.MeetingBackend` and `rtc.plane.PlaneOwner` for LiveKit rooms."""
 
-    def __init__(self, grant_source: GrantSource, *, server: str = "") -> None:
+    def __init__(
+        self, grant_source: GrantSource, *, server: str = "", hand: HandSetter | None = None
+    ) -> None:
         self._grant_source = grant_source
+        self._hand = hand
+        self._grant: LiveKitGrant | None = None
         self._server = server
         self._connection: LiveKitConnection | None = None
         self._plane: SfuPlane | None = None
@@ -114,7 +122,7 @@ class LiveKitBackend:
     # -- MeetingBackend ------------------------------------------------------------------------
 
     async def join(self, request: JoinRequest) -> Admission:
-        grant = await self._grant_source(request.display_name)
+        grant = self._grant = await self._grant_source(request.display_name)
         self._queue = asyncio.Queue()
         self._known.clear()
         self._sids.clear()
@@ -192,7 +200,7 @@ class LiveKitBackend:
     def make_plane(
         self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
     ) -> SfuPlane:
-        plane = SfuPlane(self._live(), events)
+        plane = SfuPlane(self._live(), events, setup.relay or MediaRelay())
         plane.start_sending(dict(self._sending))
         for participant in self._known.values():
             plane.participant_changed(participant)
@@ -221,6 +229,9 @@ class LiveKitBackend:
         if features.hand_raised(self._me()) != state.hand_raised:
             attributes = features.hand_attributes(state.hand_raised, datetime.now(UTC))
             self._me().attributes.update(attributes)
+            if self._hand is not None and self._grant is not None:
+                await self._hand(self._grant, state.hand_raised)
+                return
             await connection.send(
                 lr.SignalRequest(
                     update_metadata=lr.UpdateParticipantMetadata(attributes=attributes)

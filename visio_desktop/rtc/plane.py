@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
 from visio_desktop.core.kinds import PeerState, Slot, TileKey
@@ -33,6 +34,7 @@ class PlaneSetup:
     self_id: str
     ice_servers: tuple[IceServer, ...] = ()
     loopback_only: bool = False  # a meeting on this machine: gather loopback candidates only
+    relay: MediaRelay | None = None  # fans the local tracks out (shared with the self-view)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +39,6 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.sdp import candidate_from_sdp
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
 from websockets.asyncio.client import ClientConnection, connect
@@ -49,7 +47,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from visio_desktop import __version__
 from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
 from visio_desktop.rtc.livekit.events import SignalEvents, SignallingState, parse
-from visio_desktop.rtc.livekit.ice import follow_ice_restart
+from visio_desktop.rtc.livekit.ice import follow_ice_restart, trickled_candidate
 from visio_desktop.rtc.livekit.transceivers import start_late_transceivers
 
 log = logging.getLogger(__name__)
@@ -295,21 +293,10 @@ class LiveKitConnection:
             self._events.signal_message(response)
 
     async def _add_candidate(self, trickle: lr.TrickleRequest) -> None:
-        try:
-            init = json.loads(trickle.candidateInit)
-            line = str(init.get("candidate") or "")
-        except (ValueError, AttributeError):
-            log.warning("ignoring an unreadable candidate from LiveKit")
-            return
-        if not line:
-            return  # end of candidates
-        candidate = candidate_from_sdp(
-            line.split(":", 1)[1] if line.startswith("candidate:") else line
-        )
-        candidate.sdpMid = init.get("sdpMid")
-        candidate.sdpMLineIndex = init.get("sdpMLineIndex")
-        target = self.subscriber if trickle.target == lr.SignalTarget.SUBSCRIBER else self.publisher
-        await target.addIceCandidate(candidate)
+        candidate = trickled_candidate(trickle.candidateInit)
+        if candidate is not None:
+            subscriber = trickle.target == lr.SignalTarget.SUBSCRIBER
+            await (self.subscriber if subscriber else self.publisher).addIceCandidate(candidate)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self._events.track_arrived(track.id, track)

@@ -15,11 +15,14 @@ change the caller rejoins instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from aioice import Connection, stun
-from aiortc import RTCPeerConnection
-from aiortc.sdp import SessionDescription
+from aiortc import RTCIceCandidate, RTCPeerConnection
+from aiortc.sdp import SessionDescription, candidate_from_sdp
+
+from visio_desktop.rtc.ice import is_mdns_candidate
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +81,22 @@ async def follow_ice_restart(pc: RTCPeerConnection, offer_sdp: str) -> bool:
         return False
     log.info("followed the media server's ICE restart on the working transport")
     return True
+
+
+def trickled_candidate(candidate_init: str) -> RTCIceCandidate | None:
+    """A candidate LiveKit trickled (the JSON of a browser's RTCIceCandidateInit), or None for
+    the end of candidates and for anything unreadable or `.local` (logged, never raised)."""
+    try:
+        init = json.loads(candidate_init)
+        line = str(init.get("candidate") or "")
+        if not line or is_mdns_candidate(line):
+            return None
+        candidate = candidate_from_sdp(line.removeprefix("candidate:"))
+        mid, index = init.get("sdpMid"), init.get("sdpMLineIndex")
+    except (ValueError, AttributeError, IndexError, KeyError, AssertionError, RecursionError):
+        # aiortc reads SDP with asserts and indexing: bad input raises any of these
+        log.warning("ignoring an unreadable candidate from LiveKit")
+        return None
+    candidate.sdpMid = mid if isinstance(mid, str) else None
+    candidate.sdpMLineIndex = index if isinstance(index, int) else None
+    return candidate

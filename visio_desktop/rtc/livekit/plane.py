@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 
 from aiortc import RTCRtpSender
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
@@ -77,9 +78,13 @@ def remote_tracks(participant: lm.ParticipantInfo) -> list[RemoteTrack]:
 
 
 class SfuPlane:
-    def __init__(self, connection: LiveKitConnection, events: PlaneEvents) -> None:
+    def __init__(
+        self, connection: LiveKitConnection, events: PlaneEvents, relay: MediaRelay
+    ) -> None:
         self._connection = connection
         self._events = events
+        self._relay = relay  # each sender reads its own subscription of the local track
+        self._proxies: dict[Slot, MediaStreamTrack] = {}
         self._local: dict[Slot, MediaStreamTrack | None] = dict.fromkeys(SLOTS)
         self._sending: dict[Slot, bool] = dict.fromkeys(SLOTS, False)
         self._published: dict[Slot, str] = {}  # slot -> LiveKit's track sid
@@ -151,8 +156,20 @@ class SfuPlane:
         self._local[slot] = track
         sender = self._senders.get(slot)
         if sender is not None:
-            sender.replaceTrack(track)
+            sender.replaceTrack(self._proxy(slot))
         await self.sync_sending(dict(self._sending))
+
+    def _proxy(self, slot: Slot) -> MediaStreamTrack | None:
+        """A fresh relay subscription of the local `slot` track (the old one stops)."""
+        old = self._proxies.pop(slot, None)
+        if old is not None:
+            old.stop()
+        source = self._local[slot]
+        if source is None:
+            return None
+        proxy = self._relay.subscribe(source, buffered=False)
+        self._proxies[slot] = proxy
+        return proxy
 
     def start_sending(self, sending: dict[Slot, bool]) -> None:
         """What is on at admission; publishing follows once the meeting hands the tracks."""
@@ -180,7 +197,7 @@ class SfuPlane:
                     self._muted[slot] = not on
 
     async def _publish(self, slot: Slot) -> None:
-        track = self._local[slot]
+        track = self._proxy(slot)
         assert track is not None
         width, height = _CAMERA_SIZE if slot is Slot.CAMERA else (0, 0)
 
@@ -280,3 +297,6 @@ class SfuPlane:
         self._reconciler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reconciler
+        for proxy in self._proxies.values():
+            proxy.stop()
+        self._proxies.clear()
