@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import httpx
@@ -150,6 +151,26 @@ async def test_repeated_abuse_closes_that_connection_only(client: Connect) -> No
     assert (left.participant_id, left.reason) == (b.participant_id, LeaveReason.REMOVED)
     await a.send(Ping(nonce=3))
     assert await a.expect(Pong) == Pong(nonce=3)
+
+
+@pytest.mark.parametrize("limits", [Limits(strikes_allowed=5, strikes_forgiven_per_second=0.01)])
+async def test_a_connection_the_server_closes_needs_no_answer_from_its_client(
+    server: RunningServer, client: Connect
+) -> None:
+    a, b = await client(), await client()
+    await a.join("Alice")
+    await b.join("Bob")
+    await a.expect(ParticipantJoined)
+    b.ws.transport.pause_reading()  # Bob will never answer the server's closing frame
+    for _ in range(10):
+        await b.send("garbage")
+    left = await a.expect(ParticipantLeft)  # the server is closing Bob's connection now
+    assert left.reason is LeaveReason.REMOVED
+    # Waiting for Bob's answer would take aiohttp's close timeout (10 s) and hold the shutdown
+    # as long; the server closes without it.
+    async with asyncio.timeout(5):
+        await server.stop()
+    b.ws.transport.abort()
 
 
 @pytest.mark.parametrize("limits", [Limits(messages_per_second=0.01, message_burst=5)])

@@ -99,12 +99,16 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     state.connections[connection.participant_id] = connection
     try:
         async for frame in ws:
+            if connection.closing:
+                # Closing (a goodbye, or abuse): what the client still sends is dropped, but
+                # the handler reads on. aiohttp's close() ends at once while a receive() is
+                # waiting; with nobody reading, it waits up to 10 s for the client's answer,
+                # and a client that never gives one holds the server's shutdown that long.
+                continue
             if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 connection.on_frame(frame.data)
             elif frame.type == WSMsgType.ERROR:
                 log.info("connection %s: %s", connection.participant_id, ws.exception())
-                break
-            if connection.closing:
                 break
     except asyncio.CancelledError:
         raise

@@ -15,7 +15,9 @@ with the public asyncio API and without a second accept loop:
 Running out of file descriptors is not ours to handle byte by byte: asyncio's accept loop
 already stops accepting for a second on EMFILE/ENFILE and tries again, but reports each time
 through the loop's exception handler with a traceback. `AcceptErrorFilter` turns those
-reports into one log line per interval, and `raise_open_file_limit` makes them rarer.
+reports into one log line per interval, and `raise_open_file_limit` makes them rarer. asyncio
+never cancels such a retry when its server closes, so `GuardedSite.stop` does (see
+`_cancel_accept_retries`).
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ class GuardedSite(web.BaseSite):
         self._port = port
         self._gate = gate
         self.port = port
+        self._listening: set[int] = set()  # the listening sockets' descriptors, once started
 
     @property
     def name(self) -> str:
@@ -187,6 +190,45 @@ class GuardedSite(web.BaseSite):
         sockets: list[socket.socket] = list(self._server.sockets)
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
+        self._listening = {sock.fileno() for sock in sockets}
+
+    async def stop(self) -> None:
+        # In the same step as the close (super().stop() closes before its first await), so no
+        # new retry can be scheduled in between.
+        _cancel_accept_retries(asyncio.get_running_loop(), self._listening)
+        await super().stop()
+
+
+def _cancel_accept_retries(loop: asyncio.AbstractEventLoop, listening: set[int]) -> int:
+    """Cancel the accept() retries the loop still holds for the listening sockets whose
+    descriptors are `listening`; return how many.
+
+    When accept() fails for lack of descriptors, asyncio's selector loop (CPython 3.11, and
+    its main branch still) removes the listening socket's reader and calls
+    ``loop.call_later(ACCEPT_RETRY_DELAY, loop._start_serving, factory, sock, ...)``, and
+    nothing cancels that timer when the server closes: it then fires on a closed socket and
+    the loop logs "ValueError: Invalid file descriptor: -1" with a traceback. asyncio offers
+    no public way to reach that timer, so this looks for it among the loop's timers and among
+    the handles already due in this iteration (a timer moves there before it runs); on a loop
+    without them (another implementation) there is nothing to cancel.
+    """
+    start_serving = getattr(loop, "_start_serving", None)
+    if start_serving is None:
+        return 0
+    handles: list[asyncio.Handle] = [*getattr(loop, "_scheduled", ()), *getattr(loop, "_ready", ())]
+    cancelled = 0
+    for handle in handles:
+        args: tuple[object, ...] = getattr(handle, "_args", None) or ()
+        retried = args[1] if len(args) > 1 else None
+        if (
+            getattr(handle, "_callback", None) == start_serving
+            and isinstance(retried, socket.socket)
+            and retried.fileno() in listening
+            and not handle.cancelled()
+        ):
+            handle.cancel()
+            cancelled += 1
+    return cancelled
 
 
 def raise_open_file_limit() -> tuple[int, int] | None:
