@@ -32,6 +32,7 @@ from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableErro
 from visio_desktop.core.kinds import Slot
 from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.protocol import (
+    FEATURES,
     PROTOCOL_VERSION,
     Caption,
     Chat,
@@ -148,7 +149,7 @@ class LiveKitBackend:
             websocket=grant.url,
             ice_servers=(),
             media_planes=(MediaPlane.SFU,),
-            features=("chat", "captions", "reactions", "hand"),
+            features=FEATURES,
             server=self._server,
         )
         welcome = Welcome(
