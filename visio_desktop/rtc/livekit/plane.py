@@ -19,7 +19,6 @@ best quality watched, and nothing is encoded while nobody watches.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from livekit.protocol import rtc as lr
 from visio_desktop.core.errors import ConnectionLostError
 from visio_desktop.core.kinds import SLOTS, Slot, TileKey
 from visio_desktop.core.protocol import Signal
+from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.rtc.camera_encoder import CameraVp8Encoder, use_camera_encoder
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
 from visio_desktop.rtc.plane import PlaneEvents, TileSizes, TransportStats
@@ -277,6 +277,4 @@ class SfuPlane:
 
     async def close(self) -> None:
         self._closed = True
-        self._reconciler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._reconciler
+        await cancel_and_wait(self._reconciler)
