@@ -5,6 +5,11 @@ benchmarks drive real clients in separate processes. It is under the same system
 window, through the same decision (`core.link_policy`): a server the policy does not allow is
 refused, and so is one the window would ask about, since nobody is there to answer; the
 signalling trusts the policy's CA bundle as the window's does.
+
+What it "shows": on an SFU a client receives only the videos it shows (`Session.show_tiles`).
+A headless client shows the cameras of the first `show` other participants in the order they
+came (by default a page of the window's grid), at its own video size, and prints a `showing`
+line whenever that set changes; on the mesh every video arrives whatever is shown.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from visio_desktop.core.errors import VisioError
+from visio_desktop.core.kinds import TileKey
 from visio_desktop.core.link_policy import LinkOutcome, decide_unattended
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.policy import Policy
@@ -36,6 +42,7 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import NoSources, SyntheticSources
 
 JOIN_TIMEOUT = 30.0
+SHOWN_BY_DEFAULT = 15  # the window's first page of the grid: 16 tiles, our own among them
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class HeadlessOptions:
     caption: str | None = None
     stats_interval: float | None = None
     captions: str | None = None  # caption our own voice: "auto", "fr" or "en"
+    show: int = SHOWN_BY_DEFAULT  # the cameras of this many others are received (an SFU)
 
 
 class JsonLines:
@@ -147,16 +155,42 @@ class HeadlessClient:
         self.fatal: str | None = None
         backend = functools.partial(ServerBackend, policy=policy or Policy())
         self.session = Session(engine, self._on_event, backend_factory=backend)
+        self._show_count = SHOWN_BY_DEFAULT
+        self._show_size = (640, 360)
+        self._others: list[str] = []  # the other participants, in the order they came
+        self._showing: list[str] = []
 
     def _on_event(self, event: ev.Event) -> None:
         if self.out is not None and isinstance(event, PRINTED):
             self.out.write(event_record(event))
+        if isinstance(event, ev.Joined):
+            self._others = [p.id for p in event.participants if p.id != event.self_id]
+            self._show()
+        elif isinstance(event, ev.ParticipantJoined):
+            if event.participant.id not in self._others:
+                self._others.append(event.participant.id)
+                self._show()
+        elif isinstance(event, ev.ParticipantLeft) and event.participant_id in self._others:
+            self._others.remove(event.participant_id)
+            self._show()
         if isinstance(event, ev.ErrorOccurred) and event.fatal:
             self.fatal = event.message
             self.finished.set()
 
+    def _show(self) -> None:
+        """Show the cameras of the first participants (on the engine thread, from events)."""
+        showing = self._others[: self._show_count]
+        if showing == self._showing:
+            return
+        self._showing = showing
+        self.session.show_tiles({TileKey.camera(p): self._show_size for p in showing})
+        if self.out is not None:
+            self.out.write({"event": "showing", "t": round(time.time(), 3), "ids": showing})
+
     def join(self, link: MeetingLink, options: HeadlessOptions) -> None:
         """Join and say the configured chat line and caption; raises VisioError."""
+        self._show_count = max(0, options.show)
+        self._show_size = (options.width, options.height)
         sources = (
             SyntheticSources(options.name, options.wav, options.width, options.height, options.fps)
             if options.synthetic
