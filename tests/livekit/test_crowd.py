@@ -5,19 +5,37 @@ Six headless clients, each its own process started as the README says (`join LIN
 --synthetic`), so that the real command line, headless.py's choice of what to show and its
 stats file are what is tested, and the six share the machine's cores as real clients would
 (six sessions on one engine thread would share one). Each shows a different number of others
-(`--show`, 0 to 5) and says which in its `showing` lines."""
+(`--show`, 0 to 5) and says which in its `showing` lines.
+
+And publishing what is needed: a camera nobody watches is not encoded, as LiveKit says (engine
+sessions in this process, where the camera's encoder can be watched)."""
 
 from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiortc.codecs.vpx import VpxPayloadDescriptor
 
+from tests.engine.conftest import EventLog
 from tests.system.conftest import WAIT, Proc
+from visio_desktop.core.kinds import TileKey
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.backends import ServerBackend
+from visio_desktop.engine.options import MediaOptions
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.rtc.camera_encoder import CameraVp8Encoder
+from visio_desktop.rtc.livekit.plane import SfuPlane
+from visio_desktop.rtc.plane import MediaPlane, PlaneEvents, PlaneSetup, SendSignal
 from visio_desktop.server.runner import EmbeddedServer
 
 ROOM = "cro-wdof-six"
@@ -82,3 +100,114 @@ def test_six_clients_each_hear_the_five_others_and_see_only_whom_they_show(
         assert client.popen.wait(WAIT) == 0, client.tail()
         stats: dict[str, Any] = json.loads((tmp_path / f"{number}.json").read_text())
         assert {r["participant_id"] for r in stats["remote"]} <= set(ids) - {ids[number]}
+
+
+class Recorded(ServerBackend):
+    """The backend a link's server decides, remembering the SFU plane of each admission."""
+
+    planes: list[SfuPlane]
+
+    def make_plane(
+        self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal
+    ) -> MediaPlane | None:
+        plane = super().make_plane(setup, events, send_signal)
+        if isinstance(plane, SfuPlane):
+            type(self).planes.append(plane)
+        return plane
+
+
+@dataclass
+class Encoded:
+    """One frame handed to the camera encoder: the scale it ran at and what came out."""
+
+    scale: float
+    packets: int
+    keyframe: bool
+
+
+def watch_encoder(encoder: CameraVp8Encoder) -> list[Encoded]:
+    """Record every frame `encoder` is given (it runs in aiortc's encoder threads)."""
+    seen: list[Encoded] = []
+    encode = encoder.encode
+
+    def recording(frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        scale = encoder.watched_scale
+        payloads, timestamp = encode(frame, force_keyframe)
+        keyframe = False
+        if payloads:
+            descriptor, data = VpxPayloadDescriptor.parse(payloads[0])
+            keyframe = bool(descriptor.partition_start) and not data[0] & 1
+        seen.append(Encoded(scale, len(payloads), keyframe))
+        return payloads, timestamp
+
+    encoder.encode = recording  # type: ignore[method-assign]
+    return seen
+
+
+def until(
+    condition: Callable[[], object], timeout: float = WAIT, state: Callable[[], object] = str
+) -> None:
+    """Poll `condition` until it is true; fail with `state()` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not in {timeout} s: {state()}"
+        time.sleep(0.05)
+
+
+class Viewer:
+    """A session that counts the camera frames it receives, per tile."""
+
+    def __init__(self, engine: EngineThread, link: MeetingLink) -> None:
+        self.frames: dict[TileKey, int] = {}
+        self.log = EventLog()
+        self.session = Session(engine, self.log, video_sink=self._frame)
+        self.session.join(link, "Viewer", MediaOptions()).result(timeout=WAIT)
+
+    def _frame(self, key: TileKey, frame: Any) -> None:
+        self.frames[key] = self.frames.get(key, 0) + 1
+
+    def received(self, key: TileKey) -> int:
+        return self.frames.get(key, 0)
+
+
+def test_a_camera_nobody_watches_is_not_encoded_until_someone_watches_again(
+    front: EmbeddedServer,
+) -> None:
+    """LiveKit says which qualities of our camera anyone watches (after its dynacast pause
+    delay when nobody does, at once when someone does again): nothing is encoded meanwhile,
+    and the first frame after is a keyframe."""
+    link = parse_link(f"{front.base_url}/pub-lish-eds")
+    engine = EngineThread("crowd")
+    engine.start()
+    Recorded.planes = []
+    camera = SyntheticSources("Camera", width=320, height=180, fps=15)
+    publisher = Session(engine, EventLog(), backend_factory=Recorded)
+    try:
+        publisher.join(link, "Camera", MediaOptions(video=True, sources=camera)).result(WAIT)
+        (plane,) = Recorded.planes
+        until(lambda: plane.camera_encoder is not None)
+        encoder = plane.camera_encoder
+        assert encoder is not None
+        encoded = watch_encoder(encoder)
+        viewer = Viewer(engine, link)
+        joined = viewer.log.wait_for(ev.Joined)
+        (camera_id,) = [p.id for p in joined.participants if p.id != joined.self_id]
+        key = TileKey.camera(camera_id)
+        viewer.session.show_tiles({key: (320, 180)}).result(WAIT)
+        until(lambda: viewer.received(key) > 0 and encoder.watched_scale > 0)
+
+        viewer.session.show_tiles({}).result(WAIT)  # the viewer pages away
+        until(lambda: encoder.watched_scale == 0.0)
+        unwatched = len(encoded)
+        until(lambda: len(encoded) >= unwatched + 5)  # a third of a second of camera
+        assert all(e.packets == 0 for e in encoded[unwatched:])
+
+        received = viewer.received(key)
+        viewer.session.show_tiles({key: (320, 180)}).result(WAIT)
+        until(lambda: viewer.received(key) > received + 5)
+        back = next(e for e in encoded[unwatched:] if e.packets)
+        assert back.keyframe and back.scale > 0
+        viewer.session.leave().result(WAIT)
+    finally:
+        publisher.leave().result(WAIT)
+        engine.stop()

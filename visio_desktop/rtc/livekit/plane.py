@@ -228,6 +228,11 @@ class SfuPlane:
         self._shown = dict(tiles)
         self._dirty.set()
 
+    @property
+    def camera_encoder(self) -> CameraVp8Encoder | None:
+        """The encoder of our published camera, once published (tests, stats)."""
+        return self._camera
+
     def subscriptions(self) -> set[str]:
         """The track sids we are subscribed to now (tests, stats)."""
         return set(self._subscribed)
