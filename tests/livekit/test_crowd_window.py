@@ -173,6 +173,7 @@ def test_the_second_page_of_twenty_moves_the_subscriptions_as_livekit_sees_them(
         return all(by_id[i].is_watched() is value for i in ids)
 
     qtbot.waitUntil(lambda: watched(first, True), timeout=WAIT_MS)
+    assert not any(by_id[i].is_watched() for i in set(by_id) - first)  # never subscribed
     call.pager.next.click()
     qtbot.waitUntil(lambda: len(shown()) == 19 - len(first), timeout=WAIT_MS)
     second = shown()
