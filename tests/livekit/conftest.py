@@ -48,7 +48,7 @@ def cluster(redis: RedisServer) -> Iterator[tuple[LiveKitNode, LiveKitNode]]:
 
 
 @pytest.fixture(scope="session")
-def front(livekit: LiveKitNode) -> Iterator[EmbeddedServer]:
+def sfu_front(livekit: LiveKitNode) -> Iterator[EmbeddedServer]:
     """Our meeting server in front of `livekit` (`serve --livekit-url`), in a thread of its own,
     for rooms of up to `CROWD` people."""
     keys = LiveKitKeys(livekit.api_key, livekit.api_secret)

@@ -50,9 +50,9 @@ def clients(tmp_path: Path) -> Iterator[list[Proc]]:
         proc.kill()
 
 
-def start_client(front: EmbeddedServer, tmp_path: Path, number: int, show: int) -> Proc:
+def start_client(sfu_front: EmbeddedServer, tmp_path: Path, number: int, show: int) -> Proc:
     args = [
-        "join", f"{front.base_url}/{ROOM}", "--headless", "--synthetic",
+        "join", f"{sfu_front.base_url}/{ROOM}", "--headless", "--synthetic",
         "--name", f"Agent {number}", "--video-size", "160x90", "--fps", "10",
         "--show", str(show), "--stats-json", str(tmp_path / f"{number}.json"),
         "--stats-interval", "0.5",
@@ -67,11 +67,11 @@ def showing(client: Proc, count: int) -> list[str]:
 
 
 def test_six_clients_each_hear_the_five_others_and_see_only_whom_they_show(
-    front: EmbeddedServer, tmp_path: Path, clients: list[Proc], monkeypatch: pytest.MonkeyPatch
+    sfu_front: EmbeddedServer, tmp_path: Path, clients: list[Proc], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no one's settings
     for number in range(PEOPLE):
-        clients.append(start_client(front, tmp_path, number, show=number))
+        clients.append(start_client(sfu_front, tmp_path, number, show=number))
     ids = [str(client.wait_for("joined", timeout=WAIT * 2)["self_id"]) for client in clients]
     for number, client in enumerate(clients):
         others = set(ids) - {ids[number]}
@@ -171,12 +171,12 @@ class Viewer:
 
 
 def test_a_camera_nobody_watches_is_not_encoded_until_someone_watches_again(
-    front: EmbeddedServer,
+    sfu_front: EmbeddedServer,
 ) -> None:
     """LiveKit says which qualities of our camera anyone watches (after its dynacast pause
     delay when nobody does, at once when someone does again): nothing is encoded meanwhile,
     and the first frame after is a keyframe."""
-    link = parse_link(f"{front.base_url}/pub-lish-eds")
+    link = parse_link(f"{sfu_front.base_url}/pub-lish-eds")
     engine = EngineThread("crowd")
     engine.start()
     Recorded.planes = []

@@ -42,10 +42,10 @@ WAIT_MS = 60_000
 def test_nine_people_on_the_sfu_are_nine_live_tiles(
     qtbot: QtBot,
     desktop: Desktop,  # noqa: F811
-    front: EmbeddedServer,
+    sfu_front: EmbeddedServer,
     bot_engine: EngineThread,  # noqa: F811
 ) -> None:
-    link = parse_link(f"{front.base_url}/nin-epeo-ple")
+    link = parse_link(f"{sfu_front.base_url}/nin-epeo-ple")
     bots = start_bots(bot_engine, link, 8)
     window = desktop.window
     window.open_link(link)
@@ -109,10 +109,10 @@ class Publisher:
             return self.watched
 
 
-def grant(front: EmbeddedServer, room: str, name: str) -> dict[str, str]:
+def grant(server: EmbeddedServer, room: str, name: str) -> dict[str, str]:
     """A LiveKit grant from our server's La Suite Meet API, as any client gets one."""
     query = urllib.parse.urlencode({"username": name})
-    with urllib.request.urlopen(f"{front.base_url}/api/v1.0/rooms/{room}/?{query}") as answer:
+    with urllib.request.urlopen(f"{server.base_url}/api/v1.0/rooms/{room}/?{query}") as answer:
         return dict(json.loads(answer.read())["livekit"])
 
 
@@ -125,7 +125,7 @@ async def _publish(publisher: Publisher, livekit: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def publishers(front: EmbeddedServer) -> Iterator[list[Publisher]]:
+def publishers(sfu_front: EmbeddedServer) -> Iterator[list[Publisher]]:
     """Nineteen people publishing a 160x90 camera at 5 fps, on an engine of their own."""
     engine = EngineThread("publishers")
     engine.start()
@@ -133,7 +133,7 @@ def publishers(front: EmbeddedServer) -> Iterator[list[Publisher]]:
     crowd = [Publisher(f"Person {number:02d}") for number in range(1, 20)]
 
     async def publish_all() -> None:
-        grants = [grant(front, room, p.name) for p in crowd]  # quick local requests
+        grants = [grant(sfu_front, room, p.name) for p in crowd]  # quick local requests
         for publisher, livekit in zip(crowd, grants, strict=True):
             await _publish(publisher, livekit)
 
@@ -152,12 +152,12 @@ def publishers(front: EmbeddedServer) -> Iterator[list[Publisher]]:
 def test_the_second_page_of_twenty_moves_the_subscriptions_as_livekit_sees_them(
     qtbot: QtBot,
     desktop: Desktop,  # noqa: F811
-    front: EmbeddedServer,
+    sfu_front: EmbeddedServer,
     publishers: list[Publisher],
 ) -> None:
     window = desktop.window
     window.show()
-    window.join_now(parse_link(f"{front.base_url}/twe-ntyp-ple"), "Tester", False, False)
+    window.join_now(parse_link(f"{sfu_front.base_url}/twe-ntyp-ple"), "Tester", False, False)
     qtbot.waitUntil(lambda: window.state.phase is Phase.IN_CALL, timeout=WAIT_MS)
     call = window.call
     by_id = {p.identity: p for p in publishers}
