@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -101,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     join.add_argument(
         "--stats-interval", type=_positive, metavar="S", help="print a stats line every S seconds"
+    )
+    join.add_argument(
+        "--show",
+        type=int,
+        choices=range(0, 101),
+        metavar="0-100",
+        help="with --headless: receive the cameras of this many others, the first to come "
+        "(an SFU sends only those; default 15, a page of the window's grid)",
     )
     join.add_argument("--chat", metavar="TEXT", help="post this chat line after joining")
     join.add_argument("--caption", metavar="TEXT", help="send this caption after joining")
@@ -319,4 +328,6 @@ def _join(args: argparse.Namespace) -> int:
         stats_interval=args.stats_interval,
         captions=args.captions,
     )
+    if args.show is not None:
+        options = dataclasses.replace(options, show=args.show)
     return run_headless_join(link, options)

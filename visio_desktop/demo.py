@@ -134,6 +134,7 @@ def _bot_options(number: int) -> HeadlessOptions:
         width=_WIDTH,
         height=_HEIGHT,
         fps=_FPS,
+        show=0,  # they only send: on an SFU, receiving video would cost them for nothing
     )
 
 

@@ -5,6 +5,11 @@ benchmarks drive real clients in separate processes. It is under the same system
 window, through the same decision (`core.link_policy`): a server the policy does not allow is
 refused, and so is one the window would ask about, since nobody is there to answer; the
 signalling trusts the policy's CA bundle as the window's does.
+
+What it "shows": on an SFU a client receives only the videos it shows (`Session.show_tiles`).
+A headless client shows the cameras of the first `show` other participants in the order they
+came (by default a page of the window's grid), at its own video size, and prints a `showing`
+line whenever that set changes; on the mesh every video arrives whatever is shown.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import NoSources, SyntheticSources
 
 JOIN_TIMEOUT = 30.0
+SHOWN_BY_DEFAULT = 15  # the window's first page of the grid: 16 tiles, our own among them
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class HeadlessOptions:
     caption: str | None = None
     stats_interval: float | None = None
     captions: str | None = None  # caption our own voice: "auto", "fr" or "en"
+    show: int = SHOWN_BY_DEFAULT  # the cameras of this many others are received (an SFU)
 
 
 class JsonLines:
@@ -145,50 +152,58 @@ class HeadlessClient:
     ) -> None:
         self.out = out
         self.finished = threading.Event()
-        self._others: set[str] = set()  # the other participants, whose videos we "show"
-        self._tile_size = (640, 360)
         self.fatal: str | None = None
         backend = functools.partial(ServerBackend, policy=policy or Policy())
         self.session = Session(engine, self._on_event, backend_factory=backend)
+        self._show_count = SHOWN_BY_DEFAULT
+        self._show_size = (640, 360)
+        self._others: list[str] = []  # the other participants, in the order they came
+        self._showing: list[str] = []
 
     def _on_event(self, event: ev.Event) -> None:
         if self.out is not None and isinstance(event, PRINTED):
             self.out.write(event_record(event))
         if isinstance(event, ev.Joined):
-            self._others = {p.id for p in event.participants if p.id != event.self_id}
-            self._show_everyone()
+            self._others = [p.id for p in event.participants if p.id != event.self_id]
+            self._show()
         elif isinstance(event, ev.ParticipantJoined):
-            self._others.add(event.participant.id)
-            self._show_everyone()
-        elif isinstance(event, ev.ParticipantLeft):
-            self._others.discard(event.participant_id)
-            self._show_everyone()
+            if event.participant.id not in self._others:
+                self._others.append(event.participant.id)
+                self._show()
+        elif isinstance(event, ev.ParticipantLeft) and event.participant_id in self._others:
+            self._others.remove(event.participant_id)
+            self._show()
         if isinstance(event, ev.ErrorOccurred) and event.fatal:
             self.fatal = event.message
             self.finished.set()
 
-    def _show_everyone(self) -> None:
-        """Everyone's camera and screen count as on screen, at our own video size, as in a
-        window with a tile for each: on an SFU, only the videos shown are received. A failure
-        (the meeting just ended) changes nothing worth reporting."""
+    def _show(self) -> None:
+        """Show the cameras, and any shared screens, of the first participants (on the engine
+        thread, from events): on an SFU, only the videos shown are received."""
+        showing = self._others[: self._show_count]
+        if showing == self._showing:
+            return
+        self._showing = showing
         tiles = {
-            key: self._tile_size
-            for participant in self._others
+            key: self._show_size
+            for participant in showing
             for key in (TileKey.camera(participant), TileKey.screen(participant))
         }
         self.session.show_tiles(tiles)
+        if self.out is not None:
+            self.out.write({"event": "showing", "t": round(time.time(), 3), "ids": showing})
 
     def join(self, link: MeetingLink, options: HeadlessOptions) -> None:
         """Join and say the configured chat line and caption; raises VisioError."""
+        self._show_count = max(0, options.show)
+        self._show_size = (options.width, options.height)
         sources = (
             SyntheticSources(options.name, options.wav, options.width, options.height, options.fps)
             if options.synthetic
             else NoSources()
         )
         media = MediaOptions(audio=options.synthetic, video=options.synthetic, sources=sources)
-        self._tile_size = (options.width, options.height)
         self.session.join(link, options.name, media).result(timeout=JOIN_TIMEOUT)
-        self._show_everyone()
         if options.captions is not None:
             language = "" if options.captions == "auto" else options.captions
             self.session.set_captions(True, CaptionsOptions(language=language)).result(

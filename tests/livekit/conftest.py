@@ -1,5 +1,6 @@
 """Real livekit-servers on 127.0.0.1 for the tests in this folder (built by `./dev livekit`):
-one node alone, and two nodes sharing one Redis; each started once per test session."""
+one node alone, and two nodes sharing one Redis; each started once per test session. Our
+meeting server fronting the lone node is shared too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from tests.livekit.interop import Room
 from tests.livekit.netns import NamespacedNode, start_node_in_namespace, why_not_available
 from tests.livekit.rig import LiveKitNode, RedisServer, start_node, start_redis
 from visio_desktop.core.links import new_room_slug
+from visio_desktop.server.limits import Limits
+from visio_desktop.server.livekit_keys import LiveKitKeys
+from visio_desktop.server.livekit_rooms import LiveKitFront
+from visio_desktop.server.runner import EmbeddedServer
+from visio_desktop.server.state import ServerConfig
+
+CROWD = 24
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +69,19 @@ def room(node_in_namespace: NamespacedNode) -> Iterator[Room]:
     """A fresh room on the namespace's server; the participants started in it stop after."""
     yield Room(node_in_namespace, new_room_slug())
     node_in_namespace.stop_participants()
+
+
+def sfu_front(livekit: LiveKitNode) -> Iterator[EmbeddedServer]:
+    """Our meeting server in front of `livekit` (`serve --livekit-url`), in a thread of its own,
+    for rooms of up to `CROWD` people."""
+    keys = LiveKitKeys(livekit.api_key, livekit.api_secret)
+    config = ServerConfig(
+        host="127.0.0.1",
+        port=0,
+        limits=Limits(max_participants=CROWD),
+        livekit=LiveKitFront(url=livekit.url, keys=keys),
+    )
+    server = EmbeddedServer(config)
+    server.start()
+    yield server
+    server.stop()

@@ -46,6 +46,7 @@ from visio_desktop.core.protocol import (
 from visio_desktop.core.protocol import ParticipantJoined as ParticipantJoinedMsg
 from visio_desktop.core.protocol import ParticipantLeft as ParticipantLeftMsg
 from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdatedMsg
+from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
 from visio_desktop.engine.local import LocalMedia
@@ -392,11 +393,8 @@ class Meeting:
         self._closed = True
         for task in (self._reader, self._watchdog, self._levels):
             if task is not None and task is not asyncio.current_task():
-                task.cancel()
                 try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
+                    await cancel_and_wait(task)
                 except Exception:  # a task that died must not keep the rest open
                     log.exception("a meeting task had failed")
         await self.remote.close()

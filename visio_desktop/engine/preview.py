@@ -4,9 +4,9 @@ joining. It holds the devices only while it runs; joining stops it first."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from visio_desktop.core.kinds import PREVIEW_TILE, MediaKind
+from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.media.sources import MediaSources
@@ -41,7 +41,5 @@ class Preview:
 
     async def close(self) -> None:
         if self._levels is not None:
-            self._levels.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._levels
+            await cancel_and_wait(self._levels)
         await self._local.close()

@@ -8,7 +8,6 @@ its frames stop going through the stamp decoder once it is clear that none comes
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import statistics
 import time
 from collections import deque
@@ -21,6 +20,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, VideoFrame
 
 from visio_desktop.core.kinds import MediaKind, Slot
+from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.media.synthetic import read_stamp
 
 FrameSink = Callable[[Any], None]
@@ -151,6 +151,4 @@ class RemoteTrackPump:
     async def stop(self) -> None:
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)

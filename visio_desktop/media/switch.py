@@ -21,6 +21,8 @@ from av import AudioFrame
 from av.frame import Frame
 from av.packet import Packet
 
+from visio_desktop.core.tasks import cancel_and_wait
+
 VIDEO_STEP = 3000  # 1/30 s at 90 kHz: the gap left between two sources' frames
 
 
@@ -66,9 +68,8 @@ class SwitchableTrack(MediaStreamTrack):
             finally:
                 changing.cancel()
             if not reading.done():
-                reading.cancel()
-                with contextlib.suppress(asyncio.CancelledError, MediaStreamError):
-                    await reading
+                with contextlib.suppress(MediaStreamError):
+                    await cancel_and_wait(reading)
                 continue
             try:
                 frame = reading.result()

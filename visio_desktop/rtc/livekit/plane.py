@@ -19,7 +19,6 @@ best quality watched, and nothing is encoded while nobody watches.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from livekit.protocol import rtc as lr
 from visio_desktop.core.errors import ConnectionLostError
 from visio_desktop.core.kinds import SLOTS, Slot, TileKey
 from visio_desktop.core.protocol import Signal
+from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.rtc.camera_encoder import CameraVp8Encoder, use_camera_encoder
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
 from visio_desktop.rtc.plane import PlaneEvents, TileSizes, TransportStats
@@ -245,6 +245,11 @@ class SfuPlane:
         self._shown = dict(tiles)
         self._dirty.set()
 
+    @property
+    def camera_encoder(self) -> CameraVp8Encoder | None:
+        """The encoder of our published camera, once published (tests, stats)."""
+        return self._camera
+
     def subscriptions(self) -> set[str]:
         """The track sids we are subscribed to now (tests, stats)."""
         return set(self._subscribed)
@@ -294,9 +299,7 @@ class SfuPlane:
 
     async def close(self) -> None:
         self._closed = True
-        self._reconciler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._reconciler
+        await cancel_and_wait(self._reconciler)
         for proxy in self._proxies.values():
             proxy.stop()
         self._proxies.clear()
