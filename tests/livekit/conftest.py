@@ -71,6 +71,7 @@ def room(node_in_namespace: NamespacedNode) -> Iterator[Room]:
     node_in_namespace.stop_participants()
 
 
+@pytest.fixture(scope="session")
 def sfu_front(livekit: LiveKitNode) -> Iterator[EmbeddedServer]:
     """Our meeting server in front of `livekit` (`serve --livekit-url`), in a thread of its own,
     for rooms of up to `CROWD` people."""
