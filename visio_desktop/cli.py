@@ -14,6 +14,9 @@ from pathlib import Path
 from visio_desktop import __version__
 from visio_desktop.core.errors import LinkError
 
+MESH_ROOM = 12  # each client sends to every other: a mesh is for a handful of people
+SFU_ROOM = 100  # the meetings public servants hold have 10 to 100 people
+
 
 def _size(text: str) -> tuple[int, int]:
     try:
@@ -53,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8470, help="0 picks a free port")
     serve.add_argument("--tls-cert", metavar="FILE")
     serve.add_argument("--tls-key", metavar="FILE")
-    serve.add_argument("--max-participants", type=int, default=12)
+    serve.add_argument(
+        "--max-participants",
+        type=int,
+        help=f"people per meeting (default {MESH_ROOM} in a mesh, {SFU_ROOM} on LiveKit)",
+    )
     serve.add_argument(
         "--public-url",
         type=_public_url,
@@ -234,6 +241,8 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"visio-desktop: {exc.message}", file=sys.stderr)
             return 2
         livekit = LiveKitFront(url=args.livekit_url, keys=keys, api_url=args.livekit_api_url)
+    if args.max_participants is None:  # a mesh is for a handful; LiveKit takes a crowd
+        args.max_participants = MESH_ROOM if livekit is None else SFU_ROOM
     if args.max_participants < 1:
         print("visio-desktop: --max-participants must be at least 1", file=sys.stderr)
         return 2

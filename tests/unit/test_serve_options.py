@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from visio_desktop.cli import build_parser, main
+from visio_desktop.cli import MESH_ROOM, SFU_ROOM, build_parser, main
+from visio_desktop.server.state import ServerConfig
 
 
 @pytest.mark.parametrize(
@@ -35,3 +36,28 @@ def test_bad_livekit_urls_are_refused(given: str, capsys: pytest.CaptureFixture[
 def test_the_livekit_options_need_the_url(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--livekit-keys-file", "keys.yaml"]) == 2
     assert "go with --livekit-url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("words", "limit"),
+    [
+        ([], MESH_ROOM),
+        (["--livekit-url", "ws://127.0.0.1:7880"], SFU_ROOM),
+        (["--livekit-url", "ws://127.0.0.1:7880", "--max-participants", "40"], 40),
+        (["--max-participants", "3"], 3),
+    ],
+)
+def test_a_meeting_holds_a_handful_in_a_mesh_and_a_crowd_on_livekit(
+    words: list[str], limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIVEKIT_API_KEY", "visio")
+    monkeypatch.setenv("LIVEKIT_API_SECRET", "s" * 32)
+    served: list[ServerConfig] = []
+
+    def run_serve(config: ServerConfig) -> int:
+        served.append(config)
+        return 0
+
+    monkeypatch.setattr("visio_desktop.app.run_serve", run_serve)
+    assert main(["serve", *words]) == 0
+    assert served[0].limits.max_participants == limit
