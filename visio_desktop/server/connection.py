@@ -8,7 +8,6 @@ it is cut and its queue released, and only it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import secrets
@@ -154,8 +153,12 @@ class Connection:
         """Wait for the writer to finish (after `close`)."""
         if self._writer is None:
             return
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await self._writer
+        except asyncio.CancelledError:  # the writer was cancelled; a cancel of ours goes on
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
 
     # -- inbound ----------------------------------------------------------------------------
 
