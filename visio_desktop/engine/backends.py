@@ -10,9 +10,11 @@ A rejoin keeps the kind the first join found.
 
 from __future__ import annotations
 
+import logging
 import ssl
 
-from visio_desktop.core.errors import ConnectionLostError
+from visio_desktop.core.errors import ConnectionLostError, LinkError
+from visio_desktop.core.link_policy import check_server_supplied_url
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.policy import Policy
@@ -23,6 +25,8 @@ from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
 from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 from visio_desktop.signaling.meet_api import ServerKind, fetch_room, identify_server, set_hand
 from visio_desktop.signaling.visio import VisioSignaling
+
+log = logging.getLogger(__name__)
 
 
 class ServerBackend:
@@ -61,7 +65,21 @@ class ServerBackend:
 
         # La Suite Meet writes the hand itself (its tokens cannot); our server's tokens can.
         meet = found.kind is ServerKind.MEET
-        return LiveKitBackend(grant, server=self.link.host, hand=hand if meet else None)
+        return LiveKitBackend(
+            grant, server=self.link.host, hand=hand if meet else None, ice_allowed=self._ice_allowed
+        )
+
+    def _ice_allowed(self, url: str) -> bool:
+        """A STUN or TURN URL the media server offered, held to the link's rules (none at all
+        for a server on this machine, as in the mesh)."""
+        if self.link.is_loopback:
+            return False
+        try:
+            check_server_supplied_url(url, self.link, self.policy)
+        except LinkError as exc:
+            log.warning("not using an ICE server the media server offered: %s", exc.message)
+            return False
+        return True
 
     def _backend(self) -> MeetingBackend:
         if self.chosen is None:

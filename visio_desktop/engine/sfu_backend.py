@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from aiortc import RTCIceServer
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
@@ -50,7 +51,6 @@ from visio_desktop.core.protocol import (
     Welcome,
     clean_display_name,
 )
-from visio_desktop.rtc.ice import rtc_configuration
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 from visio_desktop.rtc.livekit.incoming import LiveData
@@ -105,9 +105,17 @@ class LiveKitBackend:
     """A `signaling.base.MeetingBackend` and `rtc.plane.PlaneOwner` for LiveKit rooms."""
 
     def __init__(
-        self, grant_source: GrantSource, *, server: str = "", hand: HandSetter | None = None
+        self,
+        grant_source: GrantSource,
+        *,
+        server: str = "",
+        hand: HandSetter | None = None,
+        ice_allowed: Callable[[str], bool] | None = None,
     ) -> None:
+        """`ice_allowed` says which STUN and TURN URLs that LiveKit offers may be used (None:
+        none, as on this machine)."""
         self._grant_source = grant_source
+        self._ice_allowed = ice_allowed
         self._hand = hand
         self._grant: LiveKitGrant | None = None
         self._server = server
@@ -128,7 +136,7 @@ class LiveKitBackend:
         self._known.clear()
         self._sids.clear()
         self._sending = {Slot.AUDIO: request.audio, Slot.CAMERA: request.video, Slot.SCREEN: False}
-        connection = LiveKitConnection(self, rtc_configuration((), loopback=True))
+        connection = LiveKitConnection(self, self._ice_servers)
         self._connection = connection
         self._joining = True
         try:
@@ -207,6 +215,20 @@ class LiveKitBackend:
             plane.participant_changed(participant)
         self._plane = plane
         return plane
+
+    def _ice_servers(self, offered: list[lr.ICEServer]) -> list[RTCIceServer]:
+        """The STUN and TURN servers LiveKit offered (its own TURN, for networks that block
+        its UDP ports), each kept only with the URLs the link's rules allow."""
+        allowed = self._ice_allowed
+        if allowed is None:
+            return []
+        chosen = []
+        for server in offered:
+            urls = [url for url in server.urls if allowed(url)]
+            if urls:
+                username, credential = server.username or None, server.credential or None
+                chosen.append(RTCIceServer(urls=urls, username=username, credential=credential))
+        return chosen
 
     def _me(self) -> lm.ParticipantInfo:
         join = self._live().join

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
     RTCDataChannel,
+    RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
     RTCSessionDescription,
@@ -52,6 +52,7 @@ from visio_desktop.rtc.livekit.transceivers import start_late_transceivers
 
 log = logging.getLogger(__name__)
 
+IceChoice = Callable[[list[lr.ICEServer]], list[RTCIceServer]]
 PROTOCOL = 15
 CONNECT_TIMEOUT = 10.0
 _MAX_SIGNAL_BYTES = 1024 * 1024
@@ -71,19 +72,13 @@ class _Publication:
 
 
 class LiveKitConnection:
-    def __init__(self, events: SignalEvents, configuration: RTCConfiguration | None = None) -> None:
-        """`configuration`: the ICE servers to use (default none: never aiortc's public STUN
-        server; LiveKit's own candidates need none on a LAN)."""
+    def __init__(self, events: SignalEvents, ice_servers: IceChoice | None = None) -> None:
+        """`ice_servers` picks which of the STUN and TURN servers LiveKit offers at join are
+        used (default: none; never aiortc's public STUN server)."""
         self._events = events
+        self._choose_ice = ice_servers
         self._ws: ClientConnection | None = None
-        # One transport for everything: with aiortc's default (balanced) bundling, a second
-        # track of a kind offered later keeps a transport aiortc has just closed.
-        configuration = dataclasses.replace(
-            configuration or RTCConfiguration(iceServers=[]),
-            bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
-        )
-        self.publisher = RTCPeerConnection(configuration)
-        self.subscriber = RTCPeerConnection(configuration)
+        self.publisher, self.subscriber = self._peer_connections([])
         self.join: lr.JoinResponse | None = None
         self._reliable: RTCDataChannel | None = None
         self._lossy: RTCDataChannel | None = None
@@ -96,10 +91,21 @@ class LiveKitConnection:
         self._url = self._token = ""
         self._auto_subscribe = False
         self._closed = False
-        self.subscriber.on("track", self._on_track)
-        start_late_transceivers(self.subscriber)
-        start_late_transceivers(self.publisher)
-        self.subscriber.on("datachannel", self._on_datachannel)
+
+    def _peer_connections(
+        self, servers: list[RTCIceServer]
+    ) -> tuple[RTCPeerConnection, RTCPeerConnection]:
+        # One transport for everything: with aiortc's default (balanced) bundling, a second
+        # track of a kind offered later keeps a transport aiortc has just closed.
+        configuration = RTCConfiguration(
+            iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
+        publisher, subscriber = RTCPeerConnection(configuration), RTCPeerConnection(configuration)
+        subscriber.on("track", self._on_track)
+        start_late_transceivers(subscriber)
+        start_late_transceivers(publisher)
+        subscriber.on("datachannel", self._on_datachannel)
+        return publisher, subscriber
 
     # -- connecting --------------------------------------------------------------------------
 
@@ -115,6 +121,12 @@ class LiveKitConnection:
                 if response.WhichOneof("message") == "join":
                     self.join = response.join
                     break
+        if self._choose_ice is not None:  # nothing is on the first ones yet: replace them
+            servers = self._choose_ice(list(self.join.ice_servers))
+            unused = (self.publisher, self.subscriber)
+            self.publisher, self.subscriber = self._peer_connections(servers)
+            for pc in unused:
+                await pc.close()
         self._reliable = self.publisher.createDataChannel("_reliable", ordered=True)
         self._lossy = self.publisher.createDataChannel("_lossy", ordered=False, maxRetransmits=0)
         self._start_loops()
