@@ -27,7 +27,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from aiortc import (
     RTCBundlePolicy,
@@ -41,21 +40,18 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from visio_desktop import __version__
 from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
 from visio_desktop.rtc.livekit.events import SignalEvents, SignallingState, parse
 from visio_desktop.rtc.livekit.ice import follow_ice_restart, trickled_candidate
+from visio_desktop.rtc.livekit.socket import CONNECT_TIMEOUT, SignalSocket
 from visio_desktop.rtc.livekit.transceivers import start_late_transceivers
 
 log = logging.getLogger(__name__)
 
 IceChoice = Callable[[list[lr.ICEServer]], list[RTCIceServer]]
 PROTOCOL = 15
-CONNECT_TIMEOUT = 10.0
-_MAX_SIGNAL_BYTES = 1024 * 1024
 _PUBLISHED_TIMEOUT = 10.0
 
 
@@ -77,7 +73,7 @@ class LiveKitConnection:
         used (default: none; never aiortc's public STUN server)."""
         self._events = events
         self._choose_ice = ice_servers
-        self._ws: ClientConnection | None = None
+        self._socket = SignalSocket()
         self.publisher, self.subscriber = self._peer_connections([])
         self.join: lr.JoinResponse | None = None
         self._reliable: RTCDataChannel | None = None
@@ -147,9 +143,7 @@ class LiveKitConnection:
         if self.join is None:
             raise ConnectionLostError("never joined")
         await self._stop_loops()
-        if self._ws is not None:
-            await self._ws.close()
-        self._ws = None
+        await self._socket.close()
         await self._open({"reconnect": 1, "sid": self.join.participant.sid})
         async with asyncio.timeout(CONNECT_TIMEOUT):
             while True:
@@ -165,37 +159,27 @@ class LiveKitConnection:
     def cut_signalling(self) -> None:
         """Drop the signalling connection without a word, as a lost network does; the client
         then resumes (tests, and a keepalive that goes unanswered)."""
-        if self._ws is not None:
-            self._ws.transport.abort()
+        self._socket.abort()
 
     async def _open(self, extra: dict[str, Any]) -> None:
-        query = urlencode(
-            {
-                "access_token": self._token,
-                "protocol": PROTOCOL,
-                "auto_subscribe": int(self._auto_subscribe),
-                "sdk": "python",
-                "version": __version__,
-                "adaptive_stream": 0,
-                **extra,
-            }
-        )
-        try:
-            self._ws = await connect(
-                f"{self._url.rstrip('/')}/rtc?{query}",
-                open_timeout=CONNECT_TIMEOUT,
-                max_size=_MAX_SIGNAL_BYTES,
-                ping_interval=None,  # LiveKit's own ping_req / pong_resp keep the line alive
-                proxy=None,
-            )
-        except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
-            raise ServerUnreachableError(f"could not reach the media server: {exc}") from None
+        query = {
+            "access_token": self._token,
+            "protocol": PROTOCOL,
+            "auto_subscribe": int(self._auto_subscribe),
+            "sdk": "python",
+            "version": __version__,
+            "adaptive_stream": 0,
+            **extra,
+        }
+        await self._socket.open(self._url, query)
 
     def _start_loops(self) -> None:
         assert self.join is not None
         self._loops = [
             asyncio.ensure_future(self._read_loop()),
-            asyncio.ensure_future(self._keepalive(self.join.ping_interval or 5)),
+            asyncio.ensure_future(
+                self._keepalive(self.join.ping_interval or 5, self.join.ping_timeout or 15)
+            ),
         ]
 
     async def _stop_loops(self) -> None:
@@ -205,24 +189,10 @@ class LiveKitConnection:
         self._loops = []
 
     async def _receive(self) -> lr.SignalResponse:
-        if self._ws is None:
-            raise ConnectionLostError("not connected to the media server")
-        while True:
-            try:
-                frame = await self._ws.recv()
-            except ConnectionClosed:
-                raise ConnectionLostError("the connection to the media server was lost") from None
-            response = parse(lr.SignalResponse, frame, "signalling frame")
-            if response is not None:
-                return response
+        return await self._socket.receive()
 
     async def send(self, request: lr.SignalRequest) -> None:
-        if self._ws is None:
-            raise ConnectionLostError("not connected to the media server")
-        try:
-            await self._ws.send(request.SerializeToString())
-        except ConnectionClosed:
-            raise ConnectionLostError("the connection to the media server was lost") from None
+        await self._socket.send(request)
 
     async def _read_loop(self) -> None:
         try:
@@ -255,11 +225,17 @@ class LiveKitConnection:
             return
         self._events.signalling_changed(SignallingState.LOST)
 
-    async def _keepalive(self, interval: int) -> None:
+    async def _keepalive(self, interval: int, silence: int) -> None:
+        """Ping LiveKit every `interval` seconds; a line silent for `silence` seconds (a network
+        that went away without closing anything) is dropped, and so resumed."""
+        loop = asyncio.get_running_loop()
         with contextlib.suppress(ConnectionLostError):
             while not self._closed:
-                await asyncio.sleep(interval)
-                loop = asyncio.get_running_loop()
+                await asyncio.sleep(interval)  # a periodic ping, not a wait for an event
+                if loop.time() - self._socket.heard_at > silence:
+                    log.info("LiveKit has been silent for %s s: resuming", silence)
+                    self._socket.abort()
+                    return
                 stamp = int(loop.time() * 1000)
                 await self.send(lr.SignalRequest(ping_req=lr.Ping(timestamp=stamp)))
 
@@ -413,14 +389,14 @@ class LiveKitConnection:
         if self._closed:
             return
         self._closed = True
-        if self._ws is not None:
+        if self._socket.is_open:
             with contextlib.suppress(ConnectionLostError):
                 await self.send(
                     lr.SignalRequest(
                         leave=lr.LeaveRequest(reason=lm.DisconnectReason.CLIENT_INITIATED)
                     )
                 )
-            await self._ws.close()
+            await self._socket.close()
         await self._stop_loops()
         for task in self._tasks:
             task.cancel()
