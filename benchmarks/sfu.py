@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import random
 import secrets
 import signal
@@ -37,6 +38,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -45,7 +47,6 @@ from pathlib import Path
 from typing import Any
 
 from mesh import one_run as mesh_run
-from mesh import read_until
 
 from figures import cpu_seconds, machine, medians, ratio, report, visio
 
@@ -147,6 +148,39 @@ def python(script: str, *args: str, stdin: int | None = None, stderr: Any = None
     )
 
 
+class Lines:
+    """A process's JSON lines, read on a thread of its own, so that waiting for one has a
+    deadline even when the process prints nothing."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.seen: list[dict[str, Any]] = []
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                self._queue.put(json.loads(line))
+            except ValueError:
+                continue
+        self._queue.put(None)
+
+    def until(
+        self, done: Callable[[list[dict[str, Any]]], bool], seconds: float, what: str
+    ) -> None:
+        deadline = time.monotonic() + seconds
+        while not done(self.seen):
+            try:
+                record = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError(f"timed out waiting for {what}") from None
+            if record is None:
+                raise RuntimeError(f"exited with {self.proc.wait()} before {what}")
+            self.seen.append(record)
+
+
 def first_videos(count: int) -> Callable[[list[dict[str, Any]]], bool]:
     def enough(lines: list[dict[str, Any]]) -> bool:
         frames = [r for r in lines if r["event"] == "first_remote_frame" and r["kind"] == "video"]
@@ -173,24 +207,24 @@ def sfu_run(
                     ),
                 )
             )  # fmt: skip
-            read_until(crowd, lambda ls: ls[-1]["event"] == "ready", time.monotonic() + 180)
+            Lines(crowd).until(lambda ls: any(r["event"] == "ready" for r in ls), 180, "the crowd")
         shows = {"Sender": 1 if size == 2 else 0, "Viewer": min(SHOWN, size - 1)}
-        clients = {
-            name: stack.enter_context(
+        clients: dict[str, subprocess.Popen[str]] = {}
+        lines: dict[str, Lines] = {}
+        for name, show in shows.items():  # the Sender is in before the Viewer joins
+            clients[name] = stack.enter_context(
                 started(
                     python(
                         "sfu_client.py", link, "--name", name, "--show", str(show),
                         "--prefer", "Sender", "--stats-json", str(workdir / f"{name}.json"),
                         stderr=(workdir / f"{name}.stderr").open("w"),
-                    ),
+                    )
                 )
-            )
-            for name, show in shows.items()
-        }  # fmt: skip
-        deadline = time.monotonic() + 90
-        for name, proc in clients.items():
-            if shows[name]:
-                read_until(proc, first_videos(shows[name]), deadline)
+            )  # fmt: skip
+            lines[name] = Lines(clients[name])
+            lines[name].until(lambda ls: any(r["event"] == "joined" for r in ls), 60, f"{name}")
+        for name, show in shows.items():
+            lines[name].until(first_videos(show), 90, f"{show} tiles at the {name}")
         measured = {**clients, **({"crowd": crowd} if crowd else {})}
         watched = {name: p.pid for name, p in measured.items()} | pids
         before = {name: cpu_seconds(pid) for name, pid in watched.items()}
@@ -305,6 +339,7 @@ def main() -> None:
     key, secret = "bench", secrets.token_urlsafe(32)
     sfu_runs: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
     mesh_runs: dict[int, list[dict[str, Any]]] = {n: [] for n in mesh_sizes}
+    failed: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="visio-bench-sfu-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         livekit_url, livekit_pid = stack.enter_context(livekit_server(workdir, key, secret))
@@ -326,13 +361,21 @@ def main() -> None:
             for size in mesh_sizes:
                 progress(f"run {run + 1}/{args.runs}: mesh of {size}")
                 with tempfile.TemporaryDirectory(dir=tmp) as one:
-                    mesh_runs[size].append(mesh_run(mesh_url, size, args.seconds, Path(one)))
+                    try:
+                        mesh_runs[size].append(mesh_run(mesh_url, size, args.seconds, Path(one)))
+                    except RuntimeError as exc:
+                        failed.append({"plane": "mesh", "size": size, "why": str(exc)[:500]})
+                        progress(f"failed: {exc}")
             for size in sizes:
                 progress(f"run {run + 1}/{args.runs}: SFU of {size}")
                 with tempfile.TemporaryDirectory(dir=tmp) as one:
-                    sfu_runs[size].append(sfu_run(sfu_url, size, args.seconds, Path(one), pids))
-    sfu = {str(n): medians(runs) for n, runs in sfu_runs.items()}
-    mesh = {str(n): medians(runs) for n, runs in mesh_runs.items()}
+                    try:
+                        sfu_runs[size].append(sfu_run(sfu_url, size, args.seconds, Path(one), pids))
+                    except RuntimeError as exc:
+                        failed.append({"plane": "sfu", "size": size, "why": str(exc)[:500]})
+                        progress(f"failed: {exc}")
+    sfu = {str(n): {"runs": len(r), **medians(r)} for n, r in sfu_runs.items() if r}
+    mesh = {str(n): {"runs": len(r), **medians(r)} for n, r in mesh_runs.items() if r}
     for label, figures in sfu.items():
         if label in mesh:
             figures["sender_cpu_ratio_vs_mesh_client"] = ratio(
@@ -372,6 +415,7 @@ def main() -> None:
             "sfu": sfu,
             "mesh": mesh,
             "mesh_skipped": skipped,
+            "failed_runs": failed,
         },
     )
 

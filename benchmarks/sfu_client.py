@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -61,6 +62,8 @@ class ShowingClient(HeadlessClient):
         shown = tuple(ranked[: self._count])
         if shown != self._shown:
             self._shown = shown
+            assert self.out is not None
+            self.out.write({"event": "show", "names": [self._present[i] for i in shown]})
             self.session.show_tiles({TileKey.camera(i): self._tile for i in shown})
 
 
@@ -74,8 +77,11 @@ def main() -> int:
     parser.add_argument("--tile", default="640x360", help="each tile's size in device pixels")
     parser.add_argument("--prefer", action="append", default=[], help="a name shown first")
     parser.add_argument("--stats-json", type=Path, required=True)
+    parser.add_argument("--verbose", action="store_true", help="log the engine's INFO lines")
     parser.add_argument("--stats-interval", type=float, help="a stats line every so many s")
     args = parser.parse_args()
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     width, height = (int(v) for v in args.video_size.split("x"))
     tile_w, tile_h = (int(v) for v in args.tile.split("x"))
     options = HeadlessOptions(
