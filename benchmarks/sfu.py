@@ -406,6 +406,9 @@ def main() -> None:
                 "mesh": "N full headless clients at 640x360@30 on `visio-desktop serve` "
                 "(benchmarks/mesh.py's run); cpu_per_client sends to and receives from N-1",
                 "cpu": "process CPU seconds per wall second over the window (cores)",
+                "crowd_encoder_kbit_s": "what the crowd's shared libvpx encoder (one "
+                "thread, realtime, aimed at our camera encoder's 1.2 Mbit/s for 640x360) "
+                "made of the synthetic pattern",
                 "latency": "capture-to-receive from the synthetic stamp: Sender's tile at "
                 "the Viewer (both directions at N=2)",
                 "join_to_first_frame": "SFU: from the Viewer's join (the last to join) to "
