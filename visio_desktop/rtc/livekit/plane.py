@@ -91,6 +91,7 @@ class SfuPlane:
         self._muted: dict[Slot, bool] = {}
         self._senders: dict[Slot, RTCRtpSender] = {}
         self._camera: CameraVp8Encoder | None = None
+        self._watched: dict[str, float] = {}  # track sid -> scale anyone watches (LiveKit)
         self._tracks: dict[str, RemoteTrack] = {}  # sid -> what LiveKit said of it
         self._shown: dict[TileKey, tuple[int, int]] = {}
         self._subscribed: set[str] = set()
@@ -132,13 +133,20 @@ class SfuPlane:
         self._events.track_arrived(info.identity, info.slot, track)
 
     def qualities_wanted(self, update: lr.SubscribedQualityUpdate) -> None:
-        """Encode our camera at the best quality anyone watches (LiveKit's count)."""
-        if update.track_sid != self._published.get(Slot.CAMERA) or self._camera is None:
-            return
+        """Encode our camera at the best quality anyone watches (LiveKit's count). LiveKit may
+        say it before our publication is settled (a viewer already waiting), and does not say
+        it again: the newest word per track is kept and applied once the camera's sid is known."""
         wanted = [q.quality for q in update.subscribed_qualities if q.enabled]
-        scale = max((_QUALITY_SCALE.get(q, 1.0) for q in wanted), default=0.0)
-        self._camera.watched_scale = scale
-        log.info("camera watched at scale %.2f", scale)
+        self._watched[update.track_sid] = max(
+            (_QUALITY_SCALE.get(q, 1.0) for q in wanted), default=0.0
+        )
+        self._apply_watched()
+
+    def _apply_watched(self) -> None:
+        scale = self._watched.get(self._published.get(Slot.CAMERA, ""))
+        if scale is not None and self._camera is not None and self._camera.watched_scale != scale:
+            self._camera.watched_scale = scale
+            log.info("camera watched at scale %.2f", scale)
 
     # -- rtc.plane.MediaPlane ----------------------------------------------------------------
 
@@ -212,6 +220,7 @@ class SfuPlane:
             slot.value, track, SOURCES[slot], width=width, height=height, prepare=prepare
         )
         self._published[slot] = sid
+        self._apply_watched()
         self._muted[slot] = False
 
     async def handle_signal(self, signal: Signal) -> None:
