@@ -1,0 +1,128 @@
+"""New media connections when this machine's addresses change (Wi-Fi to cable), on the
+in-memory fakes with a scripted address source: in a mesh every peer is restarted at once,
+without waiting for the stall checks; a backend whose session cannot move (LiveKit) is rejoined
+afresh; nothing happens while the addresses stay, nor in a meeting on this machine."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pytest
+
+from tests.engine.fakes import FakeBackend, Pulse
+from tests.engine.meeting_rig import ANNE, BRUNO, QUICK_STALLS, Rig, State
+from visio_desktop.core.errors import ConnectionLostError
+from visio_desktop.core.kinds import PeerState
+from visio_desktop.core.links import parse_link
+from visio_desktop.core.meet import LiveKitGrant
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.options import AddressRules
+from visio_desktop.engine.sfu_backend import LiveKitBackend
+from visio_desktop.rtc.plane import RejoinsOnNetworkChange
+
+WIFI = ("192.168.1.20",)
+CABLE = ("10.0.0.7",)
+QUICK_ADDRESSES = AddressRules(check_seconds=0.01, settle_checks=2)
+NETWORK_CHANGED = "this computer's network changed"
+
+
+class Addresses:
+    """This machine's addresses as the test sets them; every reading beats the pulse."""
+
+    def __init__(self, pulse: Pulse, *now: str) -> None:
+        self.pulse = pulse
+        self.now: Collection[str] = now
+        self.readings = 0
+
+    def __call__(self) -> Collection[str]:
+        self.readings += 1
+        self.pulse.beat()
+        return self.now
+
+    async def read_more(self, count: int) -> None:
+        """Return once `count` more readings were made."""
+        until = self.readings + count
+        await self.pulse.until(lambda: self.readings >= until, f"{count} more readings")
+
+
+class RejoiningBackend(FakeBackend):
+    """A backend like LiveKit's: a network change costs it the session."""
+
+    def network_changed(self) -> None:
+        self.drop(NETWORK_CHANGED)
+
+
+@pytest.fixture
+def addresses(rig: Rig) -> Addresses:
+    source = Addresses(rig.pulse, *WIFI)
+    rig.addresses = source
+    rig.address_rules = QUICK_ADDRESSES
+    return source
+
+
+async def test_a_mesh_restarts_every_peer_once_when_the_addresses_change(
+    rig: Rig, addresses: Addresses
+) -> None:
+    rig.backend.admits("m-me", ANNE, BRUNO)  # Anne offers to us, we offer to Bruno
+    await rig.start()
+    plane = rig.plane
+    await addresses.read_more(20)
+    assert plane.restarts == []
+
+    addresses.now = (*WIFI, *CABLE)  # the cable comes up...
+    await rig.pulse.until(lambda: len(plane.restarts) == 2, "both peers restarted")
+    addresses.now = CABLE  # ...and the Wi-Fi goes: one more change, once more each
+    await rig.pulse.until(lambda: len(plane.restarts) == 4, "both peers restarted again")
+    await addresses.read_more(20)
+    assert [r.participant_id for r in plane.restarts] == [ANNE.id, BRUNO.id] * 2
+    restarting = [e for e in rig.events.of(ev.PeerStateChanged) if e.state is PeerState.RESTARTING]
+    assert [e.participant_id for e in restarting] == [ANNE.id, BRUNO.id] * 2
+    assert rig.events.states() == [State.CONNECTING, State.CONNECTED]
+    assert plane.stall_checks == {}  # no stall check was needed
+
+
+async def test_a_session_that_cannot_move_is_rejoined(rig: Rig, addresses: Addresses) -> None:
+    backend = rig.backend = RejoiningBackend(rig.pulse)
+    assert isinstance(backend, RejoinsOnNetworkChange)
+    backend.admits("m-me", ANNE)
+    backend.admits("m-me", ANNE)
+    await rig.start()
+    first = rig.plane
+    await addresses.read_more(10)
+
+    addresses.now = CABLE
+    reconnecting = await rig.events.wait_for_state(State.RECONNECTING)
+    assert reconnecting.detail == NETWORK_CHANGED
+    await rig.events.wait_for_state(State.CONNECTED)
+    await rig.pulse.until(lambda: rig.plane is not first, "a new plane")
+    assert rig.plane.added == [ANNE.id] and first.closes == 1
+    assert len(backend.connections) == 2
+    await addresses.read_more(10)
+    assert len(backend.requests) == 2  # one change, one rejoin
+    assert first.restarts == [] and rig.plane.restarts == []
+
+
+async def test_a_meeting_on_this_machine_does_not_read_the_addresses(rig: Rig) -> None:
+    source = Addresses(rig.pulse, *WIFI)
+    rig.addresses, rig.address_rules = source, QUICK_ADDRESSES
+    rig.link = parse_link("http://127.0.0.1:8000/abc-defg-hij")
+    rig.stall_rules = QUICK_STALLS  # something that ticks, to know that time went by
+    rig.planes.patience[ANNE.id] = 10**6
+    rig.backend.admits("m-me", ANNE)
+    await rig.start()
+    plane = rig.plane
+    plane.report(ANNE.id, PeerState.FAILED)
+    source.now = CABLE
+    await rig.pulse.until(lambda: plane.stall_checks[ANNE.id] >= 20, "twenty checks")
+    assert source.readings == 0 and plane.restarts == []
+
+
+async def test_livekit_reports_its_session_lost_when_the_network_changes() -> None:
+    async def grant(name: str) -> LiveKitGrant:
+        raise AssertionError("no join in this test")
+
+    backend = LiveKitBackend(grant)
+    assert isinstance(backend, RejoinsOnNetworkChange)
+    backend.network_changed()
+    with pytest.raises(ConnectionLostError, match=NETWORK_CHANGED):
+        await backend.receive()
