@@ -8,16 +8,20 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import pytest
+from aiortc import RTCConfiguration
 
+from tests.engine.conftest import PlaneRecord
 from tests.engine.fakes import FakeBackend, Pulse
 from tests.engine.meeting_rig import ANNE, BRUNO, QUICK_STALLS, Rig, State
 from visio_desktop.core.errors import ConnectionLostError
 from visio_desktop.core.kinds import PeerState
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.meet import LiveKitGrant
+from visio_desktop.core.protocol import Signal, SignalKind
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import AddressRules
 from visio_desktop.engine.sfu_backend import LiveKitBackend
+from visio_desktop.rtc.mesh import MeshCall
 from visio_desktop.rtc.plane import RejoinsOnNetworkChange
 
 WIFI = ("192.168.1.20",)
@@ -126,3 +130,23 @@ async def test_livekit_reports_its_session_lost_when_the_network_changes() -> No
     backend.network_changed()
     with pytest.raises(ConnectionLostError, match=NETWORK_CHANGED):
         await backend.receive()
+
+
+async def test_a_mesh_offerer_whose_connection_is_new_ignores_a_restart_request() -> None:
+    """Both ends of a connection may see the same network change (two sessions on one
+    machine): the answering end's request, about the old connection, must not replace the
+    offering end's new one (its answer would then reach the wrong connection)."""
+    sent: list[Signal] = []
+
+    async def send(signal: Signal) -> None:
+        sent.append(signal)
+
+    mesh = MeshCall("b", RTCConfiguration(iceServers=[]), send, PlaneRecord())
+    try:
+        await mesh.add_participant("c")  # we offer to c
+        new = mesh.connection("c")
+        await mesh.handle_signal(Signal(to="b", kind=SignalKind.RESTART, sender="c"))
+        assert mesh.connection("c") is new
+        assert [s.kind for s in sent] == [SignalKind.OFFER]
+    finally:
+        await mesh.close()

@@ -1,0 +1,160 @@
+"""Two engine sessions in a mesh call inside a network namespace of the test's own (run by
+test_network_change_netns.py with `ip netns exec`): the meeting server on 127.0.0.1 (its
+signalling stays up, as a remote server's would over a network that survives), the media over
+the namespace's veth address, which this script changes mid-call.
+
+The link names a server elsewhere (not loopback), so the sessions gather and watch the host
+addresses as on a real network; the backend reaches the embedded server on 127.0.0.1.
+
+argv: the veth device, the first address (the clients gather it), the second one (CIDR both).
+Prints JSON lines: `flowing` (video both ways over the first address), `changed` (the second
+address added and the first removed, at `at`), then `back` with the seconds from the change
+to the first video frame of a new connection on each side, the frames counted since, and the
+local addresses of the connections then; `failed` with what was seen otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from visio_desktop.core.kinds import Slot, TileKey
+from visio_desktop.core.links import MeetingLink, parse_link
+from visio_desktop.engine import events as ev
+from visio_desktop.engine.backends import ServerBackend
+from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
+from visio_desktop.engine.session import Session
+from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.sources import SyntheticSources
+from visio_desktop.rtc.mesh import MeshCall
+from visio_desktop.server.runner import EmbeddedServer
+
+ROOM = "abc-defg-hij"
+WAIT = 20.0
+
+
+def say(event: str, **details: Any) -> None:
+    print(json.dumps({"event": event, **details}), flush=True)
+
+
+class Side:
+    """One session: when each camera frame arrived, and when each new track gave its first."""
+
+    def __init__(self, engine: EngineThread, backend_link: MeetingLink, name: str) -> None:
+        self.name = name
+        self.lock = threading.Lock()
+        self.frames: list[float] = []  # time.monotonic() of each remote camera frame
+        self.first_frames: list[float] = []  # of each new camera track's first frame
+        self.events: list[str] = []
+        self.self_id = ""
+        self.session = Session(
+            engine,
+            self._event,
+            lambda link: ServerBackend(backend_link),
+            ReconnectPolicy(quick_for=0.0, delays=(0.5,) * 10),
+            video_sink=self._frame,
+        )
+
+    def _event(self, event: ev.Event) -> None:
+        with self.lock:
+            self.events.append(event.name)
+            if isinstance(event, ev.Joined):
+                self.self_id = event.self_id
+            elif isinstance(event, ev.FirstRemoteFrame) and event.kind == Slot.CAMERA:
+                self.first_frames.append(time.monotonic())
+
+    def _frame(self, tile: TileKey, frame: object) -> None:
+        with self.lock:
+            self.frames.append(time.monotonic())
+
+    def frames_since(self, since: float) -> int:
+        with self.lock:
+            return sum(1 for t in self.frames if t > since)
+
+    def first_since(self, since: float) -> float | None:
+        with self.lock:
+            return next((t for t in self.first_frames if t > since), None)
+
+    def local_addresses(self, engine: EngineThread) -> list[str]:
+        """The host addresses of this side's live connections' selected pairs."""
+
+        async def read() -> list[str]:
+            meeting = self.session._meeting  # the test looks inside
+            plane = meeting.plane if meeting is not None else None
+            if not isinstance(plane, MeshCall):
+                return []
+            found = []
+            for participant_id in list(meeting.participants if meeting else ()):
+                pc = plane.connection(participant_id)
+                if pc is None:
+                    continue
+                for transceiver in pc.getTransceivers()[:1]:
+                    ice = transceiver.sender.transport.transport
+                    pair = ice._connection._nominated.get(1)  # aioice: the pair in use
+                    if pair is not None:
+                        found.append(pair.local_candidate.host)
+            return found
+
+        return engine.submit(read()).result(timeout=WAIT)
+
+
+def until(condition: Callable[[], bool], what: str, within: float = WAIT) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.02)  # a poll of the other thread's counters, not a synchronisation guess
+
+
+def main() -> None:
+    device, first, second = sys.argv[1:4]
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
+    server = EmbeddedServer()
+    server.start()
+    engine = EngineThread()
+    engine.start()
+    backend_link = parse_link(f"{server.base_url}/{ROOM}")
+    link = parse_link(f"https://meeting.invalid/{ROOM}")  # not loopback: real gathering
+    sides = [Side(engine, backend_link, name) for name in ("Alice", "Bob")]
+    try:
+        for side in sides:
+            sources = SyntheticSources(side.name, width=320, height=180, fps=15)
+            media = MediaOptions(audio=False, video=True, sources=sources)
+            side.session.join(link, side.name, media).result(timeout=WAIT)
+        until(lambda: all(s.frames_since(0) >= 15 for s in sides), "video both ways")
+        say("flowing", addresses=[s.local_addresses(engine) for s in sides])
+
+        subprocess.run(["ip", "addr", "add", second, "dev", device], check=True)
+        subprocess.run(["ip", "addr", "del", first, "dev", device], check=True)
+        changed = time.monotonic()
+        say("changed")
+        until(lambda: all(s.first_since(changed) for s in sides), "a new connection's video")
+        firsts = [s.first_since(changed) or 0.0 for s in sides]
+        until(
+            lambda: all(s.frames_since(f) >= 15 for s, f in zip(sides, firsts, strict=True)),
+            "video flowing on the new connections",
+        )
+        say(
+            "back",
+            seconds=[round(f - changed, 3) for f in firsts],
+            frames=[s.frames_since(changed) for s in sides],
+            addresses=[s.local_addresses(engine) for s in sides],
+            events=[s.events for s in sides],
+        )
+    except TimeoutError as exc:
+        say("failed", waiting_for=str(exc), events=[s.events for s in sides])
+        print("\n".join(f"{s.name}: {s.events}" for s in sides), file=sys.stderr)
+    finally:
+        for side in sides:
+            side.session.leave().result(timeout=WAIT)
+        engine.stop()
+
+
+if __name__ == "__main__":
+    main()
