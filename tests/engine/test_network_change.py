@@ -5,10 +5,14 @@ afresh; nothing happens while the addresses stay, nor in a meeting on this machi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 
 import pytest
 from aiortc import RTCConfiguration
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from tests.engine.conftest import PlaneRecord
 from tests.engine.fakes import FakeBackend, Pulse
@@ -17,12 +21,15 @@ from visio_desktop.core.errors import ConnectionLostError
 from visio_desktop.core.kinds import PeerState
 from visio_desktop.core.links import parse_link
 from visio_desktop.core.meet import LiveKitGrant
-from visio_desktop.core.protocol import Signal, SignalKind
+from visio_desktop.core.protocol import Chat, Signal, SignalKind
 from visio_desktop.engine import events as ev
+from visio_desktop.engine.backends import ServerBackend
 from visio_desktop.engine.options import AddressRules
 from visio_desktop.engine.sfu_backend import LiveKitBackend
+from visio_desktop.rtc.addresses import gatherable_addresses
 from visio_desktop.rtc.mesh import MeshCall
-from visio_desktop.rtc.plane import RejoinsOnNetworkChange
+from visio_desktop.signaling.base import FollowsAddresses
+from visio_desktop.signaling.visio import VisioSignaling
 
 WIFI = ("192.168.1.20",)
 CABLE = ("10.0.0.7",)
@@ -52,8 +59,9 @@ class Addresses:
 class RejoiningBackend(FakeBackend):
     """A backend like LiveKit's: a network change costs it the session."""
 
-    def network_changed(self) -> None:
+    def addresses_changed(self, addresses: frozenset[str]) -> bool:
         self.drop(NETWORK_CHANGED)
+        return True
 
 
 @pytest.fixture
@@ -87,7 +95,7 @@ async def test_a_mesh_restarts_every_peer_once_when_the_addresses_change(
 
 async def test_a_session_that_cannot_move_is_rejoined(rig: Rig, addresses: Addresses) -> None:
     backend = rig.backend = RejoiningBackend(rig.pulse)
-    assert isinstance(backend, RejoinsOnNetworkChange)
+    assert isinstance(backend, FollowsAddresses)
     backend.admits("m-me", ANNE)
     backend.admits("m-me", ANNE)
     await rig.start()
@@ -126,8 +134,8 @@ async def test_livekit_reports_its_session_lost_when_the_network_changes() -> No
         raise AssertionError("no join in this test")
 
     backend = LiveKitBackend(grant)
-    assert isinstance(backend, RejoinsOnNetworkChange)
-    backend.network_changed()
+    assert isinstance(backend, FollowsAddresses)
+    assert backend.addresses_changed(frozenset(CABLE))
     with pytest.raises(ConnectionLostError, match=NETWORK_CHANGED):
         await backend.receive()
 
@@ -150,3 +158,41 @@ async def test_a_mesh_offerer_whose_connection_is_new_ignores_a_restart_request(
         assert [s.kind for s in sent] == [SignalKind.OFFER]
     finally:
         await mesh.close()
+
+
+async def test_a_meeting_socket_whose_address_is_gone_is_dropped() -> None:
+    """The mesh's signalling socket: kept while its own address stays (or is loopback),
+    dropped at once when it is gone, so that the meeting rejoins over the new network."""
+    host = next((a for a in gatherable_addresses() if ":" not in a), None)
+    if host is None:
+        pytest.skip("this machine has no IPv4 address besides loopback")
+
+    async def echo(connection: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the client drops it, on purpose
+            async for frame in connection:
+                await connection.send(frame)
+
+    async with serve(echo, host, 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        signaling = VisioSignaling(parse_link("https://meeting.invalid/abc-defg-hij"))
+        signaling._ws = await connect(f"ws://{host}:{port}")  # as join() would have it
+        assert isinstance(signaling, FollowsAddresses)
+        assert not signaling.addresses_changed(frozenset({host, *CABLE}))
+        await signaling.send(Chat(text="still here"))
+        assert signaling.addresses_changed(frozenset(CABLE))
+        with pytest.raises(ConnectionLostError):
+            await signaling.receive()
+        await signaling.close()
+
+
+def test_the_backend_for_a_link_answers_as_the_one_it_chose() -> None:
+    """The meeting holds a ServerBackend: it must pass the change on to LiveKit's."""
+
+    async def grant(name: str) -> LiveKitGrant:
+        raise AssertionError("no join in this test")
+
+    backend = ServerBackend(parse_link("https://meeting.invalid/abc-defg-hij"))
+    assert isinstance(backend, FollowsAddresses)
+    assert not backend.addresses_changed(frozenset(CABLE))  # not joined: nothing to lose
+    backend.chosen = LiveKitBackend(grant)
+    assert backend.addresses_changed(frozenset(CABLE))

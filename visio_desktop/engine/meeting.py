@@ -71,10 +71,9 @@ from visio_desktop.rtc.plane import (
     PlaneFactory,
     PlaneOwner,
     PlaneSetup,
-    RejoinsOnNetworkChange,
     TileSizes,
 )
-from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
+from visio_desktop.signaling.base import Admission, FollowsAddresses, JoinRequest, MeetingBackend
 from visio_desktop.signaling.notices import Speakers
 
 log = logging.getLogger(__name__)
@@ -341,14 +340,14 @@ class Meeting:
 
     async def _network_changed(self, addresses: frozenset[str]) -> None:
         """This machine's addresses changed: aiortc cannot restart ICE, so every media
-        connection is replaced now, without waiting for the stall checks (a LiveKit session
-        is rejoined afresh, through `_reconnect`)."""
+        connection is replaced now, without waiting for the stall checks; a session that
+        cannot go on (see FollowsAddresses) is rejoined afresh, through `_reconnect`."""
         plane = self.plane
         if plane is None:  # rejoining already: the new connections gather the new addresses
             return
         log.info("this machine's addresses changed (now %s); new media connections", len(addresses))
-        if isinstance(self.backend, RejoinsOnNetworkChange):
-            self.backend.network_changed()
+        backend = self.backend
+        if isinstance(backend, FollowsAddresses) and backend.addresses_changed(addresses):
             return
         for participant_id in list(self.participants):
             self._emit(ev.PeerStateChanged(participant_id, PeerState.RESTARTING))

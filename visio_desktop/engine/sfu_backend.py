@@ -10,7 +10,7 @@ token; `grant_source`), opens one `LiveKitConnection` and translates in both dir
 - our UpdateState, Chat, Caption and Reaction become LiveKit requests and data packets.
 A participant's id is their LiveKit identity. A resume (same session, new signalling socket)
 is reported as reconnecting and back; when LiveKit no longer has the session, or this
-machine's addresses changed (`network_changed`: aiortc cannot restart ICE), `receive` raises
+machine's addresses changed (`addresses_changed`: aiortc cannot restart ICE), `receive` raises
 ConnectionLostError and the meeting joins afresh, with a new grant.
 """
 
@@ -217,10 +217,11 @@ class LiveKitBackend:
         if connection is not None:
             await connection.close()
 
-    def network_changed(self) -> None:
-        """`rtc.plane.RejoinsOnNetworkChange`: aiortc cannot restart the ICE of the publisher
+    def addresses_changed(self, addresses: frozenset[str]) -> bool:
+        """`signaling.base.FollowsAddresses`: aiortc cannot restart the ICE of the publisher
         and subscriber connections, so the session is given up and joined afresh."""
         self._queue.put_nowait(_NETWORK_CHANGED)
+        return True
 
     def make_plane(
         self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal

@@ -104,17 +104,6 @@ class PlaneOwner(Protocol):
         ...
 
 
-@runtime_checkable
-class RejoinsOnNetworkChange(Protocol):
-    """A meeting backend whose media connection cannot move to new addresses and is rejoined
-    afresh instead (LiveKit: aiortc cannot restart its ICE either)."""
-
-    def network_changed(self) -> None:
-        """This machine's addresses changed: report the session lost (`receive` raises
-        ConnectionLostError next), so that the meeting rejoins with new connections."""
-        ...
-
-
 PlaneFactory = Callable[[PlaneSetup, PlaneEvents, SendSignal], MediaPlane]
 """Builds the plane for one admission (a first join or a rejoin): what the server said, where
 to report, and how to send a media-plane message through the meeting server."""
