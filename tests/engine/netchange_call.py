@@ -1,10 +1,12 @@
 """Two engine sessions in a mesh call inside a network namespace of the test's own (run by
-test_network_change_netns.py with `ip netns exec`): the meeting server on 127.0.0.1 (its
-signalling stays up, as a remote server's would over a network that survives), the media over
-the namespace's veth address, which this script changes mid-call.
-
-The link names a server elsewhere (not loopback), so the sessions gather and watch the host
-addresses as on a real network; the backend reaches the embedded server on 127.0.0.1.
+test_network_change_netns.py with `ip netns exec`), their media over the namespace's veth
+address, which this script changes mid-call. The meeting server is either
+- embedded, on 127.0.0.1: the signalling stays up, as if the old network still reached the
+  server; the link names a server elsewhere (not loopback), so that the sessions gather and
+  watch the host addresses as on a real network, and the backend goes to 127.0.0.1;
+- or remote (`--server URL --ca FILE --route NET`): a server in another namespace, reached
+  over the veth, so the signalling socket lives on the old address and dies with it; after
+  the change NET is routed over the device from the new address.
 
 argv: the veth device, the first address (the clients gather it), the second one (CIDR both).
 Prints JSON lines: `flowing` (video both ways over the first address), `changed` (the second
@@ -15,8 +17,10 @@ local addresses of the connections then; `failed` with what was seen otherwise.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import ssl
 import subprocess
 import sys
 import threading
@@ -46,7 +50,13 @@ def say(event: str, **details: Any) -> None:
 class Side:
     """One session: when each camera frame arrived, and when each new track gave its first."""
 
-    def __init__(self, engine: EngineThread, backend_link: MeetingLink, name: str) -> None:
+    def __init__(
+        self,
+        engine: EngineThread,
+        backend_link: MeetingLink | None,
+        name: str,
+        tls: ssl.SSLContext | None,
+    ) -> None:
         self.name = name
         self.lock = threading.Lock()
         self.frames: list[float] = []  # time.monotonic() of each remote camera frame
@@ -56,14 +66,15 @@ class Side:
         self.session = Session(
             engine,
             self._event,
-            lambda link: ServerBackend(backend_link),
-            ReconnectPolicy(quick_for=0.0, delays=(0.5,) * 10),
+            lambda link: ServerBackend(backend_link or link, tls),
+            ReconnectPolicy(),
             video_sink=self._frame,
         )
 
     def _event(self, event: ev.Event) -> None:
         with self.lock:
-            self.events.append(event.name)
+            if not isinstance(event, ev.AudioLevels):
+                self.events.append(event.name)
             if isinstance(event, ev.Joined):
                 self.self_id = event.self_id
             elif isinstance(event, ev.FirstRemoteFrame) and event.kind == Slot.CAMERA:
@@ -113,15 +124,28 @@ def until(condition: Callable[[], bool], what: str, within: float = WAIT) -> Non
 
 
 def main() -> None:
-    device, first, second = sys.argv[1:4]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("device")
+    parser.add_argument("first")
+    parser.add_argument("second")
+    parser.add_argument("--server", help="a remote server's base URL")
+    parser.add_argument("--ca", help="the remote server's certificate")
+    parser.add_argument("--route", help="the remote server's network, routed after the change")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
-    server = EmbeddedServer()
-    server.start()
+    tls = None
+    if args.server:
+        link = parse_link(f"{args.server}/{ROOM}")
+        backend_link = None
+        tls = ssl.create_default_context(cafile=args.ca)
+    else:
+        server = EmbeddedServer()
+        server.start()
+        backend_link = parse_link(f"{server.base_url}/{ROOM}")
+        link = parse_link(f"https://meeting.invalid/{ROOM}")  # not loopback: real gathering
     engine = EngineThread()
     engine.start()
-    backend_link = parse_link(f"{server.base_url}/{ROOM}")
-    link = parse_link(f"https://meeting.invalid/{ROOM}")  # not loopback: real gathering
-    sides = [Side(engine, backend_link, name) for name in ("Alice", "Bob")]
+    sides = [Side(engine, backend_link, name, tls) for name in ("Alice", "Bob")]
     try:
         for side in sides:
             sources = SyntheticSources(side.name, width=320, height=180, fps=15)
@@ -130,8 +154,12 @@ def main() -> None:
         until(lambda: all(s.frames_since(0) >= 15 for s in sides), "video both ways")
         say("flowing", addresses=[s.local_addresses(engine) for s in sides])
 
-        subprocess.run(["ip", "addr", "add", second, "dev", device], check=True)
-        subprocess.run(["ip", "addr", "del", first, "dev", device], check=True)
+        subprocess.run(["ip", "addr", "add", args.second, "dev", args.device], check=True)
+        subprocess.run(["ip", "addr", "del", args.first, "dev", args.device], check=True)
+        if args.route:
+            source = args.second.partition("/")[0]
+            route = [args.route, "dev", args.device, "src", source]
+            subprocess.run(["ip", "route", "add", *route], check=True)
         changed = time.monotonic()
         say("changed")
         until(lambda: all(s.first_since(changed) for s in sides), "a new connection's video")
