@@ -66,13 +66,7 @@ from visio_desktop.rtc.addresses import (
 )
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import mesh_plane
-from visio_desktop.rtc.plane import (
-    MediaPlane,
-    PlaneFactory,
-    PlaneOwner,
-    PlaneSetup,
-    TileSizes,
-)
+from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneOwner, PlaneSetup, TileSizes
 from visio_desktop.signaling.base import Admission, FollowsAddresses, JoinRequest, MeetingBackend
 from visio_desktop.signaling.notices import Speakers
 

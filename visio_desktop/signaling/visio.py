@@ -198,9 +198,14 @@ class VisioSignaling:
             return False
         host = str(local[0])
         try:
-            if ipaddress.ip_address(host).is_loopback or host in addresses:
-                return False
+            address = ipaddress.ip_address(host)
         except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # an IPv4 connection on a dual-stack socket
+            host = str(address)
+        # ICE gathers neither loopback nor link-local addresses: those are not in the set.
+        if address.is_loopback or address.is_link_local or host in addresses:
             return False
         log.info("the meeting connection's address is gone; reconnecting")
         ws.transport.abort()  # receive() then raises ConnectionLostError
