@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 
 from tests.engine.fake_plane import FakePlane, FakePlanes
 from tests.engine.fakes import ROOM, EventLog, FakeBackend, Pulse
-from visio_desktop.core.links import parse_link
+from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.protocol import (
     ParticipantInfo,
 )
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.call_state import CallState
 from visio_desktop.engine.meeting import Meeting
-from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
+from visio_desktop.engine.options import AddressRules, MediaOptions, ReconnectPolicy, StallRules
+from visio_desktop.rtc.addresses import AddressSource
 
 LINK = parse_link(f"https://visio.example.org/{ROOM}")
 State = ev.ConnectionState
@@ -27,6 +28,7 @@ CHLOE = ParticipantInfo(id="c-chloe", display_name="Chloé", video=True)
 DAVID = ParticipantInfo(id="d-david", display_name="David")  # sends nothing
 FAST = ReconnectPolicy(delays=(0.0, 0.0, 0.0), quick_for=0.0)  # three attempts, no pause
 IDLE_WATCHDOG = StallRules(check_seconds=3600.0)  # out of the way unless a test wants it
+STEADY_ADDRESSES = ("192.0.2.10",)  # this machine's addresses, unless a test changes them
 # Checks every 10 ms; a peer that never sent anything is stalled 50 ms after connecting.
 QUICK_STALLS = StallRules(check_seconds=0.01, silence_seconds=0.3, first_media_seconds=0.05)
 
@@ -41,17 +43,22 @@ class Rig:
     planes: FakePlanes
     reconnect: ReconnectPolicy = FAST
     stall_rules: StallRules = IDLE_WATCHDOG
+    addresses: AddressSource = lambda: STEADY_ADDRESSES
+    address_rules: AddressRules | None = None
+    link: MeetingLink = LINK
     meetings: list[Meeting] = field(default_factory=list)
 
     async def start(self, name: str = "Agent", media: MediaOptions | None = None) -> Meeting:
         meeting = Meeting(
             self.backend,
-            LINK,
+            self.link,
             self.events,
             media or MediaOptions(),
             reconnect=self.reconnect,
             stall_rules=self.stall_rules,
             plane_factory=self.planes,
+            addresses=self.addresses,
+            address_rules=self.address_rules,
         )
         self.meetings.append(meeting)
         await meeting.start(name)

@@ -22,7 +22,7 @@ from visio_desktop.core.protocol import MediaPlane, Message
 from visio_desktop.engine.sfu_backend import LiveKitBackend
 from visio_desktop.rtc.plane import MediaPlane as Plane
 from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
-from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
+from visio_desktop.signaling.base import Admission, FollowsAddresses, JoinRequest, MeetingBackend
 from visio_desktop.signaling.meet_api import ServerKind, fetch_room, identify_server, set_hand
 from visio_desktop.signaling.visio import VisioSignaling
 
@@ -95,6 +95,11 @@ class ServerBackend:
     async def close(self) -> None:
         if self.chosen is not None:
             await self.chosen.close()
+
+    def addresses_changed(self, addresses: frozenset[str]) -> bool:
+        """`signaling.base.FollowsAddresses`, as the chosen backend says."""
+        chosen = self.chosen
+        return isinstance(chosen, FollowsAddresses) and chosen.addresses_changed(addresses)
 
     def make_plane(
         self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal

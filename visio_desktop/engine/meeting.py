@@ -1,6 +1,7 @@
 """One meeting as the engine runs it, on the engine loop: who is in it (the roster, from the
 meeting server), the media plane that carries their media (`rtc.plane.MediaPlane`: the mesh
-today), what arrives from them (`engine.remote.RemoteMedia`), reconnection and the watchdog.
+today), what arrives from them (`engine.remote.RemoteMedia`), reconnection, the watchdog and
+new media connections when this machine's addresses change (`rtc.addresses`).
 
 Everything here runs on the engine thread; `engine.session.Session` is the thread-safe facade.
 """
@@ -50,17 +51,23 @@ from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
 from visio_desktop.engine.local import LocalMedia
-from visio_desktop.engine.options import MediaOptions, ReconnectPolicy, StallRules
+from visio_desktop.engine.options import AddressRules, MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.remote import RemoteMedia
 from visio_desktop.engine.screen_share import ScreenShare, ScreenSource
 from visio_desktop.engine.server_notices import notice_events
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
 from visio_desktop.engine.watchdog import MediaWatch
 from visio_desktop.media.sources import MediaSources
+from visio_desktop.rtc.addresses import (
+    AddressSource,
+    AddressWatch,
+    gatherable_addresses,
+    watch_addresses,
+)
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import mesh_plane
 from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneOwner, PlaneSetup, TileSizes
-from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
+from visio_desktop.signaling.base import Admission, FollowsAddresses, JoinRequest, MeetingBackend
 from visio_desktop.signaling.notices import Speakers
 
 log = logging.getLogger(__name__)
@@ -81,6 +88,8 @@ class Meeting:
         video_sink: ev.VideoSink | None = None,
         audio_out: ev.AudioSink | None = None,
         plane_factory: PlaneFactory | None = None,
+        addresses: AddressSource = gatherable_addresses,
+        address_rules: AddressRules | None = None,
     ) -> None:
         self.backend = backend
         self._reconnect_policy = reconnect or ReconnectPolicy()
@@ -101,6 +110,9 @@ class Meeting:
         self.captions = OwnCaptions(self.local, self.backend.send, listener, lambda: self.me)
         self.screen = ScreenShare(self.local, listener, self._send_state)
         self._watch = MediaWatch(stall_rules or StallRules())
+        self._addresses = addresses
+        self._address_rules = address_rules or AddressRules()
+        self._network: asyncio.Task[None] | None = None
         self._shown: dict[TileKey, tuple[int, int]] = {}  # the front end's tiles on screen
         self._server_levels = False  # the media server reports who speaks (LiveKit)
         self._closed = False
@@ -111,8 +123,16 @@ class Meeting:
         for kind in DEVICE_KINDS:
             await self.local.turn(kind, self._wanted[kind])
         gather_loopback_only(self.link.is_loopback)
+        rules = self._address_rules
+        # The addresses the connections gather; none to follow for a meeting on this machine.
+        addresses = None
+        if not self.link.is_loopback:
+            addresses = AddressWatch(self._addresses, settle_checks=rules.settle_checks)
         await self._admit(await self.backend.join(self._join_request()))
         loop = asyncio.get_running_loop()
+        if addresses is not None:
+            changes = watch_addresses(addresses, rules.check_seconds, self._network_changed)
+            self._network = loop.create_task(changes, name="address-watch")
         self._reader = loop.create_task(self._read_loop(), name="signaling")
         self._watchdog = loop.create_task(self._watch_media(), name="media-watchdog")
         self._levels = loop.create_task(self._report_levels(), name="audio-levels")
@@ -312,6 +332,24 @@ class Meeting:
                 except (PeerConnectionError, ConnectionLostError) as exc:
                     log.warning("restarting %s failed: %s", participant_id, exc.message)
 
+    async def _network_changed(self, addresses: frozenset[str]) -> None:
+        """This machine's addresses changed: aiortc cannot restart ICE, so every media
+        connection is replaced now, without waiting for the stall checks; a session that
+        cannot go on (see FollowsAddresses) is rejoined afresh, through `_reconnect`."""
+        plane = self.plane
+        if plane is None:  # rejoining already: the new connections gather the new addresses
+            return
+        log.info("this machine's addresses changed (now %s); new media connections", len(addresses))
+        backend = self.backend
+        if isinstance(backend, FollowsAddresses) and backend.addresses_changed(addresses):
+            return
+        for participant_id in list(self.participants):
+            self._emit(ev.PeerStateChanged(participant_id, PeerState.RESTARTING))
+            try:
+                await plane.restart_participant(participant_id)
+            except (PeerConnectionError, ConnectionLostError) as exc:
+                log.warning("restarting %s failed: %s", participant_id, exc.message)
+
     async def _report_levels(self) -> None:
         """Tell the front end who is loud, a few times a second (for the active speaker)."""
         while True:
@@ -391,7 +429,7 @@ class Meeting:
         if self._closed:
             return
         self._closed = True
-        for task in (self._reader, self._watchdog, self._levels):
+        for task in (self._reader, self._watchdog, self._levels, self._network):
             if task is not None and task is not asyncio.current_task():
                 try:
                     await cancel_and_wait(task)

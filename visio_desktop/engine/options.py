@@ -51,3 +51,12 @@ class StallRules:
     check_seconds: float = 1.0
     silence_seconds: float = 3.0  # nothing for this long, after media had flowed
     first_media_seconds: float = 10.0  # nothing at all this long after (re)connecting
+
+
+@dataclass(frozen=True)
+class AddressRules:
+    """How often to read this machine's addresses during a call, and how many readings in a
+    row a new set must stay before the media connections move to it (see rtc.addresses)."""
+
+    check_seconds: float = 0.5
+    settle_checks: int = 2

@@ -9,8 +9,9 @@ token; `grant_source`), opens one `LiveKitConnection` and translates in both dir
   features`), and their sender is always the identity LiveKit stamped;
 - our UpdateState, Chat, Caption and Reaction become LiveKit requests and data packets.
 A participant's id is their LiveKit identity. A resume (same session, new signalling socket)
-is reported as reconnecting and back; when LiveKit no longer has the session, `receive`
-raises ConnectionLostError and the meeting joins afresh, with a new grant.
+is reported as reconnecting and back; when LiveKit no longer has the session, or this
+machine's addresses changed (`addresses_changed`: aiortc cannot restart ICE), `receive` raises
+ConnectionLostError and the meeting joins afresh, with a new grant.
 """
 
 from __future__ import annotations
@@ -70,7 +71,17 @@ GrantSource = Callable[[str], Awaitable[LiveKitGrant]]
 HandSetter = Callable[[LiveKitGrant, bool], Awaitable[None]]
 """Raises or lowers our hand through the server (La Suite Meet's toggle-hand), for servers
 whose tokens do not let a participant write their own attributes."""
-_LOST = object()  # put on the queue when LiveKit no longer has our session
+
+
+@dataclasses.dataclass(frozen=True)
+class _Lost:
+    """Put on the queue when the session is lost: `receive` raises with this reason."""
+
+    reason: str
+
+
+_LOST = _Lost("the media server no longer has this session")
+_NETWORK_CHANGED = _Lost("this computer's network changed")
 _QUALITY = {
     lm.ConnectionQuality.EXCELLENT: "good",
     lm.ConnectionQuality.GOOD: "good",
@@ -196,8 +207,8 @@ class LiveKitBackend:
 
     async def receive(self) -> Message:
         item = await self._queue.get()
-        if item is _LOST:
-            raise ConnectionLostError("the media server no longer has this session")
+        if isinstance(item, _Lost):
+            raise ConnectionLostError(item.reason)
         assert isinstance(item, Message)
         return item
 
@@ -205,6 +216,12 @@ class LiveKitBackend:
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
+
+    def addresses_changed(self, addresses: frozenset[str]) -> bool:
+        """`signaling.base.FollowsAddresses`: aiortc cannot restart the ICE of the publisher
+        and subscriber connections, so the session is given up and joined afresh."""
+        self._queue.put_nowait(_NETWORK_CHANGED)
+        return True
 
     def make_plane(
         self, setup: PlaneSetup, events: PlaneEvents, send_signal: SendSignal

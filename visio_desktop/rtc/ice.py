@@ -23,6 +23,7 @@ from visio_desktop.core.protocol import IceServer
 
 __all__ = [
     "gather_loopback_only",
+    "gatherable_addresses",
     "is_mdns_candidate",
     "rtc_configuration",
     "without_mdns_candidates",
@@ -33,6 +34,12 @@ _original_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_hos
 
 def _loopback_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
     return ["127.0.0.1"] if use_ipv4 else []
+
+
+def gatherable_addresses() -> list[str]:
+    """The host addresses aioice gathers on this machine now (IPv4 and IPv6, as aiortc asks
+    for), whatever `gather_loopback_only` chose."""
+    return _original_host_addresses(True, True)
 
 
 def gather_loopback_only(enabled: bool) -> None:

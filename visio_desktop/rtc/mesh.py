@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 _CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 _ANSWERER_PATIENCE = 3  # stalled checks the answering side waits for before it asks
+_STARTING = ("new", "connecting")  # a connection not yet up (aiortc's connectionState)
 # aiortc's own video jitter buffer instead of rtc.frame_buffer's, for the benchmarks that
 # measure one beside the other (mesh.py --stock sets the variable, network.py this flag).
 STOCK_VIDEO_BUFFER = os.environ.get("VISIO_STOCK_VIDEO_BUFFER") == "1"
@@ -160,6 +161,11 @@ class MeshCall:
             elif signal.kind is SignalKind.RESTART:
                 if not self.offers_to(peer):
                     raise PeerConnectionError("a restart request from a peer that should offer")
+                if pc is not None and pc.connectionState in _STARTING:
+                    # Asked about the connection before this one: both sides saw the same
+                    # trouble (a network change on this machine too) and ours is new already.
+                    log.info("%s asked for a restart; the connection is new already", peer)
+                    return
                 await self.restart_participant(peer)
             elif pc is None:
                 raise PeerConnectionError("a signal from a peer we have no connection with")

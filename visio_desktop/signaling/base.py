@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from visio_desktop.core.protocol import Discovery, Joined, Message, Welcome
 
@@ -36,3 +36,16 @@ class MeetingBackend(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class FollowsAddresses(Protocol):
+    """A meeting backend that may lose its session when this machine's addresses change."""
+
+    def addresses_changed(self, addresses: frozenset[str]) -> bool:
+        """This machine's addresses are now `addresses`. True when the session cannot go on
+        over them (a signalling socket on an address that is gone; a LiveKit session, whose
+        ICE aiortc cannot restart): `receive` then raises ConnectionLostError and the meeting
+        rejoins afresh. False: the session stays, and the meeting replaces the media
+        connections itself."""
+        ...

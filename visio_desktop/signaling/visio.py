@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import ssl
@@ -186,6 +187,29 @@ class VisioSignaling:
                 return wire.decode(frame)
             except ProtocolError as exc:
                 log.warning("ignoring a malformed frame from the server: %s", exc)
+
+    def addresses_changed(self, addresses: frozenset[str]) -> bool:
+        """`signaling.base.FollowsAddresses`: a socket whose own address is gone is dead (the
+        server's packets cannot reach it; it would only be noticed at the ping timeout), so
+        it is dropped now and the meeting rejoins over the new network."""
+        ws = self._ws
+        local = ws.local_address if ws is not None else None
+        if ws is None or not local:
+            return False
+        host = str(local[0])
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # an IPv4 connection on a dual-stack socket
+            host = str(address)
+        # ICE gathers neither loopback nor link-local addresses: those are not in the set.
+        if address.is_loopback or address.is_link_local or host in addresses:
+            return False
+        log.info("the meeting connection's address is gone; reconnecting")
+        ws.transport.abort()  # receive() then raises ConnectionLostError
+        return True
 
     async def close(self) -> None:
         ws, self._ws = self._ws, None
