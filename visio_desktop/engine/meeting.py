@@ -56,18 +56,13 @@ from visio_desktop.engine.remote import RemoteMedia
 from visio_desktop.engine.screen_share import ScreenShare, ScreenSource
 from visio_desktop.engine.server_notices import notice_events
 from visio_desktop.engine.stats import RemoteStats, collect_stats, participant_stats
-from visio_desktop.engine.watchdog import MediaWatch
+from visio_desktop.engine.upkeep import MediaUpkeep
 from visio_desktop.media.sources import MediaSources
-from visio_desktop.rtc.addresses import (
-    AddressSource,
-    AddressWatch,
-    gatherable_addresses,
-    watch_addresses,
-)
+from visio_desktop.rtc.addresses import AddressSource, gatherable_addresses
 from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.rtc.mesh import mesh_plane
 from visio_desktop.rtc.plane import MediaPlane, PlaneFactory, PlaneOwner, PlaneSetup, TileSizes
-from visio_desktop.signaling.base import Admission, FollowsAddresses, JoinRequest, MeetingBackend
+from visio_desktop.signaling.base import Admission, JoinRequest, MeetingBackend
 from visio_desktop.signaling.notices import Speakers
 
 log = logging.getLogger(__name__)
@@ -109,7 +104,14 @@ class Meeting:
         self._levels: asyncio.Task[None] | None = None
         self.captions = OwnCaptions(self.local, self.backend.send, listener, lambda: self.me)
         self.screen = ScreenShare(self.local, listener, self._send_state)
-        self._watch = MediaWatch(stall_rules or StallRules())
+        self._upkeep = MediaUpkeep(
+            lambda: self.plane,
+            self.participants,
+            self.remote,
+            backend,
+            listener,
+            stall_rules=stall_rules or StallRules(),
+        )
         self._addresses = addresses
         self._address_rules = address_rules or AddressRules()
         self._network: asyncio.Task[None] | None = None
@@ -123,18 +125,13 @@ class Meeting:
         for kind in DEVICE_KINDS:
             await self.local.turn(kind, self._wanted[kind])
         gather_loopback_only(self.link.is_loopback)
-        rules = self._address_rules
-        # The addresses the connections gather; none to follow for a meeting on this machine.
-        addresses = None
-        if not self.link.is_loopback:
-            addresses = AddressWatch(self._addresses, settle_checks=rules.settle_checks)
         await self._admit(await self.backend.join(self._join_request()))
         loop = asyncio.get_running_loop()
-        if addresses is not None:
-            changes = watch_addresses(addresses, rules.check_seconds, self._network_changed)
+        if not self.link.is_loopback:  # a meeting on this machine keeps its addresses
+            changes = self._upkeep.follow_addresses(self._addresses, self._address_rules)
             self._network = loop.create_task(changes, name="address-watch")
         self._reader = loop.create_task(self._read_loop(), name="signaling")
-        self._watchdog = loop.create_task(self._watch_media(), name="media-watchdog")
+        self._watchdog = loop.create_task(self._upkeep.watch_media(), name="media-watchdog")
         self._levels = loop.create_task(self._report_levels(), name="audio-levels")
 
     def _join_request(self) -> JoinRequest:
@@ -293,7 +290,7 @@ class Meeting:
 
     async def _drop_participant(self, message: ParticipantLeftMsg) -> None:
         info = self.participants.pop(message.participant_id, None)
-        self._watch.forget(message.participant_id)
+        self._upkeep.watch.forget(message.participant_id)
         if info is not None:
             self.departed[info.id] = await participant_stats(
                 self.plane, self.remote, info.id, info.display_name
@@ -310,45 +307,8 @@ class Meeting:
         self.remote.add(participant_id, slot, track)
 
     def peer_state_changed(self, participant_id: str, state: PeerState) -> None:
-        self._watch.peer_state(participant_id, state, time.time())
+        self._upkeep.watch.peer_state(participant_id, state, time.time())
         self._emit(ev.PeerStateChanged(participant_id, state))
-
-    async def _watch_media(self) -> None:
-        """Replace the connection of any peer whose media stalled (see engine.watchdog)."""
-        while True:
-            await asyncio.sleep(self._watch.rules.check_seconds)  # periodic, not a wait
-            plane = self.plane
-            if plane is None:
-                continue
-            counters = self.remote.counters()
-            patience = plane.stalled_checks_before_restart
-            for participant_id in self._watch.due(
-                time.time(), self.participants, counters, patience
-            ):
-                log.info("media from %s stalled; restarting its connection", participant_id)
-                self._emit(ev.PeerStateChanged(participant_id, PeerState.RESTARTING))
-                try:
-                    await plane.restart_participant(participant_id)
-                except (PeerConnectionError, ConnectionLostError) as exc:
-                    log.warning("restarting %s failed: %s", participant_id, exc.message)
-
-    async def _network_changed(self, addresses: frozenset[str]) -> None:
-        """This machine's addresses changed: aiortc cannot restart ICE, so every media
-        connection is replaced now, without waiting for the stall checks; a session that
-        cannot go on (see FollowsAddresses) is rejoined afresh, through `_reconnect`."""
-        plane = self.plane
-        if plane is None:  # rejoining already: the new connections gather the new addresses
-            return
-        log.info("this machine's addresses changed (now %s); new media connections", len(addresses))
-        backend = self.backend
-        if isinstance(backend, FollowsAddresses) and backend.addresses_changed(addresses):
-            return
-        for participant_id in list(self.participants):
-            self._emit(ev.PeerStateChanged(participant_id, PeerState.RESTARTING))
-            try:
-                await plane.restart_participant(participant_id)
-            except (PeerConnectionError, ConnectionLostError) as exc:
-                log.warning("restarting %s failed: %s", participant_id, exc.message)
 
     async def _report_levels(self) -> None:
         """Tell the front end who is loud, a few times a second (for the active speaker)."""
