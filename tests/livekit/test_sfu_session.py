@@ -98,6 +98,12 @@ def test_a_newcomer_sees_who_is_there_and_both_exchange_media(
     for log, other in ((alice_log, bob_id), (bob_log, alice_id)):
         for kind in (Slot.CAMERA, Slot.AUDIO):
             log.wait_for(ev.FirstRemoteFrame, frame_from(other, kind))
+    # What arrived is counted per participant, though one transport carries everyone.
+    meeting = bob._meeting
+    assert meeting is not None and meeting.plane is not None
+    received = bob._engine.submit(meeting.plane.transport_stats(alice_id)).result(WAIT)
+    nothing = bob._engine.submit(meeting.plane.transport_stats("nobody")).result(WAIT)
+    assert received.packets_received > 0 and nothing.packets_received == 0
 
 
 def test_chat_hand_reaction_and_captions_between_two_clients(

@@ -246,9 +246,22 @@ class SfuPlane:
         return _PATIENCE_SHOWN if shown else _NEVER
 
     async def transport_stats(self, participant_id: str) -> TransportStats:
-        """One transport carries everyone: the SFU connection's figures are not split by
-        participant."""
-        return TransportStats()
+        """The packets received from and lost on a participant's tracks. One transport carries
+        everyone, and aiortc counts bytes only per transport: bytes are not split."""
+        theirs = {
+            track
+            for sid, track in self._arrived.items()
+            if sid in self._tracks and self._tracks[sid].identity == participant_id
+        }
+        received = lost = 0
+        for transceiver in self._connection.subscriber.getTransceivers():
+            if transceiver.receiver.track not in theirs:
+                continue
+            for stats in (await transceiver.receiver.getStats()).values():
+                if stats.type == "inbound-rtp":
+                    received += stats.packetsReceived
+                    lost += stats.packetsLost
+        return TransportStats(packets_received=received, packets_lost=lost)
 
     async def show(self, tiles: TileSizes) -> None:
         self._shown = dict(tiles)
