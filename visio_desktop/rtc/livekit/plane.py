@@ -19,6 +19,7 @@ best quality watched, and nothing is encoded while nobody watches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -50,6 +51,7 @@ _CAMERA_SIZE = (640, 360)
 # The camera's encode scale for the best quality anyone watches (one layer, no simulcast).
 _QUALITY_SCALE = {lm.VideoQuality.HIGH: 1.0, lm.VideoQuality.MEDIUM: 0.5, lm.VideoQuality.LOW: 0.25}
 _PATIENCE_SHOWN = 3  # stalled checks before re-subscribing a track on screen
+_ARRIVAL_CHECK_SECONDS = 1.0
 _NEVER = 1 << 30  # a participant whose video is not on screen is not stalled
 
 
@@ -97,8 +99,10 @@ class SfuPlane:
         self._subscribed: set[str] = set()
         self._sizes: dict[str, tuple[int, int]] = {}
         self._arrived: dict[str, MediaStreamTrack] = {}
+        self._asked_at: dict[str, float] = {}  # video subscribed to, not arrived yet: since
         self._dirty = asyncio.Event()
         self._closed = False
+        self.patience_seconds = 5.0  # for a video asked for to arrive before asking again
         self._sync_lock = asyncio.Lock()
         self._reconciler = asyncio.ensure_future(self._reconcile_forever())
 
@@ -292,9 +296,12 @@ class SfuPlane:
 
     async def _reconcile_forever(self) -> None:
         while not self._closed:
-            await self._dirty.wait()
+            with contextlib.suppress(TimeoutError):  # a look at late tracks every second
+                async with asyncio.timeout(_ARRIVAL_CHECK_SECONDS):
+                    await self._dirty.wait()
             self._dirty.clear()
             try:
+                await self._ask_again_for_missing()
                 await self._reconcile()
             except ConnectionLostError as exc:  # the backend resumes or rejoins
                 log.info("could not update subscriptions: %s", exc.message)
@@ -313,11 +320,29 @@ class SfuPlane:
         if fresh:
             await self._connection.subscribe(fresh, subscribe=True)
             self._subscribed.update(fresh)
+            now = asyncio.get_running_loop().time()
+            for sid in fresh:
+                if sid not in self._arrived and self._tracks[sid].slot is not Slot.AUDIO:
+                    self._asked_at[sid] = now
         for sid, (width, height) in wanted.items():
             if self._tracks[sid].slot is Slot.AUDIO or self._sizes.get(sid) == (width, height):
                 continue
             await self._connection.track_settings(sid, width, height)
             self._sizes[sid] = (width, height)
+
+    async def _ask_again_for_missing(self) -> None:
+        """A video on screen that LiveKit was asked for but that never came (seen once under
+        load) is asked for afresh: unsubscribed here, subscribed again by `_reconcile`."""
+        now = asyncio.get_running_loop().time()
+        for sid, since in list(self._asked_at.items()):
+            if sid in self._arrived or sid not in self._subscribed:
+                del self._asked_at[sid]
+            elif now - since > self.patience_seconds:
+                log.warning("track %s never arrived: asking LiveKit for it again", sid)
+                del self._asked_at[sid]
+                await self._connection.subscribe([sid], subscribe=False)
+                self._subscribed.discard(sid)
+                self._sizes.pop(sid, None)
 
     async def close(self) -> None:
         self._closed = True
