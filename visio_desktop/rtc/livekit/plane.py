@@ -276,10 +276,6 @@ class SfuPlane:
         """The encoder of our published camera, once published (tests, stats)."""
         return self._camera
 
-    def subscriptions(self) -> set[str]:
-        """The track sids we are subscribed to now (tests, stats)."""
-        return set(self._subscribed)
-
     # -- subscriptions -----------------------------------------------------------------------
 
     def wanted(self) -> dict[str, tuple[int, int]]:
