@@ -15,13 +15,15 @@ import pytest
 @contextlib.contextmanager
 def running_xvfb(size: str = "1280x800x24") -> Iterator[str]:
     """Starts Xvfb on a free display number (it tells us on a pipe when it is ready) and
-    yields that display, ":N"."""
+    yields that display, ":N". With -noreset the server stays up when its last client leaves:
+    otherwise it resets, and a client connecting during the reset is refused ("Can't open
+    display"), which happened to xmessage right after a list_windows in CI."""
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is missing: ./dev test installs it (Debian package xvfb)")
     with tempfile.TemporaryDirectory() as folder:
         read, write = os.pipe()
         server = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"],
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp", "-noreset"],
             pass_fds=(write,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
