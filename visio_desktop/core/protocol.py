@@ -17,8 +17,9 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from visio_desktop.core.display_names import normalise_display_name
+from visio_desktop.core.roles import Access, LobbyEntry, Moderation, Role, RoomState
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: roles, access levels, the lobby and moderation (`core.roles`)
 MAX_FRAME_BYTES = 64 * 1024
 
 # Text limits, in characters.
@@ -29,6 +30,7 @@ CHAT_MAX = 4000
 CAPTION_MAX = 1000
 SDP_MAX = 60_000
 ROSTER_MAX = 256
+SECRET_MAX = 128
 
 
 def _limit(max_len: int) -> Any:
@@ -70,6 +72,11 @@ class ErrorCode(StrEnum):
     UNKNOWN_PARTICIPANT = "unknown_participant"
     INTERNAL = "internal"
     SERVER_BUSY = "server_busy"  # overloaded: try again in a moment
+    FORBIDDEN = "forbidden"  # only a host (or co-host) may do that
+    LOCKED = "locked"  # the meeting is locked: nobody new enters
+    DENIED = "denied"  # a host did not let this person in from the lobby
+    REMOVED = "removed"  # a host removed this person; their ticket no longer joins
+    ENDED = "ended"  # a host ended the meeting for everyone
     # Raised by the client itself: the server sent an unsafe WebSocket or ICE address.
     BAD_REDIRECT = "bad_redirect"
 
@@ -89,6 +96,7 @@ class ParticipantInfo:
     video: bool = False
     screen: bool = False
     hand_raised: bool = False
+    role: Role = Role.PARTICIPANT
 
 
 @dataclass(frozen=True)
@@ -122,14 +130,104 @@ class Join(Message):
     display_name: str = _limit(NAME_MAX)
     audio: bool = False
     video: bool = False
+    host_secret: str = _limit_default(SECRET_MAX, "")  # joins as host when it is the room's
+    ticket: str = _limit_default(SECRET_MAX, "")  # from an earlier Joined: a rejoin
 
 
 @dataclass(frozen=True)
 class Joined(Message):
+    """In the meeting. `ticket` rejoins this meeting after a lost connection without waiting
+    in the lobby again; `host_secret` is set only for whoever made the room, once."""
+
     TYPE: ClassVar[str] = "joined"
     room: str = _limit(ID_MAX)
     participant_id: str = _limit(ID_MAX)
     participants: tuple[ParticipantInfo, ...] = _limit(ROSTER_MAX)
+    room_state: RoomState = RoomState()
+    ticket: str = _limit_default(SECRET_MAX, "")
+    host_secret: str = _limit_default(SECRET_MAX, "")
+
+
+@dataclass(frozen=True)
+class Waiting(Message):
+    """Server to a joining client: you wait in the lobby until a host lets you in (then
+    `joined`) or not (then an error `denied`)."""
+
+    TYPE: ClassVar[str] = "waiting"
+    room: str = _limit(ID_MAX)
+    display_name: str = _limit(NAME_MAX)
+
+
+@dataclass(frozen=True)
+class Lobby(Message):
+    """Server to hosts and co-hosts: who waits now (the whole list, each time it changes)."""
+
+    TYPE: ClassVar[str] = "lobby"
+    waiting: tuple[LobbyEntry, ...] = _limit(ROSTER_MAX)
+
+
+@dataclass(frozen=True)
+class Admit(Message):
+    """Host to server: let these people in (`allow`), or turn them away."""
+
+    TYPE: ClassVar[str] = "admit"
+    ids: tuple[str, ...] = _limit(ROSTER_MAX)
+    allow: bool = True
+
+
+@dataclass(frozen=True)
+class SetRoomState(Message):
+    """Host to server: the meeting's access level and whether microphones are locked."""
+
+    TYPE: ClassVar[str] = "set_room_state"
+    state: RoomState = RoomState()
+
+
+@dataclass(frozen=True)
+class RoomStateChanged(Message):
+    """Server to everyone in the room: its rules changed, and who changed them."""
+
+    TYPE: ClassVar[str] = "room_state"
+    state: RoomState = RoomState()
+    by: str = _limit_default(ID_MAX, "")
+    by_name: str = _limit_default(NAME_MAX, "")
+
+
+@dataclass(frozen=True)
+class Moderate(Message):
+    """Host to server: `action` on participant `target`; MUTE with no target mutes everyone
+    but the hosts and co-hosts."""
+
+    TYPE: ClassVar[str] = "moderate"
+    action: Moderation = Moderation.MUTE
+    target: str = _limit_default(ID_MAX, "")
+
+
+@dataclass(frozen=True)
+class Moderated(Message):
+    """Server to the participant a host acted on: what was done, and by whom. The server has
+    already stamped the result (their media off, their hand down, their role) for everyone."""
+
+    TYPE: ClassVar[str] = "moderated"
+    action: Moderation = Moderation.MUTE
+    by: str = _limit_default(ID_MAX, "")
+    by_name: str = _limit_default(NAME_MAX, "")
+
+
+@dataclass(frozen=True)
+class EndMeeting(Message):
+    """Host to server: end the meeting for everyone (and turn away whoever waits)."""
+
+    TYPE: ClassVar[str] = "end_meeting"
+
+
+@dataclass(frozen=True)
+class MeetingEnded(Message):
+    """Server to everyone in the room and in its lobby: a host ended the meeting."""
+
+    TYPE: ClassVar[str] = "meeting_ended"
+    by: str = _limit_default(ID_MAX, "")
+    by_name: str = _limit_default(NAME_MAX, "")
 
 
 @dataclass(frozen=True)
@@ -246,6 +344,15 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         Welcome,
         Join,
         Joined,
+        Waiting,
+        Lobby,
+        Admit,
+        SetRoomState,
+        RoomStateChanged,
+        Moderate,
+        Moderated,
+        EndMeeting,
+        MeetingEnded,
         ParticipantJoined,
         ParticipantLeft,
         UpdateState,
@@ -264,7 +371,22 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 
 # What a client may send; anything else from a client is refused by the server.
 CLIENT_MESSAGE_TYPES: frozenset[type[Message]] = frozenset(
-    {Hello, Join, UpdateState, Signal, Chat, Caption, Reaction, Leave, Ping, Pong}
+    {
+        Hello,
+        Join,
+        UpdateState,
+        Signal,
+        Chat,
+        Caption,
+        Reaction,
+        Leave,
+        Ping,
+        Pong,
+        Admit,
+        SetRoomState,
+        Moderate,
+        EndMeeting,
+    }
 )
 
 
@@ -285,7 +407,7 @@ class Discovery:
 # The reactions a participant can send; anything else is refused.
 REACTIONS = ("👍", "👎", "👏", "😂", "😮", "❤️", "🎉")
 
-FEATURES = ("chat", "captions", "reactions", "hand")  # only what exists: no lobby yet
+FEATURES = ("chat", "captions", "reactions", "hand")  # "lobby" and "moderation" once they work
 
 
 def clean_display_name(text: str) -> str:
