@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import keyring
 import pytest
 
+from tests.memory_keyring import MemoryKeyring
 from visio_desktop.engine.thread import EngineThread
 from visio_desktop.server.runner import EmbeddedServer
 
@@ -26,3 +28,13 @@ def engine() -> Iterator[EngineThread]:
     thread.start()
     yield thread
     thread.stop()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The process's keyring is an empty in-memory one for this test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import signal
@@ -10,13 +11,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from visio_desktop.core.errors import VisioError
 from visio_desktop.core.links import MeetingLink, new_room_slug
 from visio_desktop.core.policy import load_policy
+from visio_desktop.core.roles import Access
+from visio_desktop.core.secrets import KeyringSecrets, host_secret_key
 from visio_desktop.core.settings_file import load_settings, settings_path
 from visio_desktop.demo import run_bots, run_demo
 from visio_desktop.headless import HeadlessOptions, run_join
 from visio_desktop.server.runner import RunningServer, serve_forever
 from visio_desktop.server.state import ServerConfig
+from visio_desktop.signaling.create import create_meeting
 
 __all__ = [
     "run_bots_until_stopped",
@@ -24,6 +29,7 @@ __all__ = [
     "run_demo_window",
     "run_desktop_window",
     "run_headless_join",
+    "run_new_meeting",
     "run_serve",
 ]
 
@@ -99,3 +105,31 @@ def run_demo_window(participants: int) -> int:
     from visio_desktop.desktop import DemoPlan, run_desktop
 
     return run_desktop(None, DemoPlan(participants=participants))
+
+
+def run_new_meeting(server: str | None, access: str | None) -> int:
+    """`visio-desktop new-meeting`: create a meeting, keep its host secret in the OS keyring
+    (joining it from this account then makes you its host), and print its link."""
+    policy, problems = load_policy()
+    for problem in problems:
+        print(f"visio-desktop: system policy: {problem}", file=sys.stderr)
+    server = server or policy.default_server
+    if not server:
+        print("visio-desktop: name a server, as in https://visio.example.fr", file=sys.stderr)
+        return 2
+    try:
+        created = asyncio.run(
+            create_meeting(server, Access(access) if access else None, policy=policy)
+        )
+    except VisioError as exc:
+        print(f"visio-desktop: {exc.message}", file=sys.stderr)
+        return 1
+    secrets = KeyringSecrets()
+    secrets.set(host_secret_key(created.link), created.host_secret)
+    if not secrets.persistent:
+        print(
+            "visio-desktop: no usable keyring: the host secret is lost when this command ends",
+            file=sys.stderr,
+        )
+    print(created.link.web_url)
+    return 0

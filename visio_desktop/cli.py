@@ -148,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("link-check", help="parse a meeting link and print it as JSON")
     check.add_argument("link")
 
+    new = commands.add_parser(
+        "new-meeting", help="create a meeting on a server, print its link; you are its host"
+    )
+    new.add_argument(
+        "server", nargs="?", help="https://host[:port] (default: the policy's default server)"
+    )
+    new.add_argument(
+        "--access",
+        choices=("open", "lobby", "locked"),
+        help="who may enter (default: the server's default)",
+    )
+
     demo = commands.add_parser("demo", help="a meeting with synthetic participants, locally")
     demo.add_argument("--participants", type=int, default=3, choices=range(0, 9), metavar="0-8")
     demo.add_argument("--duration", type=_positive, metavar="S", help="with --headless only")
@@ -193,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     if args.command == "bots":
         return _bots(args)
+    if args.command == "new-meeting":
+        from visio_desktop.app import run_new_meeting
+
+        return run_new_meeting(args.server, args.access)
     from visio_desktop.app import run_desktop_window
 
     return run_desktop_window(None)

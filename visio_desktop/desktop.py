@@ -29,6 +29,7 @@ from visio_desktop.captions import DownloadProgress, ModelDownloadError, downloa
 from visio_desktop.core.link_policy import EMBEDDED_SERVER_HOST
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import Policy, apply_policy, load_policy
+from visio_desktop.core.secrets import KeyringSecrets
 from visio_desktop.core.settings_file import load_settings, settings_path
 from visio_desktop.core.tls import client_ssl_context
 from visio_desktop.engine.backends import ServerBackend
@@ -172,6 +173,7 @@ def build_desktop(
         backend_factory=backend,
         video_sink=router.sink,
         audio_out=playout,
+        secrets=KeyringSecrets(),
     )
     services = Services(
         session=session,

@@ -33,6 +33,7 @@ from visio_desktop.core.kinds import TileKey
 from visio_desktop.core.link_policy import LinkOutcome, decide_unattended
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.policy import Policy
+from visio_desktop.core.secrets import KeyringSecrets
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.backends import ServerBackend
 from visio_desktop.engine.captions import CaptionsOptions
@@ -154,7 +155,9 @@ class HeadlessClient:
         self.finished = threading.Event()
         self.fatal: str | None = None
         backend = functools.partial(ServerBackend, policy=policy or Policy())
-        self.session = Session(engine, self._on_event, backend_factory=backend)
+        self.session = Session(
+            engine, self._on_event, backend_factory=backend, secrets=KeyringSecrets()
+        )
         self._show_count = SHOWN_BY_DEFAULT
         self._show_size = (640, 360)
         self._others: list[str] = []  # the other participants, in the order they came

@@ -12,6 +12,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.system.conftest import ROOM, Proc, client_args, frame_from
+from visio_desktop.core.protocol import PROTOCOL_VERSION
 
 pytestmark = pytest.mark.system
 
@@ -101,7 +102,7 @@ def test_malformed_messages_get_errors_while_the_call_goes_on(
 
     ws_url = server_url.replace("http://", "ws://") + "/ws"
     with connect(ws_url) as abuser:
-        abuser.send('{"type":"hello","protocol":1,"client":"fuzzer"}')
+        abuser.send(f'{{"type":"hello","protocol":{PROTOCOL_VERSION},"client":"fuzzer"}}')
         assert json.loads(abuser.recv(timeout=10))["type"] == "welcome"
         abuser.send(f'{{"type":"join","room":"{ROOM}","display_name":"fuzzer"}}')
         assert json.loads(abuser.recv(timeout=10))["type"] == "joined"

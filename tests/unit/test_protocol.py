@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from visio_desktop.core import protocol as p
 from visio_desktop.core.errors import ProtocolError
+from visio_desktop.core.roles import Access, LobbyEntry, Moderation, Role, RoomState
 from visio_desktop.core.wire import decode, decode_object, encode
 
 PERSON = p.ParticipantInfo(id="a1", display_name="Agent DINUM", audio=True, hand_raised=True)
@@ -49,6 +50,24 @@ EXAMPLES: list[p.Message] = [
     p.Pong(nonce=7),
     p.Error(code=p.ErrorCode.ROOM_FULL, message="this meeting is full"),
     p.ServerShutdown(reason="maintenance"),
+    p.Join(room="abc-defg-hij", display_name="Host", host_secret="s" * 43, ticket="t" * 22),
+    p.Joined(
+        room="abc-defg-hij",
+        participant_id="a1",
+        participants=(p.ParticipantInfo(id="a1", display_name="Host", role=Role.HOST),),
+        room_state=RoomState(Access.LOBBY, mics_locked=True),
+        ticket="t" * 22,
+        host_secret="s" * 43,
+    ),
+    p.Waiting(room="abc-defg-hij", display_name="Mairie de Lyon"),
+    p.Lobby(waiting=(LobbyEntry(id="b2", display_name="Mairie de Lyon", since=1.5),)),
+    p.Admit(ids=("b2", "c3"), allow=False),
+    p.SetRoomState(state=RoomState(Access.LOCKED)),
+    p.RoomStateChanged(state=RoomState(Access.OPEN, mics_locked=True), by="a1", by_name="Host"),
+    p.Moderate(action=Moderation.REMOVE, target="b2"),
+    p.Moderated(action=Moderation.MUTE, by="a1", by_name="Host"),
+    p.EndMeeting(),
+    p.MeetingEnded(by="a1", by_name="Host"),
 ]
 
 

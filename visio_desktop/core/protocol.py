@@ -17,7 +17,9 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from visio_desktop.core.display_names import normalise_display_name
-from visio_desktop.core.roles import Access, LobbyEntry, Moderation, Role, RoomState
+from visio_desktop.core.roles import LobbyEntry, Moderation, Role, RoomState
+
+_OPEN_ROOM = RoomState()
 
 PROTOCOL_VERSION = 2  # 2: roles, access levels, the lobby and moderation (`core.roles`)
 MAX_FRAME_BYTES = 64 * 1024
@@ -143,7 +145,7 @@ class Joined(Message):
     room: str = _limit(ID_MAX)
     participant_id: str = _limit(ID_MAX)
     participants: tuple[ParticipantInfo, ...] = _limit(ROSTER_MAX)
-    room_state: RoomState = RoomState()
+    room_state: RoomState = _OPEN_ROOM
     ticket: str = _limit_default(SECRET_MAX, "")
     host_secret: str = _limit_default(SECRET_MAX, "")
 
@@ -180,7 +182,7 @@ class SetRoomState(Message):
     """Host to server: the meeting's access level and whether microphones are locked."""
 
     TYPE: ClassVar[str] = "set_room_state"
-    state: RoomState = RoomState()
+    state: RoomState = _OPEN_ROOM
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ class RoomStateChanged(Message):
     """Server to everyone in the room: its rules changed, and who changed them."""
 
     TYPE: ClassVar[str] = "room_state"
-    state: RoomState = RoomState()
+    state: RoomState = _OPEN_ROOM
     by: str = _limit_default(ID_MAX, "")
     by_name: str = _limit_default(NAME_MAX, "")
 

@@ -13,7 +13,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from visio_desktop.core.kinds import PeerState, Slot, TileKey
-from visio_desktop.core.protocol import Caption, Chat, LeaveReason, ParticipantInfo
+from visio_desktop.core.protocol import Caption, Chat, ErrorCode, LeaveReason, ParticipantInfo
+from visio_desktop.core.roles import LobbyEntry, Moderation, RoomState
+
+_OPEN_ROOM = RoomState()
 
 
 class ConnectionState(StrEnum):
@@ -47,6 +50,40 @@ class Joined(Event):
     room: str
     self_id: str
     participants: tuple[ParticipantInfo, ...]
+    room_state: RoomState = _OPEN_ROOM
+
+
+@dataclass(frozen=True)
+class Waiting(Event):
+    """The server put us in the meeting's lobby: a host decides. Joined follows when we are
+    let in, SentAway (DENIED) when we are not."""
+
+    room: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class LobbyChanged(Event):
+    """Who waits in the lobby now (to hosts and co-hosts only), oldest first."""
+
+    waiting: tuple[LobbyEntry, ...]
+
+
+@dataclass(frozen=True)
+class RoomStateChanged(Event):
+    """A host changed the meeting's access level or locked/unlocked the microphones."""
+
+    state: RoomState
+    by_name: str = ""
+
+
+@dataclass(frozen=True)
+class Moderated(Event):
+    """A host acted on us: muted us, stopped our camera or screen, lowered our hand, made us
+    co-host or not. (Removal ends the meeting: SentAway.)"""
+
+    action: Moderation
+    by_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,6 +225,17 @@ class QualityReported(Event):
 
     participant_id: str
     quality: str
+
+
+@dataclass(frozen=True)
+class SentAway(Event):
+    """The meeting is over for us by a host's decision or its rules, never to be retried on
+    its own: DENIED (not let in from the lobby), REMOVED, ENDED (for everyone) or LOCKED.
+    `message` says it in plain words; Left (DISCONNECTED) follows."""
+
+    code: ErrorCode
+    message: str
+    by_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from visio_desktop.core.errors import (
     ConnectionLostError,
     PeerConnectionError,
+    ServerRejectedError,
     ServerUnreachableError,
     VisioError,
 )
@@ -36,6 +37,7 @@ from visio_desktop.core.protocol import (
     Caption,
     Chat,
     Error,
+    ErrorCode,
     LeaveReason,
     Message,
     ParticipantInfo,
@@ -43,13 +45,16 @@ from visio_desktop.core.protocol import (
     ServerShutdown,
     Signal,
     UpdateState,
+    Waiting,
 )
 from visio_desktop.core.protocol import ParticipantJoined as ParticipantJoinedMsg
 from visio_desktop.core.protocol import ParticipantLeft as ParticipantLeftMsg
 from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdatedMsg
+from visio_desktop.core.secrets import MemorySecrets, SecretStore
 from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
+from visio_desktop.engine.hosting import FINAL_REFUSALS, Hosting
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import AddressRules, MediaOptions, ReconnectPolicy, StallRules
 from visio_desktop.engine.remote import RemoteMedia
@@ -85,12 +90,14 @@ class Meeting:
         plane_factory: PlaneFactory | None = None,
         addresses: AddressSource = gatherable_addresses,
         address_rules: AddressRules | None = None,
+        secrets: SecretStore | None = None,
     ) -> None:
         self.backend = backend
         self._reconnect_policy = reconnect or ReconnectPolicy()
         self._display_name = ""
         self.link = link
         self._emit = listener
+        self.hosting = Hosting(link, secrets or MemorySecrets(), backend.send, listener)
         self._wanted = {MediaKind.AUDIO: options.audio, MediaKind.VIDEO: options.video}
         self.local = LocalMedia(options.sources, video_sink)
         self.remote = RemoteMedia(listener, video_sink, audio_out)
@@ -139,12 +146,19 @@ class Meeting:
             display_name=self.me.display_name if self.me else self._display_name,
             audio=self.local.is_on(MediaKind.AUDIO),
             video=self.local.is_on(MediaKind.VIDEO),
+            host_secret=self.hosting.host_secret(),
+            ticket=self.hosting.ticket,
+            waiting=self._waiting,
         )
+
+    def _waiting(self, waiting: Waiting) -> None:
+        self._emit(ev.Waiting(waiting.room, waiting.display_name))
 
     async def _admit(self, admission: Admission) -> None:
         """Set up the media plane for a fresh admission (first join or rejoin)."""
         self.remote.admitted()
         joined = admission.joined
+        self.hosting.admitted(joined)
         setup = PlaneSetup(
             joined.participant_id,
             admission.welcome.ice_servers,
@@ -164,7 +178,9 @@ class Meeting:
                 self.me = info
             else:
                 self.participants[info.id] = info
-        self._emit(ev.Joined(joined.room, joined.participant_id, joined.participants))
+        self._emit(
+            ev.Joined(joined.room, joined.participant_id, joined.participants, joined.room_state)
+        )
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTED))
         for participant_id in list(self.participants):
             await self._connect_peer(participant_id)
@@ -181,6 +197,8 @@ class Meeting:
                     reason = message.reason  # the socket closes next; say why when it does
                     continue
                 await self._handle_safely(message)
+                if self._closed:  # a host sent us away
+                    return
                 continue
             except ConnectionLostError as exc:
                 lost = reason or exc.message
@@ -227,6 +245,9 @@ class Meeting:
                 continue
             except VisioError as exc:  # refused: the room is full, the version changed...
                 reason = exc.message
+                if isinstance(exc, ServerRejectedError) and exc.code in FINAL_REFUSALS:
+                    await self.send_away(exc.code, exc.message, "")
+                    return False
                 break
             return True
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, reason))
@@ -274,6 +295,8 @@ class Meeting:
             self._emit(ev.CaptionReceived.of(message))
         elif isinstance(message, Reaction):
             self._emit(ev.ReactionReceived(message.sender, message.emoji))
+        elif await self.hosting.handle(message, self):
+            pass
         elif isinstance(message, Error):
             self._emit(ev.ErrorOccurred(f"the server refused a request: {message.message}"))
         elif (events := notice_events(message)) is not None:
@@ -326,11 +349,27 @@ class Meeting:
         """Turn local audio or video on or off; False when there is no device for it."""
         if on and self.local.is_on(kind):
             return True
+        if on and kind is MediaKind.AUDIO and not self.hosting.may_unmute(self.me):
+            self._emit(ev.ErrorOccurred("A host has locked the microphones."))
+            return False
         new = await self.local.turn(kind, on)  # the peers' track stays; its source changes
         await self._send_state()
         if kind is MediaKind.AUDIO:
             await self.captions.follow_microphone()
         return new is not None or not on
+
+    async def turn_off(self, kind: MediaKind) -> None:
+        """A host turned our microphone or camera off (`engine.hosting`)."""
+        await self.set_media(kind, False)
+
+    async def stop_screen(self) -> None:
+        await self.screen.stop()
+
+    async def send_away(self, code: ErrorCode, message: str, by_name: str) -> None:
+        """Denied, removed, locked out, or the meeting ended: over for good, no rejoin."""
+        self._emit(ev.SentAway(code, message, by_name))
+        self._emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, message))
+        await self.close(notify_server=False)
 
     async def use_sources(
         self, sources: MediaSources, kinds: tuple[MediaKind, ...] = DEVICE_KINDS

@@ -17,13 +17,17 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from visio_desktop.core.errors import VisioError
+from visio_desktop.core.errors import ServerRejectedError, VisioError
 from visio_desktop.core.kinds import DEVICE_KINDS, MediaKind, TileKey
 from visio_desktop.core.links import MeetingLink
+from visio_desktop.core.policy import Policy
 from visio_desktop.core.protocol import Caption, LeaveReason
+from visio_desktop.core.roles import Access, Moderation, RoomState
+from visio_desktop.core.secrets import MemorySecrets, SecretStore, host_secret_key
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.backends import ServerBackend
 from visio_desktop.engine.captions import CaptionsOptions
+from visio_desktop.engine.hosting import FINAL_REFUSALS
 from visio_desktop.engine.meeting import Meeting
 from visio_desktop.engine.options import MediaOptions, ReconnectPolicy
 from visio_desktop.engine.preview import Preview
@@ -33,6 +37,7 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import MediaSources
 from visio_desktop.rtc.plane import PlaneFactory, TileSizes
 from visio_desktop.signaling.base import MeetingBackend
+from visio_desktop.signaling.create import create_meeting
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +61,9 @@ class Session:
         video_sink: ev.VideoSink | None = None,
         audio_out: ev.AudioSink | None = None,
         plane_factory: PlaneFactory | None = None,
+        secrets: SecretStore | None = None,
     ) -> None:
+        self.secrets: SecretStore = secrets or MemorySecrets()
         self._reconnect = reconnect
         self._video_sink = video_sink
         self._audio_out = audio_out
@@ -106,6 +113,7 @@ class Session:
             video_sink=self._video_sink,
             audio_out=self._audio_out,
             plane_factory=self._plane_factory,
+            secrets=self.secrets,
         )
         self._meeting = meeting
         try:
@@ -114,6 +122,8 @@ class Session:
             if self._meeting is meeting:
                 self._meeting = None
             await meeting.close(notify_server=False)
+            if isinstance(exc, ServerRejectedError) and exc.code in FINAL_REFUSALS:
+                emit(ev.SentAway(exc.code, exc.message))
             emit(ev.ConnectionStateChanged(ev.ConnectionState.DISCONNECTED, exc.message))
             emit(ev.ErrorOccurred(exc.message, fatal=True))
             raise
@@ -212,6 +222,39 @@ class Session:
         """Caption our own voice (on this machine) or stop; CaptionsStateChanged tells how it
         went. Others' captions arrive either way."""
         return self._call(lambda m: m.set_captions(on, options or CaptionsOptions()))
+
+    # -- hosts (the server refuses these from anyone else) ------------------------------------
+
+    def create_meeting(
+        self, server: str, access: Access | None = None, *, policy: Policy | None = None
+    ) -> concurrent.futures.Future[MeetingLink]:
+        """A new meeting on `server` (``https://host``, ``visio://host:port``), at `access` or
+        the server's default: its link. Its host secret goes to the keyring (`secrets`), so
+        joining it from this machine makes us its host."""
+        return self._engine.submit(self._create(server, access, policy))
+
+    async def _create(
+        self, server: str, access: Access | None, policy: Policy | None
+    ) -> MeetingLink:
+        created = await create_meeting(server, access, policy=policy)
+        self.secrets.set(host_secret_key(created.link), created.host_secret)
+        return created.link
+
+    def admit(self, ids: tuple[str, ...], allow: bool = True) -> concurrent.futures.Future[None]:
+        """Let these people in from the lobby (`allow`), or turn them away."""
+        return self._call(lambda m: m.hosting.admit(ids, allow))
+
+    def set_room_state(self, state: RoomState) -> concurrent.futures.Future[None]:
+        """The meeting's access level, and whether participants' microphones are locked."""
+        return self._call(lambda m: m.hosting.set_room_state(state))
+
+    def moderate(self, action: Moderation, target: str = "") -> concurrent.futures.Future[None]:
+        """Act on participant `target` (MUTE with no target: everyone but the hosts)."""
+        return self._call(lambda m: m.hosting.moderate(action, target))
+
+    def end_meeting(self) -> concurrent.futures.Future[None]:
+        """End the meeting for everyone (hosts only); MeetingEnded sends everyone away."""
+        return self._call(lambda m: m.hosting.end_meeting())
 
     def stats(self) -> concurrent.futures.Future[list[RemoteStats]]:
         return self._call(lambda m: m.stats())

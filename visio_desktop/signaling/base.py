@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from visio_desktop.core.protocol import Discovery, Joined, Message, Welcome
+from visio_desktop.core.protocol import Discovery, Joined, Message, Waiting, Welcome
+
+
+def _no_lobby(waiting: Waiting) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -13,6 +18,10 @@ class JoinRequest:
     display_name: str
     audio: bool
     video: bool
+    host_secret: str = field(default="", repr=False)  # the meeting's, when we are its host
+    ticket: str = field(default="", repr=False)  # from our last admission to this meeting
+    # Called when the server puts us in its lobby; `join` then waits for a host's answer.
+    waiting: Callable[[Waiting], None] = field(default=_no_lobby, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

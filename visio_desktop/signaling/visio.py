@@ -14,7 +14,6 @@ import ipaddress
 import json
 import logging
 import ssl
-from typing import TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -41,8 +40,10 @@ from visio_desktop.core.protocol import (
     Join,
     Joined,
     Leave,
+    MeetingEnded,
     Message,
     ServerShutdown,
+    Waiting,
     Welcome,
 )
 from visio_desktop.signaling.base import Admission, JoinRequest
@@ -53,7 +54,6 @@ log = logging.getLogger(__name__)
 _TRANSPORT_MAX_BYTES = 1024 * 1024
 _PING_INTERVAL = 5.0
 _PING_TIMEOUT = 10.0
-_M = TypeVar("_M", bound=Message)
 _ICE_SCHEMES = {"turn", "turns", "stun", "stuns"}
 
 
@@ -141,6 +141,7 @@ class VisioSignaling:
         try:
             await self.send(Hello(protocol=PROTOCOL_VERSION, client=f"visio-desktop {__version__}"))
             welcome = await self._expect(Welcome)
+            assert isinstance(welcome, Welcome)
             self._check_addresses(None, welcome.ice_servers)
             await self.send(
                 Join(
@@ -148,24 +149,42 @@ class VisioSignaling:
                     display_name=request.display_name,
                     audio=request.audio,
                     video=request.video,
+                    host_secret=request.host_secret,
+                    ticket=request.ticket,
                 )
             )
-            joined = await self._expect(Joined)
+            joined = await self._admitted(request)
         except BaseException:
             await self.close()
             raise
         return Admission(discovery, welcome, joined)
 
-    async def _expect(self, kind: type[_M]) -> _M:
-        async with asyncio.timeout(CONNECT_TIMEOUT):
+    async def _admitted(self, request: JoinRequest) -> Joined:
+        """Joined, at once or after the lobby: waiting for a host has no deadline (the
+        server drops our entry if we go), only the server's answer to the join has."""
+        answer = await self._expect(Joined, Waiting)
+        if isinstance(answer, Joined):
+            return answer
+        assert isinstance(answer, Waiting)
+        request.waiting(answer)
+        joined = await self._expect(Joined, within=None)
+        assert isinstance(joined, Joined)
+        return joined
+
+    async def _expect(
+        self, *kinds: type[Message], within: float | None = CONNECT_TIMEOUT
+    ) -> Message:
+        async with asyncio.timeout(within):
             while True:
                 message = await self.receive()
-                if isinstance(message, kind):
+                if isinstance(message, kinds):
                     return message
                 if isinstance(message, Error):
                     raise ServerRejectedError(message.code, message.message)
                 if isinstance(message, ServerShutdown):
                     raise ConnectionLostError(message.reason)
+                if isinstance(message, MeetingEnded):
+                    raise ServerRejectedError(ErrorCode.ENDED, _ended(message.by_name))
 
     async def send(self, message: Message) -> None:
         if self._ws is None:
@@ -218,3 +237,7 @@ class VisioSignaling:
         with contextlib.suppress(ConnectionClosed):
             await ws.send(wire.encode(Leave()))
         await ws.close()
+
+
+def _ended(by_name: str) -> str:
+    return f"{by_name} ended the meeting" if by_name else "the meeting has ended"
