@@ -219,17 +219,67 @@ async def test_hostile_livekit_addresses_are_refused(
         await fetch_room(link, "Bob")
 
 
-async def test_a_room_that_admits_through_its_waiting_room_says_so(
+async def lobby_link(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]], answers: list[str]
+) -> tuple[MeetingLink, list[tuple[str, str]]]:
+    """A La Suite Meet stand-in whose room has a lobby: `request-entry` answers each status of
+    `answers` in turn (the last one with the grant when it is "accepted"). Gives the link and
+    the (cookie, username) each knock carried."""
+    knocks: list[tuple[str, str]] = []
+    holder: dict[str, MeetingLink] = {}
+
+    async def get_room(request: web.Request) -> web.Response:
+        room = meet_room(livekit_on(holder["link"]), access_level="restricted")
+        del room["livekit"], room["pin_code"]
+        return web.json_response(room)
+
+    async def request_entry(request: web.Request) -> web.Response:
+        knocks.append(
+            (request.cookies.get("lobbyParticipantId", ""), (await request.json())["username"])
+        )
+        status = answers[min(len(knocks), len(answers)) - 1]
+        livekit = {"url": livekit_on(holder["link"]), "room": ROOM_ID, "token": TOKEN}
+        body = {
+            "status": status,
+            "username": "x",
+            "id": "p1",
+            "color": "#000",
+            "livekit": livekit if status == "accepted" else None,
+        }
+        response = web.json_response(body)
+        if len(knocks) == 1:
+            response.set_cookie("lobbyParticipantId", "p1")
+        return response  # fmt: skip
+
+    holder["link"] = await stand_in(
+        {
+            f"/api/v1.0/rooms/{SLUG}/": get_room,
+            f"POST /api/v1.0/rooms/{ROOM_ID}/request-entry/": request_entry,
+        }
+    )
+    return holder["link"], knocks
+
+
+async def test_in_a_room_with_a_lobby_we_knock_and_wait_until_a_host_lets_us_in(
     stand_in: Callable[[Routes], Awaitable[MeetingLink]],
 ) -> None:
-    def restricted(link: MeetingLink) -> dict[str, Any]:
-        room = meet_room(livekit_on(link), access_level="restricted")
-        del room["livekit"], room["pin_code"]
-        return room
+    link, knocks = await lobby_link(stand_in, ["waiting", "waiting", "accepted"])
+    told: list[int] = []
+    grant = await fetch_room(link, "Bob", waiting=lambda: told.append(len(knocks)))
+    assert grant == LiveKitGrant(f"ws://127.0.0.1:{link.port}/livekit", ROOM_ID, TOKEN)
+    assert told == [1]  # told once, after the first knock
+    # Each knock after the first carries the cookie the lobby set, as the web app's do.
+    assert knocks == [("", "Bob"), ("p1", "Bob"), ("p1", "Bob")]
 
-    with pytest.raises(ServerRejectedError, match="waiting room") as caught:
-        await fetch_room(await meet_link(stand_in, restricted), "Bob")
-    assert caught.value.code is ErrorCode.NOT_JOINED
+
+async def test_a_host_who_says_no_is_a_plain_refusal(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]],
+) -> None:
+    link, knocks = await lobby_link(stand_in, ["waiting", "denied"])
+    with pytest.raises(ServerRejectedError, match="did not let you in") as caught:
+        await fetch_room(link, "Bob")
+    assert caught.value.code is ErrorCode.DENIED
+    assert len(knocks) == 2
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,19 @@ def parse_room(document: object) -> MeetRoom:
     return MeetRoom(slug=slug, room_id=room_id, access_level=access, grant=grant)
 
 
+def parse_entry(document: object) -> tuple[str, LiveKitGrant | None]:
+    """La Suite Meet's answer to `request-entry`: our lobby status ("waiting", "accepted",
+    "denied" or "unknown") and, once accepted, the LiveKit grant."""
+    entry = _object(document, "the lobby entry")
+    status = entry.get("status")
+    if status not in ("waiting", "accepted", "denied", "unknown"):
+        raise ProtocolError("the lobby entry's status is not one La Suite Meet has")
+    grant = None
+    if entry.get("livekit") is not None:
+        grant = parse_room({"slug": "lobby", "livekit": entry["livekit"]}).grant
+    return str(status), grant
+
+
 def hand_attribute(raised: bool, now: datetime) -> str:
     """The `handRaisedAt` value as La Suite Meet's server writes it (`timezone.now().isoformat()`):
     `now` (an aware datetime) in UTC, ISO 8601, or "" for a lowered hand."""

@@ -18,7 +18,7 @@ from visio_desktop.core.link_policy import check_server_supplied_url
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.policy import Policy
-from visio_desktop.core.protocol import MediaPlane, Message
+from visio_desktop.core.protocol import MediaPlane, Message, Waiting
 from visio_desktop.engine.sfu_backend import LiveKitBackend
 from visio_desktop.rtc.plane import MediaPlane as Plane
 from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
@@ -43,8 +43,10 @@ class ServerBackend:
         self.policy = policy or Policy()
         self._ssl = ssl_context
         self.chosen: MeetingBackend | None = None
+        self._request: JoinRequest | None = None
 
     async def join(self, request: JoinRequest) -> Admission:
+        self._request = request  # its lobby callback, for La Suite Meet's lobby
         if self.chosen is None:
             self.chosen = await self._choose()
         return await self.chosen.join(request)
@@ -58,7 +60,13 @@ class ServerBackend:
             return VisioSignaling(self.link, self._ssl, policy=self.policy)
 
         async def grant(username: str) -> LiveKitGrant:
-            return await fetch_room(self.link, username, policy=self.policy, ssl_context=self._ssl)
+            def waiting() -> None:
+                if self._request is not None:
+                    self._request.waiting(Waiting(room=self.link.room, display_name=username))
+
+            return await fetch_room(
+                self.link, username, policy=self.policy, ssl_context=self._ssl, waiting=waiting
+            )
 
         async def hand(grant: LiveKitGrant, raised: bool) -> None:
             await set_hand(self.link, grant, raised, policy=self.policy, ssl_context=self._ssl)

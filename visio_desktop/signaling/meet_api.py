@@ -17,9 +17,11 @@ ServerRejectedError (no such room, not let in, an unsafe address).
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -37,6 +39,7 @@ from visio_desktop.core.meet import (
     LiveKitGrant,
     MeetConfig,
     parse_config,
+    parse_entry,
     parse_room,
     websocket_url,
 )
@@ -46,6 +49,10 @@ from visio_desktop.signaling.visio import VisioSignaling
 from visio_desktop.signaling.web import policy_tls, request
 
 API = "/api/v1.0"
+LOBBY_COOKIE = "lobbyParticipantId"  # La Suite Meet's name for who waits in its lobby
+# La Suite Meet forgets a waiting entry 3 s after its last request: its web app asks every
+# second, and so do we.
+LOBBY_POLL_SECONDS = 1.0
 
 
 class ServerKind(enum.Enum):
@@ -132,9 +139,11 @@ async def fetch_room(
     *,
     policy: Policy | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    waiting: Callable[[], None] = lambda: None,
 ) -> LiveKitGrant:
     """The LiveKit grant to join the link's room as `username`
-    (`GET /api/v1.0/rooms/<slug>/?username=`); its url is ws(s)://."""
+    (`GET /api/v1.0/rooms/<slug>/?username=`); its url is ws(s)://. A room with a lobby
+    gives none at once: then we knock (`waiting()` is called once) and wait for a host."""
     api = _Api(link, policy or Policy(), ssl_context)
     response = await api.call(
         "GET", f"{API}/rooms/{quote(link.room, safe='')}/", params={"username": username}
@@ -146,13 +155,44 @@ async def fetch_room(
         raise ServerUnreachableError(
             f"{link.host} answered with an unreadable room ({exc.message})"
         ) from None
-    if room.grant is None:
-        raise ServerRejectedError(
-            ErrorCode.NOT_JOINED,
-            f"The meeting {link.room} only admits people a host lets in from its waiting room, "
-            "which this application cannot do yet.",
-        )
-    return LiveKitGrant(api.check_livekit_url(room.grant.url), room.grant.room, room.grant.token)
+    grant = room.grant
+    if grant is None:
+        if room.room_id is None:
+            raise ServerRejectedError(
+                ErrorCode.BAD_ROOM, f"There is no meeting {link.room} on {link.host}."
+            )
+        grant = await _wait_in_lobby(api, room.room_id, username, waiting)
+    return LiveKitGrant(api.check_livekit_url(grant.url), grant.room, grant.token)
+
+
+async def _wait_in_lobby(
+    api: _Api, room_id: str, username: str, waiting: Callable[[], None]
+) -> LiveKitGrant:
+    """La Suite Meet's lobby: `POST rooms/<id>/request-entry/ {username}`, again every
+    second with the `lobbyParticipantId` cookie it set, until a host lets us in (the answer
+    then carries the LiveKit grant) or does not."""
+    path = f"{API}/rooms/{quote(room_id, safe='')}/request-entry/"
+    cookie = ""
+    announced = False
+    while True:
+        headers = {"Cookie": f"{LOBBY_COOKIE}={cookie}"} if cookie else None
+        response = await api.call("POST", path, headers=headers, body={"username": username})
+        _check_status(response, api.link)
+        cookie = response.cookies.get(LOBBY_COOKIE) or cookie
+        try:
+            status, grant = parse_entry(_json(response))
+        except ProtocolError as exc:
+            raise ServerUnreachableError(
+                f"{api.link.host} answered the lobby unreadably ({exc.message})"
+            ) from None
+        if status == "accepted" and grant is not None:
+            return grant
+        if status == "denied":
+            raise ServerRejectedError(ErrorCode.DENIED, "The host did not let you in.")
+        if not announced:
+            announced = True
+            waiting()
+        await asyncio.sleep(LOBBY_POLL_SECONDS)  # the lobby's own pace (see above)
 
 
 async def set_hand(
