@@ -10,12 +10,13 @@ from aiohttp import web
 from tests.server.conftest import ServeApp
 from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
 from visio_desktop.core.links import parse_link
+from visio_desktop.core.protocol import PROTOCOL_VERSION
 from visio_desktop.signaling.base import JoinRequest
 from visio_desktop.signaling.visio import VisioSignaling
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 GOOD = {
-    "protocol": 1,
+    "protocol": PROTOCOL_VERSION,
     "websocket": "",
     "ice_servers": [],
     "media_planes": ["mesh"],
@@ -82,7 +83,7 @@ async def test_another_protocol_version_asks_for_an_update(
     fake_server: Callable[[Handler], Awaitable[int]],
 ) -> None:
     async def handler(request: web.Request) -> web.Response:
-        return web.json_response({**GOOD, "protocol": 2})
+        return web.json_response({**GOOD, "protocol": PROTOCOL_VERSION + 1})
 
     port = await fake_server(handler)
     with pytest.raises(ServerRejectedError, match="update the application"):

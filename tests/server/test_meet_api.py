@@ -15,7 +15,7 @@ from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableErro
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.policy import Policy
-from visio_desktop.core.protocol import ErrorCode
+from visio_desktop.core.protocol import PROTOCOL_VERSION, ErrorCode
 from visio_desktop.signaling.meet_api import (
     ServerKind,
     fetch_config,
@@ -137,9 +137,9 @@ async def test_our_server_is_recognised_by_its_discovery(
 ) -> None:
     async def discovery(request: web.Request) -> web.Response:
         websocket = f"ws://127.0.0.1:{request.url.port}/ws"
-        return web.json_response({"protocol": 1, "websocket": websocket, "ice_servers": [],
-                                  "media_planes": ["sfu"], "features": ["chat"],
-                                  "max_participants": 50})  # fmt: skip
+        return web.json_response({"protocol": PROTOCOL_VERSION, "websocket": websocket,
+                                  "ice_servers": [], "media_planes": ["sfu"],
+                                  "features": ["chat"], "max_participants": 50})  # fmt: skip
 
     link = await stand_in({"/.well-known/visio": discovery})
     found = await identify_server(link)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.server.conftest import ROOM, Connect, RawClient, three_in_room
 from visio_desktop.core.protocol import (
+    PROTOCOL_VERSION,
     Caption,
     Chat,
     Error,
@@ -38,7 +39,7 @@ from visio_desktop.server.state import ServerConfig
 async def test_discovery_and_health(server: RunningServer, client: Connect) -> None:
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         discovery = (await http.get("/.well-known/visio")).json()
-        assert discovery["protocol"] == 1
+        assert discovery["protocol"] == PROTOCOL_VERSION
         assert discovery["websocket"] == f"ws://127.0.0.1:{server.port}/ws"
         assert discovery["media_planes"] == ["mesh"]
         assert discovery["ice_servers"] == []
@@ -192,7 +193,7 @@ async def test_order_of_the_handshake_is_enforced(client: Connect) -> None:
     assert (await a.expect(Error)).code is ErrorCode.NOT_JOINED
     await a.send(Join(room="not a room", display_name="x"))
     assert (await a.expect(Error)).code is ErrorCode.BAD_ROOM
-    await a.send(Hello(protocol=1, client="again"))
+    await a.send(Hello(protocol=PROTOCOL_VERSION, client="again"))
     assert (await a.expect(Error)).code is ErrorCode.BAD_MESSAGE
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
 from tests.unit.test_protocol import EXAMPLES, json_values
+from visio_desktop.core.protocol import PROTOCOL_VERSION
 from visio_desktop.core.wire import decode, encode
 from visio_desktop.server.runner import EmbeddedServer
 
@@ -28,7 +29,7 @@ def ws_url() -> Iterator[str]:
 @contextmanager
 def joined_client(url: str) -> Iterator[ClientConnection]:
     with connect(url, max_size=2**20) as ws:
-        ws.send('{"type":"hello","protocol":1,"client":"fuzz"}')
+        ws.send(f'{{"type":"hello","protocol":{PROTOCOL_VERSION},"client":"fuzz"}}')
         ws.send('{"type":"join","room":"fuz-zzzz-zzz","display_name":"fuzz"}')
         assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
         assert json.loads(ws.recv(timeout=10))["type"] == "joined"
