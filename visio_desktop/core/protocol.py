@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from visio_desktop.core.display_names import normalise_display_name
-from visio_desktop.core.roles import Access, LobbyEntry, Moderation, Role, RoomState
+from visio_desktop.core.roles import LobbyEntry, Moderation, Role, RoomState
 
 PROTOCOL_VERSION = 2  # 2: roles, access levels, the lobby and moderation (`core.roles`)
 MAX_FRAME_BYTES = 64 * 1024
@@ -407,7 +407,7 @@ class Discovery:
 # The reactions a participant can send; anything else is refused.
 REACTIONS = ("👍", "👎", "👏", "😂", "😮", "❤️", "🎉")
 
-FEATURES = ("chat", "captions", "reactions", "hand")  # "lobby" and "moderation" once they work
+FEATURES = ("chat", "captions", "reactions", "hand", "lobby", "moderation")
 
 
 def clean_display_name(text: str) -> str:
