@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from visio_desktop.core import protocol as p
 from visio_desktop.core.errors import ProtocolError
+from visio_desktop.core.roles import Access, LobbyEntry, Moderation, RoomState
 from visio_desktop.core.wire import decode, decode_object, encode
 
 PERSON = p.ParticipantInfo(id="a1", display_name="Agent DINUM", audio=True, hand_raised=True)
@@ -49,6 +50,15 @@ EXAMPLES: list[p.Message] = [
     p.Pong(nonce=7),
     p.Error(code=p.ErrorCode.ROOM_FULL, message="this meeting is full"),
     p.ServerShutdown(reason="maintenance"),
+    p.Waiting(room="abc-defg-hij", display_name="Ann"),
+    p.Lobby(waiting=(LobbyEntry(id="a1", display_name="Ann", since=1.5),)),
+    p.Admit(ids=("a1", "b2"), allow=False),
+    p.SetRoomState(state=RoomState(access=Access.LOBBY, mics_locked=True)),
+    p.RoomStateChanged(state=RoomState(access=Access.LOCKED), by="h1", by_name="Hostess"),
+    p.Moderate(action=Moderation.REMOVE, target="a1"),
+    p.Moderated(action=Moderation.MUTE, by="h1", by_name="Hostess"),
+    p.EndMeeting(),
+    p.MeetingEnded(by="h1", by_name="Hostess"),
 ]
 
 

@@ -8,7 +8,8 @@ without waiting again) and the tickets of people a host removed.
 With a data folder, the lasting part of each record (slug, secret hash, rules, last use) is
 written to ``meetings.json`` there, atomically and readable by the owner only, after each
 change; it is read back when the server starts, and a file that cannot be read is logged and
-ignored. Co-hosts and tickets belong to one run of the server and are not written.
+set aside (``meetings.json.corrupt``). Co-hosts and tickets belong to one run of the server
+and are not written.
 
 Pure and synchronous, like `server.rooms`.
 """
@@ -179,7 +180,11 @@ class MeetingBook:
                 raise ValueError("meetings is not a list")
             records = [MeetingRecord.from_json(item) for item in meetings]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.error("ignoring the meetings file %s, which cannot be read: %s", self.path, exc)
+            aside = self.path.with_name(f"{FILE_NAME}.corrupt")
+            log.error("ignoring the meetings file %s, which cannot be read (%s); kept as %s",
+                      self.path, exc, aside)  # fmt: skip
+            with contextlib.suppress(OSError):
+                os.replace(self.path, aside)
             return
         records.sort(key=lambda r: r.last_used)
         for record in records[-self.capacity :]:
