@@ -161,3 +161,22 @@ async def test_a_locked_meeting_lets_in_hosts_and_tickets_only(
     rejoined = await back.knock("Guest", slug, ticket=joined.ticket)
     assert isinstance(rejoined, Joined) and rejoined.ticket == joined.ticket
     assert isinstance(await host2.knock("Host again", slug, host_secret=secret), Joined)
+
+
+async def test_someone_let_into_a_full_room_is_told_and_let_go(
+    server: RunningServer, client: Connect
+) -> None:
+    host, slug = await host_in(client, server, "open")  # the room holds 3 (conftest's limits)
+    for name in ("Ann", "Ben"):
+        assert isinstance(await (await client()).knock(name, slug), Joined)
+        await host.expect(ParticipantJoined)
+    await host.send(SetRoomState(state=RoomState(access=Access.LOBBY)))
+    await host.expect(RoomStateChanged)
+    late = await client()
+    assert isinstance(await late.knock("Late", slug), Waiting)
+    await host.expect(Lobby)
+    await host.send(Admit(ids=(late.participant_id,)))
+    assert (await late.expect(Error)).code is ErrorCode.ROOM_FULL
+    await late.closed_code()
+    assert (await host.expect(Error)).code is ErrorCode.ROOM_FULL
+    assert (await host.expect(Lobby)).waiting == ()
