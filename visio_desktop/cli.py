@@ -13,6 +13,7 @@ from pathlib import Path
 
 from visio_desktop import __version__
 from visio_desktop.core.errors import LinkError
+from visio_desktop.core.roles import Access
 
 MESH_ROOM = 12  # each client sends to every other: a mesh is for a handful of people
 SFU_ROOM = 100  # the meetings public servants hold have 10 to 100 people
@@ -60,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-participants",
         type=int,
         help=f"people per meeting (default {MESH_ROOM} in a mesh, {SFU_ROOM} on LiveKit)",
+    )
+    serve.add_argument(
+        "--default-access",
+        choices=[str(a) for a in Access],
+        default=str(Access.OPEN),
+        help="who enters a meeting made without saying: anyone with the link (open), whoever "
+        "a host lets in (lobby), or nobody new (locked)",
+    )
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep meeting records (host secrets as hashes, access levels) in DIR across "
+        "restarts; without it they live in memory only",
     )
     serve.add_argument(
         "--public-url",
@@ -270,6 +285,8 @@ def _serve(args: argparse.Namespace) -> int:
         public_url=args.public_url,
         limits=Limits(max_participants=args.max_participants),
         livekit=livekit,
+        default_access=Access(args.default_access),
+        data_dir=args.data_dir,
     )
     return run_serve(config)
 

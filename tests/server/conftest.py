@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
 import pytest
 from aiohttp import web
 from cryptography import x509
@@ -66,6 +67,12 @@ class RawClient:
         await self.send(Join(room=room, display_name=name))
         return await self.expect(Joined)
 
+    async def knock(self, name: str, room: str = ROOM, **fields: str) -> Message:
+        """Hello, then a join with `fields` (host_secret, ticket): the server's first answer."""
+        await self.hello()
+        await self.send(Join(room=room, display_name=name, **fields))  # type: ignore[arg-type]
+        return await self.recv()
+
     async def closed_code(self) -> int | None:
         await asyncio.wait_for(self.ws.wait_closed(), WAIT)
         return self.ws.close_code
@@ -73,6 +80,16 @@ class RawClient:
 
 Connect = Callable[[], Awaitable[RawClient]]
 ServeApp = Callable[[web.Application], Awaitable[int]]
+
+
+async def create_meeting(server: RunningServer, access: str | None = None) -> tuple[str, str]:
+    """A meeting made through ``POST /api/v1.0/rooms/``: its slug and host secret."""
+    body = {} if access is None else {"access": access}
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        answer = await http.post("/api/v1.0/rooms/", json=body)
+    assert answer.status_code == 201, answer.text
+    data = answer.json()
+    return data["slug"], data["host_secret"]
 
 
 async def three_in_room(client: Connect) -> tuple[RawClient, RawClient, RawClient]:

@@ -44,7 +44,7 @@ async def test_discovery_and_health(server: RunningServer, client: Connect) -> N
         assert discovery["media_planes"] == ["mesh"]
         assert discovery["ice_servers"] == []
         assert "chat" in discovery["features"]
-        assert "lobby" not in discovery["features"]  # advertised only once it exists
+        assert {"lobby", "moderation"} <= set(discovery["features"])
         a = await client()
         await a.join("Alice")
         health = (await http.get("/healthz")).json()

@@ -409,7 +409,7 @@ class Discovery:
 # The reactions a participant can send; anything else is refused.
 REACTIONS = ("👍", "👎", "👏", "😂", "😮", "❤️", "🎉")
 
-FEATURES = ("chat", "captions", "reactions", "hand")  # "lobby" and "moderation" once they work
+FEATURES = ("chat", "captions", "reactions", "hand", "lobby", "moderation")
 
 
 def clean_display_name(text: str) -> str:

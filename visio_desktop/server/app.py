@@ -18,6 +18,7 @@ from visio_desktop.core.protocol import (
 )
 from visio_desktop.server.connection import Connection
 from visio_desktop.server.meet_front import add_meet_api
+from visio_desktop.server.meeting_api import CREATE_PATH, create_meeting
 from visio_desktop.server.metrics import prometheus_text
 from visio_desktop.server.state import ServerConfig, ServerState
 
@@ -40,14 +41,16 @@ def make_app(config: ServerConfig) -> web.Application:
     app.on_shutdown.append(_say_goodbye)
     if config.livekit is not None:
         add_meet_api(app, config.livekit, config.limits.max_participants)
+    else:
+        app.router.add_post(CREATE_PATH, _create_meeting)
     return app
 
 
 @web.middleware
 async def _admit_http(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A plain HTTP request that arrived whole ends the handshake deadline (`server.gate`);
-    a WebSocket's ends when it joins."""
-    if request.path != "/ws":
+    a WebSocket's ends when it joins, and a meeting's creation once its body is read."""
+    if request.path != "/ws" and not (request.method == "POST" and request.path == CREATE_PATH):
         request.app[STATE_KEY].gate.admit(request.transport)
     return await handler(request)
 
@@ -84,6 +87,10 @@ async def _health(request: web.Request) -> web.Response:
     if busy:
         body["reason"] = busy
     return web.json_response(body, status=503 if busy else 200)
+
+
+async def _create_meeting(request: web.Request) -> web.Response:
+    return await create_meeting(request, request.app[STATE_KEY])
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -1,5 +1,8 @@
 """One client's WebSocket on the server: limits, the hello/join handshake, and relaying.
 
+Who enters a meeting and how (hosts, access levels, the lobby) is `server.hosting`'s to
+decide, and what hosts do to a meeting `server.moderation`'s; this module routes to them.
+
 Each connection writes through its own queue, bounded in bytes, and its own writer task, so a
 slow client can never stall a room: when more than `Limits.outbound_queue_bytes` wait for it,
 it is cut and its queue released, and only it.
@@ -24,29 +27,32 @@ from visio_desktop.core.protocol import (
     CLIENT_MESSAGE_TYPES,
     PROTOCOL_VERSION,
     REACTIONS,
+    Admit,
     Caption,
     Chat,
+    EndMeeting,
     Error,
     ErrorCode,
     Hello,
     Join,
-    Joined,
     Leave,
     LeaveReason,
     MediaPlane,
     Message,
+    Moderate,
     ParticipantInfo,
-    ParticipantJoined,
     ParticipantLeft,
     ParticipantUpdated,
     Ping,
     Pong,
     Reaction,
+    SetRoomState,
     Signal,
     UpdateState,
     Welcome,
     clean_display_name,
 )
+from visio_desktop.server import hosting, moderation
 from visio_desktop.server.limits import Limits, TokenBucket
 from visio_desktop.server.rooms import RoomError, new_participant_id
 from visio_desktop.server.state import ServerState
@@ -69,6 +75,10 @@ class Connection:
         self.participant_id = new_participant_id()
         self.greeted = False
         self.room: str | None = None
+        self.ticket = ""  # issued when this connection entered its room
+        self.waiting: str | None = None  # the room whose lobby this connection waits in
+        self.waiting_as: ParticipantInfo | None = None  # who it will be once let in
+        self._lobby_timer: asyncio.TimerHandle | None = None
         self._rate = TokenBucket(self.limits.message_burst, self.limits.messages_per_second)
         self._strikes = TokenBucket(
             self.limits.strikes_allowed, self.limits.strikes_forgiven_per_second
@@ -201,6 +211,8 @@ class Connection:
             self._on_join(message)
         elif isinstance(message, Pong):
             pass
+        elif self.waiting is not None and isinstance(message, Leave):
+            hosting.leave_lobby(self)
         elif self.room is None:
             raise RoomError(ErrorCode.NOT_JOINED, "join a meeting first")
         else:
@@ -232,7 +244,7 @@ class Connection:
         )
 
     def _on_join(self, join: Join) -> None:
-        if self.room is not None:
+        if self.room is not None or self.waiting is not None:
             raise RoomError(ErrorCode.ALREADY_JOINED, "you are already in a meeting")
         if self.state.media_plane is MediaPlane.SFU:
             raise RoomError(
@@ -249,24 +261,7 @@ class Connection:
             slug = normalise_room(join.room)
         except LinkError as exc:
             raise RoomError(ErrorCode.BAD_ROOM, exc.message) from None
-        info = ParticipantInfo(
-            id=self.participant_id,
-            display_name=clean_display_name(join.display_name),
-            audio=join.audio,
-            video=join.video,
-        )
-        room = self.state.rooms.join(slug, info)
-        stamped = room.participants[self.participant_id]
-        self.room = slug
-        self.state.gate.admit(self.transport)
-        self.send(
-            Joined(
-                room=slug,
-                participant_id=self.participant_id,
-                participants=tuple(room.participants.values()),
-            )
-        )
-        self.state.broadcast(slug, ParticipantJoined(participant=stamped), exclude=self)
+        hosting.join(self, slug, join)
 
     def _in_room(self, slug: str, message: Message) -> None:
         me = self.participant_id
@@ -294,10 +289,19 @@ class Connection:
             cleaned = dataclasses.replace(
                 message, display_name=clean_display_name(message.display_name)
             )
+            cleaned = moderation.check_microphone(self, slug, cleaned)
             info = rooms.update(slug, me, cleaned)
             self.state.broadcast(slug, ParticipantUpdated(participant=info))
         elif isinstance(message, Leave):
             self.leave_room(LeaveReason.LEFT)
+        elif isinstance(message, Admit):
+            hosting.admit(self, slug, message)
+        elif isinstance(message, Moderate):
+            moderation.moderate(self, slug, message)
+        elif isinstance(message, SetRoomState):
+            moderation.set_room_state(self, slug, message)
+        elif isinstance(message, EndMeeting):
+            moderation.end_meeting(self, slug, message)
 
     def _name(self, slug: str) -> str:
         room = self.state.rooms.get(slug)
@@ -305,9 +309,37 @@ class Connection:
         return info.display_name if info else ""
 
     def leave_room(self, reason: LeaveReason) -> None:
+        """Out of the room (or of its lobby), telling the others."""
+        hosting.leave_lobby(self)
         slug, self.room = self.room, None
         if slug is None:
             return
+        record = self.state.meetings.get(slug)
+        if record is not None:
+            record.cohosts.discard(self.participant_id)
         if self.state.rooms.leave(slug, self.participant_id) is not None:
             left = ParticipantLeft(participant_id=self.participant_id, reason=reason)
             self.state.broadcast(slug, left)
+
+    # -- the lobby --------------------------------------------------------------------------
+
+    def wait_in_lobby(self, slug: str, info: ParticipantInfo) -> None:
+        """Wait in room `slug`'s lobby, to enter as `info`: the handshake deadline ends and a
+        longer one, `Limits.lobby_wait_seconds`, starts."""
+        self.waiting, self.waiting_as = slug, info
+        self.state.gate.admit(self.transport)
+        self._lobby_timer = asyncio.get_running_loop().call_later(
+            self.limits.lobby_wait_seconds, self._waited_too_long
+        )
+
+    def stop_waiting(self) -> str | None:
+        """No longer waiting; the room whose lobby it was, or None if it was not waiting."""
+        slug, self.waiting, self.waiting_as = self.waiting, None, None
+        if self._lobby_timer is not None:
+            self._lobby_timer.cancel()
+            self._lobby_timer = None
+        return slug
+
+    def _waited_too_long(self) -> None:
+        self._lobby_timer = None
+        hosting.turn_away(self, ErrorCode.DENIED, "nobody let you in; try again later")

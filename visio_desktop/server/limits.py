@@ -54,3 +54,10 @@ class Limits:
     # Overload: new joins are refused with server_busy past either of these.
     busy_delivery_seconds: float = 1.0
     busy_queued_bytes: int = 64 * 1024 * 1024
+    # Meeting records kept (`server.meetings`); past this the least recently used empty one goes.
+    max_meetings: int = 10_000
+    # People waiting in one meeting's lobby; more are refused with room_full.
+    max_waiting: int = 50
+    # How long someone may wait in a lobby before they are turned away (the handshake deadline
+    # ends when they start waiting).
+    lobby_wait_seconds: float = 30 * 60.0

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from visio_desktop import __version__
 from visio_desktop.core.protocol import IceServer, MediaPlane, Message
+from visio_desktop.core.roles import Access, LobbyEntry
 from visio_desktop.server.gate import Gate
 from visio_desktop.server.limits import Limits
+from visio_desktop.server.meetings import MeetingBook
 from visio_desktop.server.rooms import RoomRegistry
 
 if TYPE_CHECKING:
@@ -32,6 +35,10 @@ class ServerConfig:
     # Set, the server fronts LiveKit (`serve --livekit-url`): its rooms are SFU rooms, joined
     # through La Suite Meet's REST API (`server.meet_front`), not through /ws.
     livekit: LiveKitFront | None = None
+    # The access level of meetings made without one: ad-hoc rooms, and POSTs that name none.
+    default_access: Access = Access.OPEN
+    # Where meeting records are kept across restarts (`serve --data-dir`); None: memory only.
+    data_dir: Path | None = None
 
 
 class DeliveryDelay:
@@ -72,6 +79,14 @@ class ServerState:
         self.server_name = f"visio-desktop {__version__}"
         self.rooms = RoomRegistry(config.limits.max_participants)
         self.connections: dict[str, Connection] = {}
+        # Who waits in each room's lobby, by participant id, in the order they knocked.
+        self.lobbies: dict[str, dict[str, LobbyEntry]] = {}
+        self.meetings = MeetingBook(
+            config.limits.max_meetings,
+            config.default_access,
+            config.data_dir,
+            in_use=lambda slug: self.rooms.get(slug) is not None or slug in self.lobbies,
+        )
         self.gate = Gate(config.limits)
         self.delivery = DeliveryDelay()
         self.queued_bytes = 0  # over every connection's outbound queue
