@@ -22,10 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
+import platformdirs
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from visio_desktop.captions import DownloadProgress, ModelDownloadError, download_model
+from visio_desktop.core.errors import VisioError
 from visio_desktop.core.link_policy import EMBEDDED_SERVER_HOST
 from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
 from visio_desktop.core.policy import Policy, apply_policy, load_policy
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 
 _LEAVE_SECONDS = 5.0
 _EMBEDDED_HOST = EMBEDDED_SERVER_HOST
+_DEMO_CREATE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,11 @@ class _Embedded:
 
     def base_url(self) -> str:
         if self.server is None:
-            self.server = EmbeddedServer(ServerConfig(host=_EMBEDDED_HOST, port=0))
+            # Its meetings (their hosts' secrets, hashed, and rules) outlive the application,
+            # as the secrets in the keyring do.
+            records = platformdirs.user_data_path("visio-desktop") / "embedded-server"
+            config = ServerConfig(host=_EMBEDDED_HOST, port=0, data_dir=records)
+            self.server = EmbeddedServer(config)
             self.server.start()
         return self.server.base_url
 
@@ -201,10 +208,20 @@ def build_desktop(
         services.use_speaker(settings.speaker)
     window.show()
     if demo is not None:
-        link = parse_link(f"{embedded.base_url()}/{new_room_slug()}")
+        link = _demo_meeting(session, embedded.base_url())
         desktop.bots = start_bots(link, demo.participants)
         window.join_now(link, settings.display_name, audio=False, video=True)
     return desktop
+
+
+def _demo_meeting(session: Session, server: str) -> MeetingLink:
+    """The demo's meeting, created by this user, who is its host: the host's controls (the
+    lobby, moderation) can be tried on the synthetic participants."""
+    try:
+        return session.create_meeting(server).result(timeout=_DEMO_CREATE_SECONDS)
+    except (VisioError, TimeoutError) as exc:
+        log.warning("could not create the demo meeting (%s); joining a plain room", exc)
+        return parse_link(f"{server}/{new_room_slug()}")
 
 
 def _speaker_switch(playout: Playout, devices: DeviceCatalog) -> Callable[[str], None]:

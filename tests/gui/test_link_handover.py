@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def environment(tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     env["XDG_RUNTIME_DIR"] = str(tmp_path / "run")
     (tmp_path / "run").mkdir(mode=0o700)
     return env

@@ -121,6 +121,7 @@ def handover_desktop(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[Desktop, di
     environment uses."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     env["XDG_RUNTIME_DIR"] = str(tmp_path / "run")
     (tmp_path / "run").mkdir(mode=0o700)
     key = subprocess.run(

@@ -40,6 +40,7 @@ def run_driver(module: str, x_display: str, out: Path, *args: str) -> None:
     env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
     env.pop("WAYLAND_DISPLAY", None)
     env["XDG_CONFIG_HOME"] = str(out / "config")
+    env["XDG_DATA_HOME"] = str(out / "data")
     env["XDG_RUNTIME_DIR"] = str(out)
     done = subprocess.run(
         [sys.executable, "-m", module, str(out), *args],
