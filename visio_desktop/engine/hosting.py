@@ -43,9 +43,9 @@ _TURNED_OFF = {Moderation.MUTE: MediaKind.AUDIO, Moderation.STOP_VIDEO: MediaKin
 class Moderatable(Protocol):
     """The meeting, as a host's decision reaches it."""
 
-    async def turn_off(self, kind: MediaKind) -> None: ...
+    async def set_media(self, kind: MediaKind, on: bool) -> bool: ...
 
-    async def stop_screen(self) -> None: ...
+    async def share_screen(self, source: None) -> None: ...
 
     async def send_away(self, code: ErrorCode, message: str, by_name: str) -> None:
         """End the meeting here for good (no rejoin), after SentAway."""
@@ -109,9 +109,9 @@ class Hosting:
             return
         kind = _TURNED_OFF.get(action)
         if kind is not None:
-            await meeting.turn_off(kind)
+            await meeting.set_media(kind, False)
         elif action is Moderation.STOP_SCREEN:
-            await meeting.stop_screen()
+            await meeting.share_screen(None)
         self._emit(ev.Moderated(action, by))
 
     # -- what a host asks (the server refuses anyone else) -----------------------------------

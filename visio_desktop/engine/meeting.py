@@ -53,7 +53,7 @@ from visio_desktop.core.protocol import ParticipantUpdated as ParticipantUpdated
 from visio_desktop.core.secrets import MemorySecrets, SecretStore
 from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.engine import events as ev
-from visio_desktop.engine.captions import CaptionsOptions, OwnCaptions
+from visio_desktop.engine.captions import OwnCaptions
 from visio_desktop.engine.hosting import FINAL_REFUSALS, Hosting
 from visio_desktop.engine.local import LocalMedia
 from visio_desktop.engine.options import AddressRules, MediaOptions, ReconnectPolicy, StallRules
@@ -358,13 +358,6 @@ class Meeting:
             await self.captions.follow_microphone()
         return new is not None or not on
 
-    async def turn_off(self, kind: MediaKind) -> None:
-        """A host turned our microphone or camera off (`engine.hosting`)."""
-        await self.set_media(kind, False)
-
-    async def stop_screen(self) -> None:
-        await self.screen.stop()
-
     async def send_away(self, code: ErrorCode, message: str, by_name: str) -> None:
         """Denied, removed, locked out, or the meeting ended: over for good, no rejoin."""
         self._emit(ev.SentAway(code, message, by_name))
@@ -405,21 +398,6 @@ class Meeting:
                 hand_raised=self.me.hand_raised,
             )
         )
-
-    async def send_chat(self, text: str) -> None:
-        await self.backend.send(Chat(text=text))
-
-    async def send_caption(self, caption: Caption) -> str:
-        """Send caption text made elsewhere (a synthetic participant's script)."""
-        await self.backend.send(caption)
-        return caption.segment_id
-
-    async def set_captions(self, on: bool, options: CaptionsOptions) -> None:
-        """Caption the local voice (or stop); the state arrives as CaptionsStateChanged."""
-        await self.captions.set(on, options)
-
-    async def send_reaction(self, emoji: str) -> None:
-        await self.backend.send(Reaction(emoji=emoji))
 
     async def stats(self) -> list[RemoteStats]:
         return await collect_stats(self.plane, self.remote, self.participants, self.departed)

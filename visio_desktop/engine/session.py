@@ -21,7 +21,7 @@ from visio_desktop.core.errors import ServerRejectedError, VisioError
 from visio_desktop.core.kinds import DEVICE_KINDS, MediaKind, TileKey
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.policy import Policy
-from visio_desktop.core.protocol import Caption, LeaveReason
+from visio_desktop.core.protocol import Caption, Chat, LeaveReason, Reaction
 from visio_desktop.core.roles import Access, Moderation, RoomState
 from visio_desktop.core.secrets import MemorySecrets, SecretStore, host_secret_key
 from visio_desktop.engine import events as ev
@@ -191,10 +191,10 @@ class Session:
         return self._call(lambda m: m.set_hand(raised))
 
     def send_chat(self, text: str) -> concurrent.futures.Future[None]:
-        return self._call(lambda m: m.send_chat(text))
+        return self._call(lambda m: m.backend.send(Chat(text=text)))
 
     def send_reaction(self, emoji: str) -> concurrent.futures.Future[None]:
-        return self._call(lambda m: m.send_reaction(emoji))
+        return self._call(lambda m: m.backend.send(Reaction(emoji=emoji)))
 
     def send_caption(
         self,
@@ -214,14 +214,19 @@ class Session:
             start=start,
             end=end,
         )
-        return self._call(lambda m: m.send_caption(caption))
+
+        async def send(meeting: Meeting) -> str:  # caption text made elsewhere (a script)
+            await meeting.backend.send(caption)
+            return caption.segment_id
+
+        return self._call(send)
 
     def set_captions(
         self, on: bool, options: CaptionsOptions | None = None
     ) -> concurrent.futures.Future[None]:
         """Caption our own voice (on this machine) or stop; CaptionsStateChanged tells how it
         went. Others' captions arrive either way."""
-        return self._call(lambda m: m.set_captions(on, options or CaptionsOptions()))
+        return self._call(lambda m: m.captions.set(on, options or CaptionsOptions()))
 
     # -- hosts (the server refuses these from anyone else) ------------------------------------
 
