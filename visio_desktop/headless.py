@@ -14,6 +14,7 @@ line whenever that set changes; on the mesh every video arrives whatever is show
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 import json
@@ -43,6 +44,12 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.sources import NoSources, SyntheticSources
 
 JOIN_TIMEOUT = 30.0
+
+
+class JoinAbandonedError(VisioError):
+    """We stopped joining: stopped while waiting in the lobby, or no answer in time."""
+
+
 SHOWN_BY_DEFAULT = 15  # the window's first page of the grid: 16 tiles, our own among them
 
 
@@ -141,6 +148,11 @@ PRINTED = (
     ev.Left,
     ev.PeerStateChanged,
     ev.CaptionsStateChanged,
+    ev.Waiting,
+    ev.LobbyChanged,
+    ev.RoomStateChanged,
+    ev.Moderated,
+    ev.SentAway,
 )
 
 
@@ -154,6 +166,7 @@ class HeadlessClient:
         self.out = out
         self.finished = threading.Event()
         self.fatal: str | None = None
+        self.waiting = threading.Event()  # set while we wait in the meeting's lobby
         backend = functools.partial(ServerBackend, policy=policy or Policy())
         self.session = Session(
             engine, self._on_event, backend_factory=backend, secrets=KeyringSecrets()
@@ -166,6 +179,8 @@ class HeadlessClient:
     def _on_event(self, event: ev.Event) -> None:
         if self.out is not None and isinstance(event, PRINTED):
             self.out.write(event_record(event))
+        if isinstance(event, ev.Waiting):
+            self.waiting.set()
         if isinstance(event, ev.Joined):
             self._others = [p.id for p in event.participants if p.id != event.self_id]
             self._show()
@@ -176,7 +191,7 @@ class HeadlessClient:
         elif isinstance(event, ev.ParticipantLeft) and event.participant_id in self._others:
             self._others.remove(event.participant_id)
             self._show()
-        if isinstance(event, ev.ErrorOccurred) and event.fatal:
+        if (isinstance(event, ev.ErrorOccurred) and event.fatal) or isinstance(event, ev.SentAway):
             self.fatal = event.message
             self.finished.set()
 
@@ -196,8 +211,11 @@ class HeadlessClient:
         if self.out is not None:
             self.out.write({"event": "showing", "t": round(time.time(), 3), "ids": showing})
 
-    def join(self, link: MeetingLink, options: HeadlessOptions) -> None:
-        """Join and say the configured chat line and caption; raises VisioError."""
+    def join(
+        self, link: MeetingLink, options: HeadlessOptions, stop: threading.Event | None = None
+    ) -> None:
+        """Join (after the lobby, if the meeting has one: as long as it takes, until `stop`)
+        and say the configured chat line and caption; raises VisioError."""
         self._show_count = max(0, options.show)
         self._show_size = (options.width, options.height)
         sources = (
@@ -206,7 +224,7 @@ class HeadlessClient:
             else NoSources()
         )
         media = MediaOptions(audio=options.synthetic, video=options.synthetic, sources=sources)
-        self.session.join(link, options.name, media).result(timeout=JOIN_TIMEOUT)
+        self._enter(self.session.join(link, options.name, media), stop or threading.Event())
         if options.captions is not None:
             language = "" if options.captions == "auto" else options.captions
             self.session.set_captions(True, CaptionsOptions(language=language)).result(
@@ -234,6 +252,24 @@ class HeadlessClient:
         self.session.send_caption(
             text, final=True, language=language, end=float(len(words)), segment_id=segment
         ).result(timeout=JOIN_TIMEOUT)
+
+    def _enter(self, joining: concurrent.futures.Future[None], stop: threading.Event) -> None:
+        """Wait for the join: JOIN_TIMEOUT for the server, then, in a lobby, until a host
+        answers or we are stopped (looking at `stop` twice a second)."""
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        done: set[concurrent.futures.Future[None]] = set()
+        while not done and not stop.is_set():
+            if not self.waiting.is_set() and time.monotonic() > deadline:
+                break
+            done, _ = concurrent.futures.wait([joining], timeout=0.5)
+        if not done:
+            self.session.leave().result(timeout=JOIN_TIMEOUT)
+            raise JoinAbandonedError(
+                "left the lobby before a host answered"
+                if self.waiting.is_set()
+                else f"the meeting server did not answer within {JOIN_TIMEOUT:.0f} s"
+            )
+        joining.result()
 
     def stats_record(self) -> dict[str, Any]:
         try:
@@ -274,7 +310,7 @@ def run_join(
     client = HeadlessClient(engine, out, policy)
     try:
         try:
-            client.join(link, options)
+            client.join(link, options, stop)
         except VisioError as exc:
             stderr.write(f"visio-desktop: {exc.message}\n")
             return 1

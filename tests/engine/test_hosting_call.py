@@ -11,7 +11,7 @@ import pytest
 from tests.engine.conftest import WAIT, EventLog, frame_from
 from tests.engine.test_session import synthetic
 from tests.memory_keyring import MemoryKeyring
-from visio_desktop.core.errors import ServerRejectedError
+from visio_desktop.core.errors import ServerRejectedError, VisioError
 from visio_desktop.core.kinds import MediaKind, Slot
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import ErrorCode, LeaveReason
@@ -196,3 +196,15 @@ def test_the_host_secret_survives_a_restart_of_the_client(
     finally:
         session.leave().result(timeout=WAIT)
         again.stop()
+
+
+def test_whoever_leaves_the_lobby_leaves_the_hosts_list(
+    make_session: MakeSession, server: EmbeddedServer
+) -> None:
+    _, host_log, link, _ = host_meeting(make_session, server, Access.LOBBY)
+    guest, _, joining = knock(make_session, link, "Guest")
+    host_log.wait_for(ev.LobbyChanged, lambda e: len(e.waiting) == 1)
+    guest.leave().result(timeout=WAIT)
+    assert host_log.wait_for(ev.LobbyChanged).waiting == ()
+    with pytest.raises(VisioError):
+        joining.result(timeout=WAIT)
