@@ -119,7 +119,9 @@ def run_new_meeting(server: str | None, access: str | None) -> int:
         return 2
     try:
         created = asyncio.run(
-            create_meeting(server, Access(access) if access else None, policy=policy)
+            create_meeting(
+                server, Access(access) if access else policy.default_access, policy=policy
+            )
         )
     except VisioError as exc:
         print(f"visio-desktop: {exc.message}", file=sys.stderr)

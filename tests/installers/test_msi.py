@@ -30,6 +30,7 @@ PROPERTIES = {  # MSI property -> registry value the app reads
     "MODELMIRROR": "ModelMirror",
     "PROXY": "Proxy",
     "CABUNDLE": "ExtraCABundle",
+    "DEFAULTACCESS": "DefaultAccess",
 }
 
 

@@ -15,6 +15,7 @@ VISIO_POLICY_FILE, but only on a machine that has no system policy: a user canno
     model_mirror           ModelMirror           MODELMIRROR           https:// URL of the models
     proxy                  Proxy                 PROXY                 http(s):// or socks5:// URL
     extra_ca_bundle        ExtraCABundle         CABUNDLE              absolute path of a PEM file
+    default_access         DefaultAccess         DEFAULTACCESS         open, lobby or locked
 
 A list is a TOML list, REG_MULTI_SZ, or one string separated by `;`, `,` or spaces. Booleans
 are true/false, 1/0 or yes/no. An empty value (`""`, `[]`, an empty registry string, as an
@@ -45,6 +46,7 @@ from typing import Any
 
 from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import is_host_allowed, parse_link
+from visio_desktop.core.roles import Access
 from visio_desktop.core.settings import Settings, normalise_server_url
 
 __all__ = [
@@ -71,6 +73,7 @@ REGISTRY_NAMES = {
     "ModelMirror": "model_mirror",
     "Proxy": "proxy",
     "ExtraCABundle": "extra_ca_bundle",
+    "DefaultAccess": "default_access",
 }
 # Registry value types (fixed by Windows; spelled out so that this reads them on any system).
 REG_SZ, REG_EXPAND_SZ, REG_DWORD, REG_MULTI_SZ, REG_QWORD = 1, 2, 4, 7, 11
@@ -98,6 +101,8 @@ class Policy:
     model_mirror: str = ""
     proxy: str = ""
     extra_ca_bundle: str = ""
+    # Who may enter the meetings created from this computer (None: the server's default).
+    default_access: Access | None = None
     source: str = ""  # the file or registry key it came from; "" when there is none
     invalid: frozenset[str] = frozenset()  # keys present but unusable, read the safest way
 
@@ -131,7 +136,10 @@ class Policy:
 
 
 _UNREADABLE = Policy(  # every setting read the safest way
-    allow_unknown_servers=False, captions=Captions.OFF, invalid=frozenset(REGISTRY_NAMES.values())
+    allow_unknown_servers=False,
+    captions=Captions.OFF,
+    default_access=Access.LOBBY,
+    invalid=frozenset(REGISTRY_NAMES.values()),
 )
 
 
@@ -321,6 +329,13 @@ def _read_captions(value: object, notes: list[str]) -> Captions:
         raise _Invalid('expected "on", "off", "fr" or "en"') from None
 
 
+def _read_access(value: object, notes: list[str]) -> Access:
+    try:
+        return Access(_text(value).lower())
+    except ValueError:
+        raise _Invalid('expected "open", "lobby" or "locked"') from None
+
+
 def _read_url(schemes: tuple[str, ...]) -> Callable[[object, list[str]], str]:
     def read(value: object, notes: list[str]) -> str:
         text = _text(value)
@@ -357,13 +372,19 @@ _READERS: dict[str, Callable[[object, list[str]], object]] = {
     "model_mirror": _read_url(("https",)),
     "proxy": _read_url(("http", "https", "socks5")),
     "extra_ca_bundle": _read_ca_bundle,
+    "default_access": _read_access,
 }
-_SAFEST: dict[str, object] = {"allow_unknown_servers": False, "captions": Captions.OFF}
+_SAFEST: dict[str, object] = {
+    "allow_unknown_servers": False,
+    "captions": Captions.OFF,
+    "default_access": Access.LOBBY,
+}
 _SAFEST_TEXT = {
     "allow_unknown_servers": "unknown servers are refused",
     "captions": "captions are off",
     "model_mirror": "model downloads are blocked",
     "extra_ca_bundle": "no extra certificate authority is trusted",
+    "default_access": "new meetings have a lobby",
 }
 
 
