@@ -11,11 +11,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.gui.lobby_feed import WAITING, SessionSpy, feed, info, joined, start_join
+from tests.gui.test_french import french, french_resources  # noqa: F401 - fixtures
 from visio_desktop.core.protocol import ErrorCode, LeaveReason
 from visio_desktop.core.roles import Access, Moderation, Role, RoomState
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.call_changes import Phase
+from visio_desktop.ui.i18n import install_translator
 from visio_desktop.ui.main_window import MainWindow
 
 
@@ -314,3 +316,52 @@ def test_microphones_locked_when_we_join(qtbot: QtBot, desktop: Desktop) -> None
     window.leave()
     start_join(window)  # a new meeting starts unlocked
     assert window.call.controls.action("mic").isEnabled()
+
+
+# -- French and English ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("french")
+def test_waiting_screen_and_lobby_list_in_french_and_back(
+    qtbot: QtBot, desktop: Desktop, qapp: QApplication
+) -> None:
+    window = desktop.window
+    window.show()
+    install_translator(qapp, "fr")
+    start_join(window, "Marie")
+    feed(window, ev.Waiting("abc-defg-hij", "Marie"))
+    page = window.waiting
+    assert page.status.text() == "En attente qu’un organisateur vous fasse entrer"
+    assert page.meeting.text() == "Réunion abc-defg-hij sur visio.numerique.gouv.fr"
+    assert page.person.text() == "Vous apparaîtrez sous le nom Marie"
+    assert page.leave.text() == "Quitter"
+    assert page.leave.accessibleName() == "Quitter la salle d’attente"
+
+    feed(window, joined(Role.HOST), ev.LobbyChanged(WAITING))
+    lobby = window.hosting.lobby
+    assert lobby.header.text() == "En attente dans la salle d’attente (2)"
+    assert lobby.rows[0].admit.text() == "Admettre"
+    assert lobby.rows[0].admit.accessibleName() == "Admettre Mairie de Lyon"
+    assert lobby.rows[1].deny.accessibleName() == "Refuser Préfecture du Rhône"
+    assert lobby.admit_all.text() == "Tout admettre"
+    assert window.call.notifications.history[-1] == (
+        "Préfecture du Rhône attend dans la salle d’attente"
+    )
+    assert window.hosting.actions.mute_all_button.text() == "Couper tous les micros"
+    assert any(
+        row.startswith("Tester (vous) — organisateur") for row in window.call.participants.rows()
+    )
+
+    install_translator(qapp, "en")  # everything follows at run time
+    assert lobby.header.text() == "Waiting in the lobby (2)"
+    assert lobby.rows[0].admit.accessibleName() == "Admit Mairie de Lyon"
+    assert page.status.text() == "Waiting for a host to let you in"
+
+
+@pytest.mark.usefixtures("french")
+def test_sent_away_in_french(qtbot: QtBot, desktop: Desktop, qapp: QApplication) -> None:
+    window = desktop.window
+    install_translator(qapp, "fr")
+    start_join(window)
+    feed(window, ev.Waiting("abc-defg-hij", "Tester"), ev.SentAway(ErrorCode.DENIED, "", "Anne"))
+    assert window.home._banner_text.text() == "Anne ne vous a pas fait entrer."
