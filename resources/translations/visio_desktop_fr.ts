@@ -713,8 +713,8 @@ Rejoindre quand même&#xa0;?</translation>
     <message numerus="yes">
         <source>Waiting in the lobby (%n)</source>
         <translation>
-            <numerusform>En attente dans la salle d’attente (%n)</numerusform>
-            <numerusform>En attente dans la salle d’attente (%n)</numerusform>
+            <numerusform>Dans la salle d’attente (%n)</numerusform>
+            <numerusform>Dans la salle d’attente (%n)</numerusform>
         </translation>
     </message>
 </context>

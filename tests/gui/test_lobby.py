@@ -339,7 +339,7 @@ def test_waiting_screen_and_lobby_list_in_french_and_back(
 
     feed(window, joined(Role.HOST), ev.LobbyChanged(WAITING))
     lobby = window.hosting.lobby
-    assert lobby.header.text() == "En attente dans la salle d’attente (2)"
+    assert lobby.header.text() == "Dans la salle d’attente (2)"
     assert lobby.rows[0].admit.text() == "Admettre"
     assert lobby.rows[0].admit.accessibleName() == "Admettre Mairie de Lyon"
     assert lobby.rows[1].deny.accessibleName() == "Refuser Préfecture du Rhône"

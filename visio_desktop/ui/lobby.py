@@ -1,5 +1,5 @@
 """The lobby list hosts and co-hosts see above the participants: each person waiting with
-Admit and Deny, under the header with Admit all / Deny all. It is hidden while nobody waits.
+Admit and Deny, under the header and Admit all / Deny all. It is hidden while nobody waits.
 
 It only says what the host chose (`decided`: ids, let in or not); the controller asks the
 engine. Names are plain text; each button's accessible name says whom it acts on."""
@@ -16,6 +16,7 @@ from visio_desktop.core.roles import LobbyEntry
 
 _STYLE = """
 QFrame#lobby { background: #fef7da; border: 1px solid #e0c56e; border-radius: 6px; }
+QFrame#lobby QLabel, QWidget#lobbyRow { background: transparent; }
 QPushButton { padding: 4px 10px; }
 QPushButton[role="admit"] { background: #000091; color: white; border: none; border-radius: 4px; }
 QPushButton[role="admit"]:focus, QPushButton[role="deny"]:focus { border: 2px solid #161616; }
@@ -27,6 +28,7 @@ QPushButton[role="deny"] { background: #ffffff; color: #161616; border: 1px soli
 class _Row(QWidget):
     def __init__(self, entry: LobbyEntry, parent: QWidget) -> None:
         super().__init__(parent)
+        self.setObjectName("lobbyRow")
         self.entry = entry
         self.name = QLabel(entry.display_name)
         self.name.setTextFormat(Qt.TextFormat.PlainText)
@@ -69,13 +71,15 @@ class LobbyPanel(QFrame):
         self.deny_all.clicked.connect(lambda: self.decided.emit(self.ids(), False))
         self._rows = QVBoxLayout()
         self._rows.setSpacing(4)
-        top = QHBoxLayout()
-        top.addWidget(self.header, 1)
-        top.addWidget(self.admit_all)
-        top.addWidget(self.deny_all)
+        self.header.setWordWrap(True)
+        everyone = QHBoxLayout()
+        everyone.addStretch(1)
+        everyone.addWidget(self.admit_all)
+        everyone.addWidget(self.deny_all)
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 8, 10, 8)
-        column.addLayout(top)
+        column.addWidget(self.header)
+        column.addLayout(everyone)
         column.addLayout(self._rows)
         self.hide()
         self.retranslate()
