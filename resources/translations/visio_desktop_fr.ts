@@ -445,11 +445,15 @@
     </message>
     <message>
         <source>Lobby: a host lets people in</source>
-        <translation>Salle d’attente : un organisateur fait entrer</translation>
+        <translation>Salle d’attente&#xa0;: un organisateur fait entrer</translation>
     </message>
     <message>
         <source>Locked: nobody new can enter</source>
-        <translation>Verrouillée : personne de nouveau ne peut entrer</translation>
+        <translation>Verrouillée&#xa0;: personne de nouveau ne peut entrer</translation>
+    </message>
+    <message>
+        <source>Who can enter this meeting from now on</source>
+        <translation>Qui peut entrer dans cette réunion désormais</translation>
     </message>
     <message>
         <source>Lock microphones</source>
@@ -457,7 +461,7 @@
     </message>
     <message>
         <source>Participants cannot turn their microphone on; hosts still can</source>
-        <translation>Les participants ne peuvent pas activer leur micro ; les organisateurs le peuvent toujours</translation>
+        <translation>Les participants ne peuvent pas activer leur micro&#xa0;; les organisateurs le peuvent toujours</translation>
     </message>
 </context>
 <context>
@@ -488,7 +492,7 @@
     </message>
     <message>
         <source>This meeting is locked: nobody new can enter.</source>
-        <translation>Cette réunion est verrouillée : personne de nouveau ne peut entrer.</translation>
+        <translation>Cette réunion est verrouillée&#xa0;: personne de nouveau ne peut entrer.</translation>
     </message>
     <message>
         <source>%1 muted your microphone.</source>
@@ -580,11 +584,11 @@
     </message>
     <message>
         <source>Remove %1 from the meeting? They cannot come back in.</source>
-        <translation>Retirer %1 de la réunion ? Cette personne ne pourra pas revenir.</translation>
+        <translation>Retirer %1 de la réunion&#xa0;? Cette personne ne pourra pas revenir.</translation>
     </message>
     <message>
         <source>End the meeting for everyone? Everyone will be sent out of it.</source>
-        <translation>Mettre fin à la réunion pour tous ? Tout le monde en sera sorti.</translation>
+        <translation>Mettre fin à la réunion pour tous&#xa0;? Tout le monde en sera sorti.</translation>
     </message>
     <message>
         <source>End meeting for everyone</source>
@@ -703,12 +707,20 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Admettre toutes les personnes en attente</translation>
     </message>
     <message>
+        <source>Let everyone waiting into the meeting</source>
+        <translation>Faire entrer dans la réunion toutes les personnes en attente</translation>
+    </message>
+    <message>
         <source>Deny all</source>
         <translation>Tout refuser</translation>
     </message>
     <message>
         <source>Deny everyone waiting</source>
         <translation>Refuser toutes les personnes en attente</translation>
+    </message>
+    <message>
+        <source>Let nobody waiting in</source>
+        <translation>Ne faire entrer aucune des personnes en attente</translation>
     </message>
     <message numerus="yes">
         <source>Waiting in the lobby (%n)</source>
@@ -931,6 +943,10 @@ Rejoindre quand même&#xa0;?</translation>
     <message>
         <source>Actions for the selected participant</source>
         <translation>Actions pour le participant sélectionné</translation>
+    </message>
+    <message>
+        <source>Host actions: mute, stop the video of or remove this participant</source>
+        <translation>Actions d’organisateur : couper le micro, arrêter la vidéo ou retirer ce participant</translation>
     </message>
     <message>
         <source>{name} (you)</source>

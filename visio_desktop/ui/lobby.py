@@ -126,8 +126,10 @@ class LobbyPanel(QFrame):
         self.setAccessibleName(self.tr("Lobby"))
         self.admit_all.setText(self.tr("Admit all"))
         self.admit_all.setAccessibleName(self.tr("Admit everyone waiting"))
+        self.admit_all.setToolTip(self.tr("Let everyone waiting into the meeting"))
         self.deny_all.setText(self.tr("Deny all"))
         self.deny_all.setAccessibleName(self.tr("Deny everyone waiting"))
+        self.deny_all.setToolTip(self.tr("Let nobody waiting in"))
         for row in self.rows:
             row.retranslate()
         self._update_header()

@@ -74,6 +74,7 @@ class HostActions(QWidget):
         for index, text in enumerate(texts):
             self.access.setItemText(index, text)
         self.access.setAccessibleName(self.tr("Who can enter"))
+        self.access.setToolTip(self.tr("Who can enter this meeting from now on"))
         self.lock_mics.setText(self.tr("Lock microphones"))
         self.lock_mics.setAccessibleName(self.tr("Lock microphones"))
         self.lock_mics.setToolTip(

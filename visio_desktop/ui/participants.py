@@ -151,6 +151,9 @@ class ParticipantsPanel(QWidget):
             text = self.tr("Actions for the selected participant")
         self.actions_button.setText(text)
         self.actions_button.setAccessibleName(text)
+        self.actions_button.setToolTip(
+            self.tr("Host actions: mute, stop the video of or remove this participant")
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
