@@ -422,6 +422,199 @@
     </message>
 </context>
 <context>
+    <name>HostActions</name>
+    <message>
+        <source>Mute all</source>
+        <translation>Couper tous les micros</translation>
+    </message>
+    <message>
+        <source>Mute everyone but the hosts</source>
+        <translation>Couper le micro de tous sauf des organisateurs</translation>
+    </message>
+    <message>
+        <source>Turn off every participant’s microphone</source>
+        <translation>Couper le micro de chaque participant</translation>
+    </message>
+    <message>
+        <source>Who can enter</source>
+        <translation>Qui peut entrer</translation>
+    </message>
+    <message>
+        <source>Anyone with the link</source>
+        <translation>Toute personne ayant le lien</translation>
+    </message>
+    <message>
+        <source>Lobby: a host lets people in</source>
+        <translation>Salle d’attente&#xa0;: un organisateur fait entrer</translation>
+    </message>
+    <message>
+        <source>Locked: nobody new can enter</source>
+        <translation>Verrouillée&#xa0;: personne de nouveau ne peut entrer</translation>
+    </message>
+    <message>
+        <source>Who can enter this meeting from now on</source>
+        <translation>Qui peut entrer dans cette réunion désormais</translation>
+    </message>
+    <message>
+        <source>Lock microphones</source>
+        <translation>Verrouiller les micros</translation>
+    </message>
+    <message>
+        <source>Participants cannot turn their microphone on; hosts still can</source>
+        <translation>Les participants ne peuvent pas activer leur micro&#xa0;; les organisateurs le peuvent toujours</translation>
+    </message>
+</context>
+<context>
+    <name>HostWords</name>
+    <message>
+        <source>%1 did not let you in.</source>
+        <translation>%1 ne vous a pas fait entrer.</translation>
+    </message>
+    <message>
+        <source>The host did not let you in.</source>
+        <translation>L’organisateur ne vous a pas fait entrer.</translation>
+    </message>
+    <message>
+        <source>%1 removed you from the meeting.</source>
+        <translation>%1 vous a retiré de la réunion.</translation>
+    </message>
+    <message>
+        <source>A host removed you from the meeting.</source>
+        <translation>Un organisateur vous a retiré de la réunion.</translation>
+    </message>
+    <message>
+        <source>%1 ended the meeting for everyone.</source>
+        <translation>%1 a mis fin à la réunion pour tous.</translation>
+    </message>
+    <message>
+        <source>A host ended the meeting for everyone.</source>
+        <translation>Un organisateur a mis fin à la réunion pour tous.</translation>
+    </message>
+    <message>
+        <source>This meeting is locked: nobody new can enter.</source>
+        <translation>Cette réunion est verrouillée&#xa0;: personne de nouveau ne peut entrer.</translation>
+    </message>
+    <message>
+        <source>%1 muted your microphone.</source>
+        <translation>%1 a coupé votre micro.</translation>
+    </message>
+    <message>
+        <source>A host muted your microphone.</source>
+        <translation>Un organisateur a coupé votre micro.</translation>
+    </message>
+    <message>
+        <source>%1 turned off your camera.</source>
+        <translation>%1 a désactivé votre caméra.</translation>
+    </message>
+    <message>
+        <source>A host turned off your camera.</source>
+        <translation>Un organisateur a désactivé votre caméra.</translation>
+    </message>
+    <message>
+        <source>%1 stopped your screen sharing.</source>
+        <translation>%1 a arrêté votre partage d’écran.</translation>
+    </message>
+    <message>
+        <source>A host stopped your screen sharing.</source>
+        <translation>Un organisateur a arrêté votre partage d’écran.</translation>
+    </message>
+    <message>
+        <source>%1 lowered your hand.</source>
+        <translation>%1 a baissé votre main.</translation>
+    </message>
+    <message>
+        <source>A host lowered your hand.</source>
+        <translation>Un organisateur a baissé votre main.</translation>
+    </message>
+    <message>
+        <source>%1 made you a co-host.</source>
+        <translation>%1 vous a nommé coorganisateur.</translation>
+    </message>
+    <message>
+        <source>You are now a co-host.</source>
+        <translation>Vous êtes maintenant coorganisateur.</translation>
+    </message>
+    <message>
+        <source>%1 removed you as co-host.</source>
+        <translation>%1 vous a retiré le rôle de coorganisateur.</translation>
+    </message>
+    <message>
+        <source>You are no longer a co-host.</source>
+        <translation>Vous n’êtes plus coorganisateur.</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Couper le micro</translation>
+    </message>
+    <message>
+        <source>Stop video</source>
+        <translation>Arrêter la vidéo</translation>
+    </message>
+    <message>
+        <source>Stop screen sharing</source>
+        <translation>Arrêter le partage d’écran</translation>
+    </message>
+    <message>
+        <source>Lower hand</source>
+        <translation>Baisser la main</translation>
+    </message>
+    <message>
+        <source>Make co-host</source>
+        <translation>Nommer coorganisateur</translation>
+    </message>
+    <message>
+        <source>Remove co-host</source>
+        <translation>Retirer le rôle de coorganisateur</translation>
+    </message>
+    <message>
+        <source>Remove from meeting…</source>
+        <translation>Retirer de la réunion…</translation>
+    </message>
+    <message>
+        <source>%1 is waiting in the lobby</source>
+        <translation>%1 attend dans la salle d’attente</translation>
+    </message>
+    <message>
+        <source>A host has locked the microphones</source>
+        <translation>Un organisateur a verrouillé les micros</translation>
+    </message>
+    <message>
+        <source>A host has unlocked the microphones</source>
+        <translation>Un organisateur a déverrouillé les micros</translation>
+    </message>
+    <message>
+        <source>Remove %1 from the meeting? They cannot come back in.</source>
+        <translation>Retirer %1 de la réunion&#xa0;? Cette personne ne pourra pas revenir.</translation>
+    </message>
+    <message>
+        <source>End the meeting for everyone? Everyone will be sent out of it.</source>
+        <translation>Mettre fin à la réunion pour tous&#xa0;? Tout le monde en sera sorti.</translation>
+    </message>
+    <message>
+        <source>End meeting for everyone</source>
+        <translation>Mettre fin à la réunion pour tous</translation>
+    </message>
+    <message>
+        <source>Leave meeting</source>
+        <translation>Quitter la réunion</translation>
+    </message>
+    <message>
+        <source>Actions for %1</source>
+        <translation>Actions pour %1</translation>
+    </message>
+</context>
+<context>
+    <name>HostingController</name>
+    <message>
+        <source>Waiting to join %1 – Visio</source>
+        <translation>En attente pour rejoindre %1 – Visio</translation>
+    </message>
+    <message>
+        <source>%1 – Visio</source>
+        <translation>%1 – Visio</translation>
+    </message>
+</context>
+<context>
     <name>LinkGate</name>
     <message>
         <source>This meeting is on %1. The meeting rules set by your IT department on this computer could not be read, so no meeting server is allowed until they are fixed. Ask your IT department.</source>
@@ -500,6 +693,44 @@ Rejoindre quand même&#xa0;?</translation>
     </message>
 </context>
 <context>
+    <name>LobbyPanel</name>
+    <message>
+        <source>Lobby</source>
+        <translation>Salle d’attente</translation>
+    </message>
+    <message>
+        <source>Admit all</source>
+        <translation>Tout admettre</translation>
+    </message>
+    <message>
+        <source>Admit everyone waiting</source>
+        <translation>Admettre toutes les personnes en attente</translation>
+    </message>
+    <message>
+        <source>Let everyone waiting into the meeting</source>
+        <translation>Faire entrer dans la réunion toutes les personnes en attente</translation>
+    </message>
+    <message>
+        <source>Deny all</source>
+        <translation>Tout refuser</translation>
+    </message>
+    <message>
+        <source>Deny everyone waiting</source>
+        <translation>Refuser toutes les personnes en attente</translation>
+    </message>
+    <message>
+        <source>Let nobody waiting in</source>
+        <translation>Ne faire entrer aucune des personnes en attente</translation>
+    </message>
+    <message numerus="yes">
+        <source>Waiting in the lobby (%n)</source>
+        <translation>
+            <numerusform>Dans la salle d’attente (%n)</numerusform>
+            <numerusform>Dans la salle d’attente (%n)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Captions are turned off by your administrator</source>
@@ -536,10 +767,6 @@ Rejoindre quand même&#xa0;?</translation>
     <message>
         <source>%1 – Visio</source>
         <translation>%1 – Visio</translation>
-    </message>
-    <message>
-        <source>Your administrator has blocked speech model downloads on this computer. Ask your IT department to install a model.</source>
-        <translation>Votre administrateur a bloqué le téléchargement des modèles de reconnaissance vocale sur cet ordinateur. Demandez à votre service informatique d’installer un modèle.</translation>
     </message>
 </context>
 <context>
@@ -611,6 +838,10 @@ Rejoindre quand même&#xa0;?</translation>
 </context>
 <context>
     <name>ModelsDialog</name>
+    <message>
+        <source>Your administrator has blocked speech model downloads on this computer. Ask your IT department to install a model.</source>
+        <translation>Votre administrateur a bloqué le téléchargement des modèles de reconnaissance vocale sur cet ordinateur. Demandez à votre service informatique d’installer un modèle.</translation>
+    </message>
     <message>
         <source>installed</source>
         <translation>installé</translation>
@@ -706,8 +937,28 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Personnes présentes dans cette réunion</translation>
     </message>
     <message>
+        <source>Actions for %1</source>
+        <translation>Actions pour %1</translation>
+    </message>
+    <message>
+        <source>Actions for the selected participant</source>
+        <translation>Actions pour le participant sélectionné</translation>
+    </message>
+    <message>
+        <source>Host actions: mute, stop the video of or remove this participant</source>
+        <translation>Actions d’organisateur : couper le micro, arrêter la vidéo ou retirer ce participant</translation>
+    </message>
+    <message>
         <source>{name} (you)</source>
         <translation>{name} (vous)</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>organisateur</translation>
+    </message>
+    <message>
+        <source>co-host</source>
+        <translation>coorganisateur</translation>
     </message>
     <message>
         <source>hand raised</source>
@@ -1326,6 +1577,45 @@ Rejoindre quand même&#xa0;?</translation>
     </message>
 </context>
 <context>
+    <name>WaitingWidget</name>
+    <message>
+        <source>Waiting for a host to let you in</source>
+        <translation>En attente qu’un organisateur vous fasse entrer</translation>
+    </message>
+    <message>
+        <source>Meeting %1 on %2</source>
+        <translation>Réunion %1 sur %2</translation>
+    </message>
+    <message>
+        <source>Meeting %1</source>
+        <translation>Réunion %1</translation>
+    </message>
+    <message>
+        <source>You will appear as %1</source>
+        <translation>Vous apparaîtrez sous le nom %1</translation>
+    </message>
+    <message>
+        <source>Your camera</source>
+        <translation>Votre caméra</translation>
+    </message>
+    <message>
+        <source>Leave</source>
+        <translation>Quitter</translation>
+    </message>
+    <message>
+        <source>Leave the lobby</source>
+        <translation>Quitter la salle d’attente</translation>
+    </message>
+    <message>
+        <source>Stop waiting and return to home</source>
+        <translation>Arrêter d’attendre et revenir à l’accueil</translation>
+    </message>
+    <message>
+        <source>Waiting room</source>
+        <translation>Salle d’attente</translation>
+    </message>
+</context>
+<context>
     <name>_Pager</name>
     <message>
         <source>Page %1 of %2</source>
@@ -1346,6 +1636,33 @@ Rejoindre quand même&#xa0;?</translation>
     <message>
         <source>Next page of participants</source>
         <translation>Page suivante des participants</translation>
+    </message>
+</context>
+<context>
+    <name>_Row</name>
+    <message>
+        <source>Admit</source>
+        <translation>Admettre</translation>
+    </message>
+    <message>
+        <source>Admit %1</source>
+        <translation>Admettre %1</translation>
+    </message>
+    <message>
+        <source>Let %1 into the meeting</source>
+        <translation>Faire entrer %1 dans la réunion</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>Refuser</translation>
+    </message>
+    <message>
+        <source>Deny %1</source>
+        <translation>Refuser %1</translation>
+    </message>
+    <message>
+        <source>Do not let %1 in</source>
+        <translation>Ne pas faire entrer %1</translation>
     </message>
 </context>
 </TS>

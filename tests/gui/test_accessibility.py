@@ -57,6 +57,7 @@ def test_every_control_is_named_and_explained(desktop: Desktop) -> None:
     assert unnamed(window.home) == []
     assert unnamed(window.prejoin) == []
     assert unnamed(window.call) == []
+    assert unnamed(window.waiting) == []
     dialog = SettingsDialog(window.settings, window)
     assert unnamed(dialog) == []
     picker = ScreenPicker(window.call, lister=lambda: [Window(1, "Notes")])

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from tests.gui.test_french import french, french_resources  # noqa: F401 - fixtures
 from tests.xvfb import running_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +106,38 @@ def test_a_newcomer_types_a_name_and_enters_a_room_in_progress(
         tile = picture[y : y + h, x : x + w]
         assert tile.size > 0, name
         assert tile.std() > 30, f"the tile of {name} looks blank"
+
+
+LOBBY_TEXTS = {
+    "en": ("Waiting for a host to let you in", "Waiting in the lobby (2)", "Admit Mairie de Lyon"),
+    "fr": (
+        "En attente qu’un organisateur vous fasse entrer",
+        "Dans la salle d’attente (2)",
+        "Admettre Mairie de Lyon",
+    ),
+}
+
+
+@pytest.mark.usefixtures("french")  # VISIO_RESOURCES names the compiled French
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_waiting_screen_and_the_hosts_lobby_list(
+    qapp: object, x_display: str, tmp_path: Path, language: str
+) -> None:
+    """The waiting screen (with the camera) and a host's lobby list with two people waiting,
+    in English and in French."""
+    run_driver("tests.gui.lobby_driver", x_display, tmp_path, language)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    status, header, admit = LOBBY_TEXTS[language]
+    waiting = json.loads((tmp_path / f"lobby-waiting-{language}.json").read_text())
+    assert waiting["shown"]
+    assert waiting["status"] == status
+    host = json.loads((tmp_path / f"lobby-host-{language}.json").read_text())
+    assert host["lobby_visible"]
+    assert host["header"] == header
+    assert host["admit"][0] == admit
+    for name in (f"lobby-waiting-{language}.png", f"lobby-host-{language}.png"):
+        shutil.copy(tmp_path / name, ARTIFACTS / name)
+    picture = pixels(QImage(str(tmp_path / f"lobby-waiting-{language}.png")))
+    x, y, w, h = (round(v * waiting["device_pixel_ratio"]) for v in waiting["preview"])
+    camera = picture[y : y + h, x : x + w]
+    assert camera.std() > 30, "the camera preview looks blank"

@@ -306,7 +306,10 @@ class CallState:
         info = event.participant
         if info.id == self.self_id:
             self.me = dataclasses.replace(
-                self.me, display_name=info.display_name, hand_raised=info.hand_raised
+                self.me,
+                display_name=info.display_name,
+                hand_raised=info.hand_raised,
+                role=info.role,
             )
             self._changed(What.SELF)
             return

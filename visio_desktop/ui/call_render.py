@@ -179,4 +179,6 @@ class CallRenderer(QObject):
 
 
 def _upsert(panel: ParticipantsPanel, pid: str, info: ParticipantInfo) -> None:
-    panel.upsert(pid, info.display_name, info.audio, info.video, info.screen, info.hand_raised)
+    panel.upsert(
+        pid, info.display_name, info.audio, info.video, info.screen, info.hand_raised, info.role
+    )

@@ -35,14 +35,16 @@ from visio_desktop.ui import icons
 from visio_desktop.ui.call import CallView
 from visio_desktop.ui.device_control import DeviceControl
 from visio_desktop.ui.home import HomeWidget
+from visio_desktop.ui.hosting import HostingController
 from visio_desktop.ui.i18n import install_translator
 from visio_desktop.ui.link_prompt import LinkGate
 from visio_desktop.ui.messages import device_failed, friendly_error
-from visio_desktop.ui.models_dialog import ModelsDialog
+from visio_desktop.ui.models_dialog import open_models_dialog
 from visio_desktop.ui.prejoin import PreJoinWidget
 from visio_desktop.ui.quality_poll import QualityPoll
 from visio_desktop.ui.services import Services
 from visio_desktop.ui.settings_dialog import SettingsDialog
+from visio_desktop.ui.waiting import WaitingWidget
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +62,17 @@ class MainWindow(QMainWindow):
         self.home = HomeWidget()
         self.prejoin = PreJoinWidget(renderer.set_size, renderer.painted)
         self.call = CallView(self.state, renderer.set_size, renderer.painted, renderer.remove)
+        self.waiting = WaitingWidget(renderer.set_size, renderer.painted)
         self.devices = DeviceControl(services, self.prejoin, self.call, self)
         self.stack = QStackedWidget()
-        for screen in (self.home, self.prejoin, self.call):
+        for screen in (self.home, self.prejoin, self.call, self.waiting):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
         self.setWindowIcon(icons.icon("app"))
         self.resize(1280, 800)
         self.quality = QualityPoll(services, self.state, self)
         self._connect()
+        self.hosting = HostingController(self, self.waiting)  # after the state's own listener
         self.call.set_caption_size(self.settings.caption_size)
         self.call.controls.action("captions").setChecked(self.settings.captions_on)
         self.call.captions.setVisible(self.settings.captions_on)
@@ -367,17 +371,7 @@ class MainWindow(QMainWindow):
 
     def choose_model(self) -> None:
         """The speech models dialog; captions start once a model is there."""
-        policy = self.services.policy
-        dialog = ModelsDialog(policy.model_mirror or None, self, self.services.model_download)
-        if not policy.model_downloads_allowed:
-            dialog.fetch.hide()
-            dialog.status.setText(
-                self.tr(
-                    "Your administrator has blocked speech model downloads on this computer. "
-                    "Ask your IT department to install a model."
-                )
-            )
-        dialog.exec()
+        open_models_dialog(self.services.policy, self, self.services.model_download)
         if self.call.controls.action("captions").isChecked():
             self._own_captions(True)
 
@@ -395,6 +389,8 @@ class MainWindow(QMainWindow):
     def _on_frame(self, frame: RenderedFrame) -> None:
         if frame.key.kind is TileKind.PREVIEW:
             self.prejoin.show_frame(frame)
+        elif frame.key.kind is TileKind.SELF and self.stack.currentWidget() is self.waiting:
+            self.waiting.show_frame(frame)
         else:
             self.call.show_frame(frame)
 

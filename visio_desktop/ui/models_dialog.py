@@ -26,6 +26,7 @@ from visio_desktop.captions import (
     available_models,
     download_model,
 )
+from visio_desktop.core.policy import Policy
 
 _NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -78,6 +79,16 @@ class ModelsDialog(QDialog):
         self.resize(520, 420)
         self.retranslate()
         self.refresh()
+
+    def block_downloads(self) -> None:
+        """The system policy blocks downloads: say so instead of offering one."""
+        self.fetch.hide()
+        self.status.setText(
+            self.tr(
+                "Your administrator has blocked speech model downloads on this computer. "
+                "Ask your IT department to install a model."
+            )
+        )
 
     def refresh(self) -> None:
         here = {model.name for model in available_models()}
@@ -179,3 +190,12 @@ class ModelsDialog(QDialog):
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setToolTip(self.tr("Close"))
         close.setAccessibleName(self.tr("Close"))
+
+
+def open_models_dialog(policy: Policy, parent: QWidget, download: Download) -> None:
+    """The speech models dialog under the system policy: its mirror, and no download button
+    where the policy blocks downloads."""
+    dialog = ModelsDialog(policy.model_mirror or None, parent, download)
+    if not policy.model_downloads_allowed:
+        dialog.block_downloads()
+    dialog.exec()

@@ -47,7 +47,7 @@ QProgressBar::chunk { background: #18753c; border-radius: 3px; }
 """
 
 
-class _AspectBox(QWidget):
+class AspectBox(QWidget):
     """Holds the preview at the camera's 16:9 shape, as large as the space allows."""
 
     def __init__(self, child: QWidget) -> None:
@@ -136,7 +136,7 @@ class PreJoinWidget(QWidget):
         toggles.addWidget(self.camera_toggle)
         toggles.addStretch(1)
         left = QVBoxLayout()
-        left.addWidget(_AspectBox(self.preview), 1)
+        left.addWidget(AspectBox(self.preview), 1)
         left.addWidget(self.level)
         left.addLayout(toggles)
         form = QFormLayout()
