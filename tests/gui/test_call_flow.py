@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from tests.gui.meeting import Bot, start_bots, wait_until_tiles_move
 from visio_desktop.core.kinds import SELF_TILE
 from visio_desktop.core.links import parse_link
+from visio_desktop.core.secrets import host_secret_key
 from visio_desktop.desktop import Desktop
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.call_changes import Phase
@@ -122,9 +123,14 @@ def test_a_new_meeting_on_the_embedded_server(qtbot: QtBot, desktop: Desktop) ->
     window = desktop.window
     new = by_name(window.home, QWidget, "New meeting")
     QTest.mouseClick(new, Qt.MouseButton.LeftButton)
-    created = [field.text() for field in window.home.findChildren(QLineEdit) if field.isReadOnly()]
-    assert created and created[0].startswith("http://127.0.0.1:")
-    link = parse_link(created[0])
+    field = next(
+        f for f in window.home.findChildren(QLineEdit) if f.accessibleName() == "New meeting link"
+    )
+    qtbot.waitUntil(lambda: bool(field.text()), timeout=WAIT_MS)  # the server made the room
+    assert field.text().startswith("http://127.0.0.1:")
+    link = parse_link(field.text())
+    # Its creator holds its host secret (in the keyring; in memory where there is none).
+    assert window.services.session.secrets.get(host_secret_key(link))
     assert desktop.embedded.server is not None and desktop.embedded.server.port == link.port
     QTest.mouseClick(by_name(window.home, QWidget, "Join now"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.prejoin, timeout=WAIT_MS)

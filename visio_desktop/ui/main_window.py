@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from visio_desktop.core.errors import LinkError
 from visio_desktop.core.kinds import MediaKind, TileKey, TileKind
-from visio_desktop.core.links import MeetingLink, new_room_slug, parse_link
+from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.policy import apply_policy, locked_fields
 from visio_desktop.core.settings import knows_host, remember_meeting
 from visio_desktop.core.settings_file import save_settings
@@ -202,7 +202,20 @@ class MainWindow(QMainWindow):
         if not server:
             self.home.show_error(self.tr("No meeting server is available."))
             return
-        self.home.show_created_link(f"{server}/{new_room_slug()}")
+        # The server makes the room and hands us its host secret (kept in the keyring).
+        created = self.services.session.create_meeting(
+            server, self.services.policy.default_access, policy=self.services.policy
+        )
+        base = server.rstrip("/")
+        self.services.bridge.when_done(
+            created,
+            lambda link: self.home.show_created_link(f"{base}/{link.room}"),
+            lambda error: self.home.show_error(
+                self.tr("No meeting could be created: %1").replace(
+                    "%1", getattr(error, "message", "") or str(error)
+                )
+            ),
+        )
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
