@@ -5,6 +5,7 @@ notifications, the active speaker, connection states and connection quality."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -46,7 +47,7 @@ def camera(number: int) -> TileKey:
     return TileKey.camera(f"p{number:02d}")
 
 
-def person(number: int, **state: bool) -> ParticipantInfo:
+def person(number: int, **state: Any) -> ParticipantInfo:
     return ParticipantInfo(id=f"p{number:02d}", display_name=f"Person {number}", **state)
 
 

@@ -21,6 +21,15 @@ from visio_desktop.ui.i18n import install_translator
 from visio_desktop.ui.main_window import MainWindow
 
 
+def last(spy: SessionSpy) -> object:
+    """The last host call the window made (typed loosely: each assertion names one)."""
+    return spy.calls[-1]
+
+
+def phase_of(window: MainWindow) -> Phase:
+    return window.state.phase
+
+
 def open_participants(window: MainWindow) -> None:
     window.call.controls.action("participants").setChecked(True)
 
@@ -44,7 +53,7 @@ def test_waiting_screen_shows_who_and_where_then_the_call(qtbot: QtBot, desktop:
     assert window.state.phase is Phase.JOINING
 
     feed(window, joined(Role.PARTICIPANT))
-    assert window.state.phase is Phase.IN_CALL
+    assert phase_of(window) is Phase.IN_CALL
     assert window.stack.currentWidget() is window.call
 
 
@@ -129,14 +138,14 @@ def test_lobby_list_for_a_host_admits_and_denies(qtbot: QtBot, desktop: Desktop)
         QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is first
     QTest.keyClick(first, Qt.Key.Key_Space)
-    assert spy.calls[-1] == ("admit", (("l1",), True))
+    assert last(spy) == ("admit", (("l1",), True))
 
     QTest.mouseClick(lobby.rows[1].deny, Qt.MouseButton.LeftButton)
-    assert spy.calls[-1] == ("admit", (("l2",), False))
+    assert last(spy) == ("admit", (("l2",), False))
     QTest.mouseClick(lobby.admit_all, Qt.MouseButton.LeftButton)
-    assert spy.calls[-1] == ("admit", (("l1", "l2"), True))
+    assert last(spy) == ("admit", (("l1", "l2"), True))
     QTest.mouseClick(lobby.deny_all, Qt.MouseButton.LeftButton)
-    assert spy.calls[-1] == ("admit", (("l1", "l2"), False))
+    assert last(spy) == ("admit", (("l1", "l2"), False))
 
     feed(window, ev.LobbyChanged(()))
     assert not lobby.isVisible()
@@ -194,26 +203,31 @@ def test_host_menu_mutes_and_removes_with_confirmation(qtbot: QtBot, desktop: De
     ]
     assert not texts["Stop screen sharing"].isEnabled()  # Paul shares nothing
     texts["Mute"].trigger()
-    assert spy.calls[-1] == ("moderate", (Moderation.MUTE, "p-paul"))
+    assert last(spy) == ("moderate", (Moderation.MUTE, "p-paul"))
     texts["Make co-host"].trigger()
-    assert spy.calls[-1] == ("moderate", (Moderation.MAKE_COHOST, "p-paul"))
+    assert last(spy) == ("moderate", (Moderation.MAKE_COHOST, "p-paul"))
     asked: list[str] = []
-    hosting.confirm = lambda _parent, question: asked.append(question) or False
+
+    def refuse(_parent: object, question: str) -> bool:
+        asked.append(question)
+        return False
+
+    hosting.confirm = refuse
     texts["Remove from meeting…"].trigger()
     assert asked == ["Remove Paul from the meeting? They cannot come back in."]
-    assert spy.calls[-1][1][0] is not Moderation.REMOVE
+    assert last(spy) != ("moderate", (Moderation.REMOVE, "p-paul"))
     hosting.confirm = lambda _parent, _question: True
     texts["Remove from meeting…"].trigger()
-    assert spy.calls[-1] == ("moderate", (Moderation.REMOVE, "p-paul"))
+    assert last(spy) == ("moderate", (Moderation.REMOVE, "p-paul"))
     menu.close()
 
     # Panel actions: mute all, who can enter, locked microphones.
     QTest.mouseClick(hosting.actions.mute_all_button, Qt.MouseButton.LeftButton)
-    assert spy.calls[-1] == ("moderate", (Moderation.MUTE, ""))
+    assert last(spy) == ("moderate", (Moderation.MUTE, ""))
     hosting.actions.access.setCurrentIndex(1)
-    assert spy.calls[-1] == ("set_room_state", (RoomState(Access.LOBBY, False),))
+    assert last(spy) == ("set_room_state", (RoomState(Access.LOBBY, False),))
     hosting.actions.lock_mics.setChecked(True)
-    assert spy.calls[-1] == ("set_room_state", (RoomState(Access.LOBBY, True),))
+    assert last(spy) == ("set_room_state", (RoomState(Access.LOBBY, True),))
     calls = len(spy.calls)
     feed(window, ev.RoomStateChanged(RoomState(Access.LOCKED, True), "Anne"))
     assert hosting.actions.access.currentIndex() == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget
@@ -17,8 +19,8 @@ def panel(qtbot: QtBot) -> ParticipantsPanel:
     return widget
 
 
-def _add(panel: ParticipantsPanel, pid: str, name: str, **state: bool) -> None:
-    defaults = {"audio": True, "video": True, "screen": False, "hand_raised": False}
+def _add(panel: ParticipantsPanel, pid: str, name: str, **state: Any) -> None:
+    defaults: dict[str, Any] = {"audio": True, "video": True, "screen": False, "hand_raised": False}
     defaults.update(state)
     panel.upsert(pid, name, **defaults)
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -42,7 +43,7 @@ def camera(number: int) -> TileKey:
     return TileKey.camera(f"p{number:02d}")
 
 
-def person(number: int, **state: bool) -> ParticipantInfo:
+def person(number: int, **state: Any) -> ParticipantInfo:
     return ParticipantInfo(id=f"p{number:02d}", display_name=f"Person {number}", **state)
 
 

@@ -23,7 +23,12 @@ def test_serve_passes_the_default_access_and_data_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     seen: list[ServerConfig] = []
-    monkeypatch.setattr("visio_desktop.app.run_serve", lambda config: seen.append(config) or 0)
+
+    def run_serve(config: ServerConfig) -> int:
+        seen.append(config)
+        return 0
+
+    monkeypatch.setattr("visio_desktop.app.run_serve", run_serve)
     assert main(["serve", "--default-access", "lobby", "--data-dir", str(tmp_path)]) == 0
     assert seen[0].default_access is Access.LOBBY and seen[0].data_dir == tmp_path
     assert main(["serve"]) == 0
