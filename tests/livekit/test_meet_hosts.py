@@ -4,8 +4,10 @@ endpoints, each checked through LiveKit's own room service."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +16,11 @@ import pytest
 from livekit import api
 from livekit.protocol import models as lm
 
-from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode
-from tests.livekit.test_meet_front import _config, _identities, _join
+from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode, free_port, start_node
+from tests.livekit.test_meet_front import LeaveRecorder, _config, _identities, _join
 from visio_desktop.media.synthetic import SyntheticVideoTrack
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
+from visio_desktop.rtc.livekit.events import SignallingState
 from visio_desktop.server.runner import RunningServer, start_server
 
 
@@ -258,3 +261,68 @@ async def _promoted_member(
     status, _ = await hosts.call("GET", f"rooms/{slug}/waiting-participants/", token=token)
     assert status == 200  # an admin now
     return token
+
+
+@pytest.fixture(scope="module")
+def webhook_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def livekit_with_webhooks(webhook_port: int) -> Iterator[LiveKitNode]:
+    """A livekit-server of this module's own that posts its webhooks to our front."""
+    node = start_node(webhook=f"http://127.0.0.1:{webhook_port}/livekit/webhook")
+    yield node
+    node.stop()
+
+
+async def test_a_removed_participant_rejoining_on_its_token_is_removed_again(
+    livekit_with_webhooks: LiveKitNode, webhook_port: int
+) -> None:
+    config = dataclasses.replace(_config(livekit_with_webhooks), port=webhook_port)
+    server = await start_server(config)
+    node = livekit_with_webhooks
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            api.LiveKitAPI(node.http_url, API_KEY, API_SECRET) as service,
+        ):
+            hosts = Hosts(server, http, service)
+            slug, secret = await hosts.create()
+            owner_grant = await hosts.grant(slug, "Host", secret)
+            member_grant = await hosts.grant(slug, "Guest")
+            guest = identity_of(member_grant)
+            owner, _ = await _join(owner_grant)
+            member, left = await _join(member_grant)
+            try:
+                body = {"participant_identity": guest}
+                status, _ = await hosts.call(
+                    "POST", f"rooms/{slug}/remove-participant/", body, token=owner_grant["token"]
+                )
+                assert status == 200
+                await left.until(lambda: left.leaves)
+                # The same token, still valid: LiveKit lets it in, tells our front (a webhook),
+                # and our front removes it again.
+                await _rejoin_until_removed(member_grant)
+                assert guest not in await _identities(service, slug)
+            finally:
+                await member.close()
+                await owner.close()
+    finally:
+        await server.stop()
+
+
+async def _rejoin_until_removed(grant: dict[str, str]) -> None:
+    """Join again with `grant` until LiveKit sends us away: with a leave, or (removed before
+    the session was fully up) by ending the session, which cannot be resumed."""
+    recorder = LeaveRecorder()
+    connection = LiveKitConnection(recorder)
+    joining = asyncio.ensure_future(connection.connect(grant["url"], grant["token"]))
+    joining.add_done_callback(lambda _: recorder.changed.set())
+    try:
+        await recorder.until(lambda: recorder.leaves or SignallingState.LOST in recorder.states)
+    finally:
+        joining.cancel()
+        await asyncio.gather(joining, return_exceptions=True)
+        await connection.close()
+    assert all(leave.reason == lm.DisconnectReason.PARTICIPANT_REMOVED for leave in recorder.leaves)

@@ -48,6 +48,7 @@ from visio_desktop.server.meet_common import (
     slug_of,
 )
 from visio_desktop.server.meet_hosts import add_host_routes
+from visio_desktop.server.meet_webhook import add_webhook
 from visio_desktop.server.meetings import MeetingBook, MeetingRecord
 from visio_desktop.server.sfu_lobby import EntryStatus, RoomRole
 
@@ -77,6 +78,7 @@ def add_meet_api(
     app.router.add_get(f"{API_PREFIX}/rooms/{{slug}}/waiting-participants/", _waiting)
     app.router.add_post(f"{API_PREFIX}/rooms/{{slug}}/enter/", _enter)
     add_host_routes(app)
+    add_webhook(app)
     app.router.add_route("*", f"{API_PREFIX}/{{tail:.*}}", _not_found)
     app.cleanup_ctx.append(_room_service)
 
