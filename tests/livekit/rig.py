@@ -152,7 +152,9 @@ class LiveKitNode:
         self.directory.cleanup()
 
 
-def node_config(port: int, redis: RedisServer | None = None, log_level: str = "warn") -> str:
+def node_config(
+    port: int, redis: RedisServer | None = None, log_level: str = "warn", webhook: str = ""
+) -> str:
     """A livekit-server configuration on 127.0.0.1 with its own free ports; with `redis`,
     the node joins the others that share it (LiveKit's distributed mode)."""
     text = (
@@ -168,14 +170,19 @@ def node_config(port: int, redis: RedisServer | None = None, log_level: str = "w
     )
     if redis is not None:
         text += f"redis:\n  address: {redis.address}\n"
+    if webhook:
+        text += f"webhook:\n  api_key: {API_KEY}\n  urls: [{webhook}]\n"
     return text
 
 
-def start_node(redis: RedisServer | None = None, log_level: str = "warn") -> LiveKitNode:
+def start_node(
+    redis: RedisServer | None = None, log_level: str = "warn", webhook: str = ""
+) -> LiveKitNode:
+    """A livekit-server; with `webhook`, it posts its webhooks to that URL."""
     directory = tempfile.TemporaryDirectory(prefix="visio-livekit-")
     port = free_port()
     config = Path(directory.name) / "livekit.yaml"
-    config.write_text(node_config(port, redis, log_level))
+    config.write_text(node_config(port, redis, log_level, webhook))
     node = LiveKitNode(_launch(config), port, directory)
     try:
         _wait_for(node)

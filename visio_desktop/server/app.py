@@ -39,10 +39,9 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/ws", _websocket)
     app.on_shutdown.append(_say_goodbye)
+    app.router.add_post(CREATE_PATH, _create_meeting)
     if config.livekit is not None:
-        add_meet_api(app, config.livekit, config.limits.max_participants)
-    else:
-        app.router.add_post(CREATE_PATH, _create_meeting)
+        add_meet_api(app, config.livekit, config.limits.max_participants, app[STATE_KEY].meetings)
     return app
 
 

@@ -18,6 +18,7 @@ from typing import TypeVar
 import aiohttp
 import jwt
 from livekit import api
+from livekit.api.access_token import Claims
 from livekit.protocol.room import RoomConfiguration
 
 from visio_desktop.core.errors import VisioError
@@ -86,17 +87,27 @@ def participant_color(identity: str) -> str:
 
 
 def participant_token(
-    front: LiveKitFront, room: str, identity: str, name: str, max_participants: int
+    front: LiveKitFront,
+    room: str,
+    identity: str,
+    name: str,
+    max_participants: int,
+    *,
+    role: str = "member",
+    sources: tuple[str, ...] | None = None,
 ) -> str:
     """An access token to join `room` only, with what a participant needs and nothing more:
-    join, publish its camera, microphone and screen, subscribe, send data, and set its own
-    attributes (La Suite Meet's raised hand is the `handRaisedAt` attribute). No room admin,
-    no room creation beyond this room's configuration, no hidden or recorder role."""
+    join, publish `sources` (default: its camera, microphone and screen), subscribe, send
+    data, and set its own attributes (La Suite Meet's raised hand is the `handRaisedAt`
+    attribute). `role` is La Suite Meet's `room_role` attribute; "owner" and "admin" also get
+    room admin, as La Suite Meet grants them. No room creation beyond this room's
+    configuration, no hidden or recorder role."""
     grants = api.VideoGrants(
         room=room,
         room_join=True,
+        room_admin=True if role in ("owner", "admin") else None,
         can_publish=True,
-        can_publish_sources=list(front.sources),
+        can_publish_sources=list(front.sources if sources is None else sources),
         can_subscribe=True,
         can_publish_data=True,
         can_update_own_metadata=True,
@@ -114,23 +125,37 @@ def participant_token(
         .with_identity(identity)
         .with_name(name)
         .with_grants(grants)
-        .with_attributes({"color": participant_color(identity), "is_authenticated": "false"})
+        .with_attributes(
+            {
+                "color": participant_color(identity),
+                "is_authenticated": "false",
+                "room_role": role,
+            }
+        )
         .with_room_config(config)
         .with_ttl(front.token_ttl)
         .to_jwt()
     )
 
 
-def admin_identity(front: LiveKitFront, token: str, room: str) -> str | None:
-    """The identity in `token` if it is a valid token of ours with room_admin for `room`."""
+def room_claims(front: LiveKitFront, token: str, room: str) -> Claims | None:
+    """The claims of `token` if it is a valid token of ours for `room` with an identity."""
     try:
         claims = api.TokenVerifier(front.keys.api_key, front.keys.api_secret).verify(token)
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
     video = claims.video
-    if video is None or not video.room_admin or video.room != room:
+    if video is None or video.room != room or not claims.identity:
         return None
-    return claims.identity or None
+    return claims
+
+
+def admin_identity(front: LiveKitFront, token: str, room: str) -> str | None:
+    """The identity in `token` if it is a valid token of ours with room_admin for `room`."""
+    claims = room_claims(front, token, room)
+    if claims is None or claims.video is None or not claims.video.room_admin:
+        return None
+    return claims.identity
 
 
 class LiveKitRooms:
@@ -191,6 +216,56 @@ class LiveKitRooms:
             if exc.status == 404:
                 raise ParticipantNotFound(room, identity) from None
             raise
+
+    async def participant(self, room: str, identity: str) -> api.ParticipantInfo:
+        """One participant; ParticipantNotFound if not in `room`."""
+        request = api.RoomParticipantIdentity(room=room, identity=identity)
+        try:
+            return await self._call(self._service().room.get_participant(request), room)
+        except RoomServiceError as exc:
+            if exc.status == 404:
+                raise ParticipantNotFound(room, identity) from None
+            raise
+
+    async def mute_track(self, room: str, identity: str, track_sid: str) -> None:
+        request = api.MuteRoomTrackRequest(
+            room=room, identity=identity, track_sid=track_sid, muted=True
+        )
+        await self._call(self._service().room.mute_published_track(request), room)
+
+    async def update_participant(
+        self,
+        room: str,
+        identity: str,
+        attributes: dict[str, str] | None = None,
+        permission: api.ParticipantPermission | None = None,
+    ) -> None:
+        request = api.UpdateParticipantRequest(room=room, identity=identity)
+        if attributes:
+            request.attributes.update(attributes)
+        if permission is not None:
+            request.permission.CopyFrom(permission)
+        await self._call(self._service().room.update_participant(request), room)
+
+    async def set_metadata(self, room: str, metadata: str) -> None:
+        request = api.UpdateRoomMetadataRequest(room=room, metadata=metadata)
+        await self._call(self._service().room.update_room_metadata(request), room)
+
+    async def send_data(self, room: str, payload: bytes, topic: str | None = None) -> None:
+        """A reliable data packet to everyone in `room`, from the server."""
+        request = api.SendDataRequest(
+            room=room,
+            data=payload,
+            kind=api.DataPacket.Kind.RELIABLE,
+            topic=topic,
+            nonce=uuid.uuid4().bytes,
+        )
+        await self._call(self._service().room.send_data(request), room)
+
+    async def delete_room(self, room: str) -> None:
+        """Close `room`: LiveKit disconnects everyone in it (reason ROOM_DELETED)."""
+        request = api.DeleteRoomRequest(room=room)
+        await self._call(self._service().room.delete_room(request), room)
 
     @staticmethod
     async def _call(call: Awaitable[_T], room: str) -> _T:
