@@ -761,6 +761,10 @@ Rejoindre quand même&#xa0;?</translation>
         <translation>Aucun serveur de réunion n’est disponible.</translation>
     </message>
     <message>
+        <source>No meeting could be created: %1</source>
+        <translation>Aucune réunion n’a pu être créée : %1</translation>
+    </message>
+    <message>
         <source>Set by your administrator</source>
         <translation>Défini par votre administrateur</translation>
     </message>
@@ -946,7 +950,7 @@ Rejoindre quand même&#xa0;?</translation>
     </message>
     <message>
         <source>Host actions: mute, stop the video of or remove this participant</source>
-        <translation>Actions d’organisateur : couper le micro, arrêter la vidéo ou retirer ce participant</translation>
+        <translation>Actions d’organisateur&#xa0;: couper le micro, arrêter la vidéo ou retirer ce participant</translation>
     </message>
     <message>
         <source>{name} (you)</source>

@@ -23,8 +23,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import STRICT, MakeDesktop
 from visio_desktop.captions import ModelDownloadError
-from visio_desktop.core.links import parse_link
+from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.policy import Policy
+from visio_desktop.core.roles import Access
 from visio_desktop.core.settings import Settings
 from visio_desktop.desktop import Desktop, _download_model
 from visio_desktop.engine.call_changes import Phase
@@ -188,9 +189,26 @@ def test_the_models_dialog_gets_the_policy_mirror(make_desktop: MakeDesktop) -> 
     assert seen == {"mirror": "https://mirror.gouv.fr/models", "fetch": True}
 
 
-def test_new_meetings_go_to_the_policy_server(make_desktop: MakeDesktop) -> None:
-    desktop = make_desktop('default_server = "https://visio.agriculture.gouv.fr"\n')
+def test_new_meetings_go_to_the_policy_server(
+    qtbot: QtBot, make_desktop: MakeDesktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop = make_desktop(
+        'default_server = "https://visio.agriculture.gouv.fr"\ndefault_access = "lobby"\n'
+    )
     window = desktop.window
+    # The server is not reachable from a test: the engine call that would create the room
+    # there is answered here, with what the server would say.
+    asked: list[tuple[str, Access | None]] = []
+
+    def create(
+        server: str, access: Access | None = None, *, policy: Policy | None = None
+    ) -> concurrent.futures.Future[MeetingLink]:
+        asked.append((server, access))
+        made: concurrent.futures.Future[MeetingLink] = concurrent.futures.Future()
+        made.set_result(parse_link(f"{server}/abc-defg-hij"))
+        return made
+
+    monkeypatch.setattr(window.services.session, "create_meeting", create)
     server_line = next(
         w for w in window.home.findChildren(QLabel) if w.accessibleName() == "Server"
     )
@@ -198,8 +216,12 @@ def test_new_meetings_go_to_the_policy_server(make_desktop: MakeDesktop) -> None
     assert "administrator" in server_line.text()
     new = next(w for w in window.home.findChildren(QWidget) if w.accessibleName() == "New meeting")
     QTest.mouseClick(new, Qt.MouseButton.LeftButton)
-    created = [f.text() for f in window.home.findChildren(QLineEdit) if f.isReadOnly()]
-    assert created[0].startswith("https://visio.agriculture.gouv.fr/")
+    field = next(
+        f for f in window.home.findChildren(QLineEdit) if f.accessibleName() == "New meeting link"
+    )
+    qtbot.waitUntil(lambda: bool(field.text()), timeout=10_000)
+    assert field.text() == "https://visio.agriculture.gouv.fr/abc-defg-hij"
+    assert asked == [("https://visio.agriculture.gouv.fr", Access.LOBBY)]  # the policy's level
     assert desktop.embedded.server is None  # the built-in server was not started
 
 
