@@ -403,3 +403,36 @@ async def test_the_hand_is_raised_through_the_server_with_the_livekit_token(
     assert calls == [(f"Bearer {TOKEN}", {"raised": True}), (f"Bearer {TOKEN}", {"raised": False})]
     with pytest.raises(ServerRejectedError):
         await set_hand(link, LiveKitGrant("ws://127.0.0.1/livekit", "other", TOKEN), True)
+
+
+async def test_a_host_secret_is_sent_in_its_header_and_only_when_given(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]],
+) -> None:
+    seen: list[str | None] = []
+    holder: dict[str, MeetingLink] = {}
+
+    async def get_room(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("X-Visio-Host-Secret"))
+        return web.json_response(meet_room(livekit_on(holder["link"])))
+
+    link = holder["link"] = await stand_in({f"/api/v1.0/rooms/{SLUG}/": get_room})
+    await fetch_room(link, "Alice", host_secret="s3cret")
+    await fetch_room(link, "Bob")
+    assert seen == ["s3cret", None]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"detail": "this meeting is locked: nobody new can enter"}, "^This meeting is locked"),
+        ({"detail": 5}, "^This meeting is locked: nobody new can enter.$"),
+        ("<html>", "^This meeting is locked: nobody new can enter.$"),
+    ],
+)
+async def test_a_locked_meeting_is_a_locked_refusal(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]], body: Any, words: str
+) -> None:
+    link = await stand_in({f"/api/v1.0/rooms/{SLUG}/": answer(body, status=423)})
+    with pytest.raises(ServerRejectedError, match=words) as caught:
+        await fetch_room(link, "Bob")
+    assert caught.value.code is ErrorCode.LOCKED

@@ -64,8 +64,14 @@ class ServerBackend:
                 if self._request is not None:
                     self._request.waiting(Waiting(room=self.link.room, display_name=username))
 
+            secret = self._request.host_secret if self._request is not None else ""
             return await fetch_room(
-                self.link, username, policy=self.policy, ssl_context=self._ssl, waiting=waiting
+                self.link,
+                username,
+                policy=self.policy,
+                ssl_context=self._ssl,
+                waiting=waiting,
+                host_secret=secret,
             )
 
         async def hand(grant: LiveKitGrant, raised: bool) -> None:
