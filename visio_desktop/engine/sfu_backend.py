@@ -48,10 +48,13 @@ from visio_desktop.core.protocol import (
     ParticipantLeft,
     ParticipantUpdated,
     Reaction,
+    RoomStateChanged,
     UpdateState,
     Welcome,
     clean_display_name,
 )
+from visio_desktop.core.roles import RoomState
+from visio_desktop.engine.sfu_hosting import role_of, room_state_of
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 from visio_desktop.rtc.livekit.incoming import LiveData
@@ -104,6 +107,7 @@ def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
         video=Slot.CAMERA in live,
         screen=Slot.SCREEN in live,
         hand_raised=features.hand_raised(participant),
+        role=role_of(participant),
     )
 
 
@@ -138,6 +142,7 @@ class LiveKitBackend:
         self._sending = {Slot.AUDIO: False, Slot.CAMERA: False, Slot.SCREEN: False}
         self._live_data = LiveData(time.monotonic, time.time)
         self._joining = False  # participants reported now go into the roster, not the queue
+        self._role = role_of(lm.ParticipantInfo())  # ours, as LiveKit last told us
 
     # -- MeetingBackend ------------------------------------------------------------------------
 
@@ -178,7 +183,10 @@ class LiveKitBackend:
             media_plane=MediaPlane.SFU,
             server=self._server,
         )
-        return Admission(discovery, welcome, Joined(grant.room, me.identity[:64], tuple(people)))
+        self._role = role_of(me)
+        rules = room_state_of(joined.room.metadata) or RoomState()
+        entered = Joined(grant.room, me.identity[:64], tuple(people), room_state=rules)
+        return Admission(discovery, welcome, entered)
 
     async def send(self, message: Message) -> None:
         connection = self._live()
@@ -287,7 +295,10 @@ class LiveKitBackend:
 
     def participants_updated(self, participants: list[lm.ParticipantInfo]) -> None:
         for participant in participants:
-            if participant.identity == self._identity or not _shown(participant):
+            if participant.identity == self._identity:
+                self._own_update(participant)
+                continue
+            if not _shown(participant):
                 continue
             self._sids[participant.sid] = participant.identity
             before = self._known.get(participant.identity)
@@ -311,6 +322,17 @@ class LiveKitBackend:
             elif participant_info(before) != info:
                 self._queue.put_nowait(ParticipantUpdated(info))
             self._tell_plane(participant)
+
+    def _own_update(self, participant: lm.ParticipantInfo) -> None:
+        """Our own attributes as LiveKit holds them: a host may have changed our role."""
+        join = self._connection.join if self._connection is not None else None
+        if join is None or participant.sid != join.participant.sid:
+            return
+        join.participant.attributes.clear()
+        join.participant.attributes.update(participant.attributes)
+        if role_of(participant) != self._role:
+            self._role = role_of(participant)
+            self._queue.put_nowait(ParticipantUpdated(participant_info(participant)))
 
     def _tell_plane(self, participant: lm.ParticipantInfo) -> None:
         if self._plane is not None:
@@ -356,6 +378,10 @@ class LiveKitBackend:
                 self._queue.put_nowait(ConnectionQualities(qualities))
         elif kind == "subscribed_quality_update" and self._plane is not None:
             self._plane.qualities_wanted(response.subscribed_quality_update)
+        elif kind == "room_update":
+            rules = room_state_of(response.room_update.room.metadata)
+            if rules is not None:
+                self._queue.put_nowait(RoomStateChanged(rules))
         elif kind == "leave":
             action = response.leave.action
             if action != lr.LeaveRequest.Action.RESUME:  # RECONNECT or DISCONNECT: join afresh
