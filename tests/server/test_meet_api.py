@@ -20,6 +20,7 @@ from visio_desktop.signaling.meet_api import (
     ServerKind,
     fetch_config,
     fetch_room,
+    host_request,
     identify_server,
     set_hand,
 )
@@ -436,3 +437,30 @@ async def test_a_locked_meeting_is_a_locked_refusal(
     with pytest.raises(ServerRejectedError, match=words) as caught:
         await fetch_room(link, "Bob")
     assert caught.value.code is ErrorCode.LOCKED
+
+
+async def test_a_host_request_carries_the_livekit_token_and_a_refusal_is_forbidden(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]],
+) -> None:
+    calls: list[tuple[str, Any]] = []
+
+    async def mute(request: web.Request) -> web.Response:
+        calls.append((request.headers["Authorization"], await request.json()))
+        return web.json_response({"status": "success"})
+
+    link = await stand_in(
+        {
+            f"POST /api/v1.0/rooms/{ROOM_ID}/mute-participant/": mute,
+            f"POST /api/v1.0/rooms/{ROOM_ID}/end-meeting/": answer(
+                {"detail": "only hosts may end the meeting"}, status=403
+            ),
+        }
+    )
+    grant = LiveKitGrant("ws://127.0.0.1/livekit", ROOM_ID, TOKEN)
+    body = {"participant_identity": "bob", "track_sid": "TR_1"}
+    answered = await host_request(link, grant, "POST", "mute-participant/", body)
+    assert answered == {"status": "success"}
+    assert calls == [(f"Bearer {TOKEN}", body)]
+    with pytest.raises(ServerRejectedError, match=r"^Only hosts may end") as caught:
+        await host_request(link, grant, "POST", "end-meeting/")
+    assert caught.value.code is ErrorCode.FORBIDDEN

@@ -224,6 +224,36 @@ async def set_hand(
     _check_status(response, link)
 
 
+async def host_request(
+    link: MeetingLink,
+    grant: LiveKitGrant,
+    method: str,
+    action: str,
+    body: object = None,
+    *,
+    policy: Policy | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> object:
+    """A host's request on the grant's room (`rooms/<id>/<action>`: "enter/",
+    "mute-participant/", "" for the room itself...), authorised by the LiveKit token; its
+    JSON answer. A refusal (401, 403) is ServerRejectedError(FORBIDDEN)."""
+    api = _Api(link, policy or Policy(), ssl_context)
+    response = await api.call(
+        method,
+        f"{API}/rooms/{quote(grant.room, safe='')}/{action}",
+        headers={"Authorization": f"Bearer {grant.token}"},
+        body=body,
+    )
+    if response.status_code in (401, 403):
+        detail = _detail(response) or "Only the meeting's hosts may do that."
+        raise ServerRejectedError(ErrorCode.FORBIDDEN, detail)
+    _check_status(response, link)
+    try:
+        return _json(response) if response.content else None
+    except ProtocolError:
+        return None
+
+
 def _read_config(api: _Api, response: httpx.Response) -> MeetConfig:
     try:
         config = parse_config(_json(response))
@@ -292,6 +322,7 @@ __all__ = [
     "ServerKind",
     "fetch_config",
     "fetch_room",
+    "host_request",
     "identify_server",
     "set_hand",
 ]
