@@ -5,10 +5,12 @@ room's metadata (`{"visio": {"access", "mics_locked"}}`, written by our server's
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from livekit.protocol import models as lm
 
-from visio_desktop.core.roles import Access, Role, RoomState
+from visio_desktop.core.protocol import Admit, EndMeeting, Message, Moderate, SetRoomState
+from visio_desktop.core.roles import Access, Moderation, Role, RoomState
 
 ROLE_ATTRIBUTE = "room_role"
 _ROLES = {"owner": Role.HOST, "admin": Role.COHOST}
@@ -39,3 +41,70 @@ def room_state_of(metadata: str) -> RoomState | None:
     if not isinstance(mics_locked, bool):
         return None
     return RoomState(access=access, mics_locked=mics_locked)
+
+
+class HostRequest(NamedTuple):
+    """One request of a host to the server, on the room: `rooms/<id>/<action>`."""
+
+    method: str
+    action: str
+    body: object = None
+
+
+_SOURCES = {
+    Moderation.MUTE: lm.TrackSource.MICROPHONE,
+    Moderation.STOP_VIDEO: lm.TrackSource.CAMERA,
+    Moderation.STOP_SCREEN: lm.TrackSource.SCREEN_SHARE,
+}
+_ROLE_NAMES = {Moderation.MAKE_COHOST: "admin", Moderation.REVOKE_COHOST: "member"}
+
+
+def host_requests(message: Message, known: dict[str, lm.ParticipantInfo]) -> list[HostRequest]:
+    """The requests our host message makes to La Suite Meet's API (as our front has it), with
+    the track sids from the participants LiveKit told us of (`known`: identity → info)."""
+    if isinstance(message, Admit):
+        return [
+            HostRequest("POST", "enter/", {"participant_id": i, "allow_entry": message.allow})
+            for i in message.ids
+        ]
+    if isinstance(message, SetRoomState):
+        state = message.state
+        body = {"access": str(state.access), "mics_locked": state.mics_locked}
+        return [HostRequest("PATCH", "", body)]
+    if isinstance(message, EndMeeting):
+        return [HostRequest("POST", "end-meeting/")]
+    if isinstance(message, Moderate):
+        return _moderation(message, known)
+    return []
+
+
+def _moderation(message: Moderate, known: dict[str, lm.ParticipantInfo]) -> list[HostRequest]:
+    action, target = message.action, message.target
+    source = _SOURCES.get(action)
+    if source is not None:
+        if target:
+            people = [known[target]] if target in known else []
+        else:  # everyone's microphone but the hosts'
+            people = [p for p in known.values() if not role_of(p).moderates]
+        return [
+            HostRequest(
+                "POST",
+                "mute-participant/",
+                {"participant_identity": p.identity, "track_sid": t.sid},
+            )
+            for p in people
+            for t in p.tracks
+            if t.source == source
+        ]
+    if not target:
+        return []
+    if action is Moderation.LOWER_HAND:
+        body: dict[str, object] = {"participant_identity": target}
+        body["attributes"] = {"handRaisedAt": ""}
+        return [HostRequest("POST", "update-participant/", body)]
+    if action in _ROLE_NAMES:
+        body = {"participant_identity": target, "role": _ROLE_NAMES[action]}
+        return [HostRequest("POST", "update-participant-role/", body)]
+    if action is Moderation.REMOVE:
+        return [HostRequest("POST", "remove-participant/", {"participant_identity": target})]
+    return []
