@@ -10,7 +10,7 @@ import pytest
 
 from tests.engine.conftest import WAIT, EventLog
 from visio_desktop.core.links import MeetingLink
-from visio_desktop.core.roles import Access, Role
+from visio_desktop.core.roles import Access, Role, RoomState
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
@@ -64,3 +64,17 @@ def test_whoever_created_the_meeting_hosts_it_and_the_next_person_does_not(
     assert roles == {True: Role.PARTICIPANT, False: Role.HOST}
     arrival = host_log.wait_for(ev.ParticipantJoined)
     assert arrival.participant.role is Role.PARTICIPANT
+
+
+def test_a_host_changes_the_rules_and_everyone_follows(
+    sfu_front: EmbeddedServer, make_session: MakeSession
+) -> None:
+    host, host_log, link = create(sfu_front, make_session)
+    host_log.wait_for(ev.Joined)
+    guest, guest_log = make_session()
+    guest.join(link, "Gaston", MediaOptions()).result(timeout=WAIT)
+    guest_log.wait_for(ev.Joined)
+    rules = RoomState(Access.LOBBY, mics_locked=True)
+    host.set_room_state(rules).result(timeout=WAIT)
+    assert guest_log.wait_for(ev.RoomStateChanged).state == rules
+    assert host_log.wait_for(ev.RoomStateChanged).state == rules

@@ -54,7 +54,7 @@ from visio_desktop.core.protocol import (
     clean_display_name,
 )
 from visio_desktop.core.roles import RoomState
-from visio_desktop.engine.sfu_hosting import role_of, room_state_of
+from visio_desktop.engine.sfu_hosting import HostCall, ask_server, role_of, room_state_of, shown
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 from visio_desktop.rtc.livekit.incoming import LiveData
@@ -111,11 +111,6 @@ def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
     )
 
 
-def _shown(participant: lm.ParticipantInfo) -> bool:
-    """Whether a participant is someone to show: not a hidden recorder or agent."""
-    return not participant.permission.hidden
-
-
 class LiveKitBackend:
     """A `signaling.base.MeetingBackend` and `rtc.plane.PlaneOwner` for LiveKit rooms."""
 
@@ -126,12 +121,14 @@ class LiveKitBackend:
         server: str = "",
         hand: HandSetter | None = None,
         ice_allowed: Callable[[str], bool] | None = None,
+        host: HostCall | None = None,
     ) -> None:
         """`ice_allowed` says which STUN and TURN URLs that LiveKit offers may be used (None:
         none, as on this machine)."""
         self._grant_source = grant_source
         self._ice_allowed = ice_allowed
         self._hand = hand
+        self._host = host  # a host's requests to the server (`engine.sfu_hosting`)
         self._grant: LiveKitGrant | None = None
         self._server = server
         self._connection: LiveKitConnection | None = None
@@ -211,6 +208,8 @@ class LiveKitBackend:
             for packet in features.encode_caption(message, track or "", timestamp_ms=stamp):
                 connection.send_data(packet)
             self._queue.put_nowait(dataclasses.replace(message, sender=me, sender_name=name))
+        else:
+            await ask_server(self._host, self._grant, message, self._known, self._queue.put_nowait)
         # The mesh's signals, pings and the rest have no meaning on LiveKit.
 
     async def receive(self) -> Message:
@@ -298,7 +297,7 @@ class LiveKitBackend:
             if participant.identity == self._identity:
                 self._own_update(participant)
                 continue
-            if not _shown(participant):
+            if not shown(participant):
                 continue
             self._sids[participant.sid] = participant.identity
             before = self._known.get(participant.identity)

@@ -5,12 +5,26 @@ room's metadata (`{"visio": {"access", "mics_locked"}}`, written by our server's
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from livekit.protocol import models as lm
 
-from visio_desktop.core.protocol import Admit, EndMeeting, Message, Moderate, SetRoomState
+from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
+from visio_desktop.core.meet import LiveKitGrant
+from visio_desktop.core.protocol import (
+    Admit,
+    EndMeeting,
+    Error,
+    ErrorCode,
+    Message,
+    Moderate,
+    SetRoomState,
+)
 from visio_desktop.core.roles import Access, Moderation, Role, RoomState
+
+log = logging.getLogger(__name__)
 
 ROLE_ATTRIBUTE = "room_role"
 _ROLES = {"owner": Role.HOST, "admin": Role.COHOST}
@@ -108,3 +122,37 @@ def _moderation(message: Moderate, known: dict[str, lm.ParticipantInfo]) -> list
     if action is Moderation.REMOVE:
         return [HostRequest("POST", "remove-participant/", {"participant_identity": target})]
     return []
+
+
+HostCall = Callable[[LiveKitGrant, HostRequest], Awaitable[object]]
+_HOST_MESSAGES = (Admit, Moderate, SetRoomState, EndMeeting)
+
+
+def shown(participant: lm.ParticipantInfo) -> bool:
+    """Whether a participant is someone to show: not a hidden recorder or agent."""
+    return not participant.permission.hidden
+
+
+async def ask_server(
+    call: HostCall | None,
+    grant: LiveKitGrant | None,
+    message: Message,
+    known: dict[str, lm.ParticipantInfo],
+    put: Callable[[Message], None],
+) -> bool:
+    """Send a host message of ours as the server's requests; False when it is none. A
+    refusal becomes our Error message (the window shows it), never an exception."""
+    if not isinstance(message, _HOST_MESSAGES):
+        return False
+    if call is None or grant is None:
+        put(Error(ErrorCode.FORBIDDEN, "This server does not let hosts act from this app."))
+        return True
+    try:
+        for request in host_requests(message, known):
+            await call(grant, request)
+    except ServerRejectedError as exc:
+        put(Error(exc.code, exc.message))
+    except ServerUnreachableError as exc:
+        log.info("a host request failed: %s", exc.message)
+        put(Error(ErrorCode.SERVER_BUSY, exc.message))
+    return True
