@@ -10,11 +10,13 @@ import pytest
 
 from tests.engine.conftest import WAIT, EventLog
 from visio_desktop.core.links import MeetingLink
-from visio_desktop.core.roles import Access, Role, RoomState
+from visio_desktop.core.protocol import ErrorCode
+from visio_desktop.core.roles import Access, Moderation, Role, RoomState
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.server.runner import EmbeddedServer
 
 MakeSession = Callable[[], tuple[Session, EventLog]]
@@ -78,3 +80,35 @@ def test_a_host_changes_the_rules_and_everyone_follows(
     host.set_room_state(rules).result(timeout=WAIT)
     assert guest_log.wait_for(ev.RoomStateChanged).state == rules
     assert host_log.wait_for(ev.RoomStateChanged).state == rules
+
+
+def synthetic(name: str) -> MediaOptions:
+    return MediaOptions(
+        audio=True, video=True, sources=SyntheticSources(name, width=320, height=180, fps=15)
+    )
+
+
+def test_a_host_mutes_removes_and_ends_the_meeting(
+    sfu_front: EmbeddedServer, make_session: MakeSession
+) -> None:
+    host, host_log, link = create(sfu_front, make_session)
+    host_log.wait_for(ev.Joined)
+    guest, guest_log = make_session()
+    guest.join(link, "Gaston", synthetic("Gaston")).result(timeout=WAIT)
+    guest_id = guest_log.wait_for(ev.Joined).self_id
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.audio
+    )
+
+    host.moderate(Moderation.MUTE, guest_id).result(timeout=WAIT)
+    assert guest_log.wait_for(ev.Moderated).action is Moderation.MUTE
+
+    other, other_log = make_session()
+    other.join(link, "Odile", MediaOptions()).result(timeout=WAIT)
+    other_log.wait_for(ev.Joined)
+    host.moderate(Moderation.REMOVE, guest_id).result(timeout=WAIT)
+    assert guest_log.wait_for(ev.SentAway).code is ErrorCode.REMOVED
+    host_log.wait_for(ev.ParticipantLeft, lambda e: e.participant_id == guest_id)
+
+    host.end_meeting().result(timeout=WAIT)
+    assert other_log.wait_for(ev.SentAway).code is ErrorCode.ENDED

@@ -54,7 +54,7 @@ from visio_desktop.core.protocol import (
     clean_display_name,
 )
 from visio_desktop.core.roles import RoomState
-from visio_desktop.engine.sfu_hosting import HostCall, ask_server, role_of, room_state_of, shown
+from visio_desktop.engine import sfu_hosting
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 from visio_desktop.rtc.livekit.incoming import LiveData
@@ -107,7 +107,7 @@ def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
         video=Slot.CAMERA in live,
         screen=Slot.SCREEN in live,
         hand_raised=features.hand_raised(participant),
-        role=role_of(participant),
+        role=sfu_hosting.role_of(participant),
     )
 
 
@@ -121,7 +121,7 @@ class LiveKitBackend:
         server: str = "",
         hand: HandSetter | None = None,
         ice_allowed: Callable[[str], bool] | None = None,
-        host: HostCall | None = None,
+        host: sfu_hosting.HostCall | None = None,
     ) -> None:
         """`ice_allowed` says which STUN and TURN URLs that LiveKit offers may be used (None:
         none, as on this machine)."""
@@ -139,7 +139,7 @@ class LiveKitBackend:
         self._sending = {Slot.AUDIO: False, Slot.CAMERA: False, Slot.SCREEN: False}
         self._live_data = LiveData(time.monotonic, time.time)
         self._joining = False  # participants reported now go into the roster, not the queue
-        self._role = role_of(lm.ParticipantInfo())  # ours, as LiveKit last told us
+        self._role = sfu_hosting.role_of(lm.ParticipantInfo())  # ours, as LiveKit last told us
 
     # -- MeetingBackend ------------------------------------------------------------------------
 
@@ -180,8 +180,8 @@ class LiveKitBackend:
             media_plane=MediaPlane.SFU,
             server=self._server,
         )
-        self._role = role_of(me)
-        rules = room_state_of(joined.room.metadata) or RoomState()
+        self._role = sfu_hosting.role_of(me)
+        rules = sfu_hosting.room_state_of(joined.room.metadata) or RoomState()
         entered = Joined(grant.room, me.identity[:64], tuple(people), room_state=rules)
         return Admission(discovery, welcome, entered)
 
@@ -209,7 +209,9 @@ class LiveKitBackend:
                 connection.send_data(packet)
             self._queue.put_nowait(dataclasses.replace(message, sender=me, sender_name=name))
         else:
-            await ask_server(self._host, self._grant, message, self._known, self._queue.put_nowait)
+            await sfu_hosting.ask_server(
+                self._host, self._grant, message, self._known, self._queue.put_nowait
+            )
         # The mesh's signals, pings and the rest have no meaning on LiveKit.
 
     async def receive(self) -> Message:
@@ -297,7 +299,7 @@ class LiveKitBackend:
             if participant.identity == self._identity:
                 self._own_update(participant)
                 continue
-            if not shown(participant):
+            if not sfu_hosting.shown(participant):
                 continue
             self._sids[participant.sid] = participant.identity
             before = self._known.get(participant.identity)
@@ -329,8 +331,8 @@ class LiveKitBackend:
             return
         join.participant.attributes.clear()
         join.participant.attributes.update(participant.attributes)
-        if role_of(participant) != self._role:
-            self._role = role_of(participant)
+        if sfu_hosting.role_of(participant) != self._role:
+            self._role = sfu_hosting.role_of(participant)
             self._queue.put_nowait(ParticipantUpdated(participant_info(participant)))
 
     def _tell_plane(self, participant: lm.ParticipantInfo) -> None:
@@ -360,7 +362,13 @@ class LiveKitBackend:
 
     def signal_message(self, response: lr.SignalResponse) -> None:
         kind = response.WhichOneof("message")
-        if kind == "speakers_changed":
+        plane = self._plane
+        decided = sfu_hosting.server_decision(
+            response, plane.published_sid if plane else lambda s: None
+        )
+        if decided is not None:
+            self._queue.put_nowait(decided)  # a removal or the end: no rejoin (engine.hosting)
+        elif kind == "speakers_changed":
             levels = tuple(
                 (self._sids[s.sid], s.level if s.active else 0.0)
                 for s in response.speakers_changed.speakers
@@ -378,7 +386,7 @@ class LiveKitBackend:
         elif kind == "subscribed_quality_update" and self._plane is not None:
             self._plane.qualities_wanted(response.subscribed_quality_update)
         elif kind == "room_update":
-            rules = room_state_of(response.room_update.room.metadata)
+            rules = sfu_hosting.room_state_of(response.room_update.room.metadata)
             if rules is not None:
                 self._queue.put_nowait(RoomStateChanged(rules))
         elif kind == "leave":

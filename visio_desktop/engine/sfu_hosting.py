@@ -10,16 +10,20 @@ from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from livekit.protocol import models as lm
+from livekit.protocol import rtc as lr
 
 from visio_desktop.core.errors import ServerRejectedError, ServerUnreachableError
+from visio_desktop.core.kinds import Slot
 from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.protocol import (
     Admit,
     EndMeeting,
     Error,
     ErrorCode,
+    MeetingEnded,
     Message,
     Moderate,
+    Moderated,
     SetRoomState,
 )
 from visio_desktop.core.roles import Access, Moderation, Role, RoomState
@@ -156,3 +160,26 @@ async def ask_server(
         log.info("a host request failed: %s", exc.message)
         put(Error(ErrorCode.SERVER_BUSY, exc.message))
     return True
+
+
+_MUTED = {Slot.AUDIO: Moderation.MUTE, Slot.CAMERA: Moderation.STOP_VIDEO,
+          Slot.SCREEN: Moderation.STOP_SCREEN}  # fmt: skip
+
+
+def server_decision(
+    response: lr.SignalResponse, published: Callable[[Slot], str | None]
+) -> Message | None:
+    """What a host did to us, as LiveKit tells it: a mute of one of our tracks (`published`:
+    our track sid in a slot), our removal, or the room deleted (the meeting ended)."""
+    kind = response.WhichOneof("message")
+    if kind == "mute" and response.mute.muted:
+        for slot, action in _MUTED.items():
+            if published(slot) == response.mute.sid:
+                return Moderated(action)
+    elif kind == "leave":
+        reason = response.leave.reason
+        if reason == lm.DisconnectReason.PARTICIPANT_REMOVED:
+            return Moderated(Moderation.REMOVE)
+        if reason == lm.DisconnectReason.ROOM_DELETED:
+            return MeetingEnded()
+    return None
