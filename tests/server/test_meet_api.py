@@ -20,6 +20,7 @@ from visio_desktop.signaling.meet_api import (
     ServerKind,
     fetch_config,
     fetch_room,
+    host_request,
     identify_server,
     set_hand,
 )
@@ -403,3 +404,63 @@ async def test_the_hand_is_raised_through_the_server_with_the_livekit_token(
     assert calls == [(f"Bearer {TOKEN}", {"raised": True}), (f"Bearer {TOKEN}", {"raised": False})]
     with pytest.raises(ServerRejectedError):
         await set_hand(link, LiveKitGrant("ws://127.0.0.1/livekit", "other", TOKEN), True)
+
+
+async def test_a_host_secret_is_sent_in_its_header_and_only_when_given(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]],
+) -> None:
+    seen: list[str | None] = []
+    holder: dict[str, MeetingLink] = {}
+
+    async def get_room(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("X-Visio-Host-Secret"))
+        return web.json_response(meet_room(livekit_on(holder["link"])))
+
+    link = holder["link"] = await stand_in({f"/api/v1.0/rooms/{SLUG}/": get_room})
+    await fetch_room(link, "Alice", host_secret="s3cret")
+    await fetch_room(link, "Bob")
+    assert seen == ["s3cret", None]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"detail": "this meeting is locked: nobody new can enter"}, "^This meeting is locked"),
+        ({"detail": 5}, "^This meeting is locked: nobody new can enter.$"),
+        ("<html>", "^This meeting is locked: nobody new can enter.$"),
+    ],
+)
+async def test_a_locked_meeting_is_a_locked_refusal(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]], body: Any, words: str
+) -> None:
+    link = await stand_in({f"/api/v1.0/rooms/{SLUG}/": answer(body, status=423)})
+    with pytest.raises(ServerRejectedError, match=words) as caught:
+        await fetch_room(link, "Bob")
+    assert caught.value.code is ErrorCode.LOCKED
+
+
+async def test_a_host_request_carries_the_livekit_token_and_a_refusal_is_forbidden(
+    stand_in: Callable[[Routes], Awaitable[MeetingLink]],
+) -> None:
+    calls: list[tuple[str, Any]] = []
+
+    async def mute(request: web.Request) -> web.Response:
+        calls.append((request.headers["Authorization"], await request.json()))
+        return web.json_response({"status": "success"})
+
+    link = await stand_in(
+        {
+            f"POST /api/v1.0/rooms/{ROOM_ID}/mute-participant/": mute,
+            f"POST /api/v1.0/rooms/{ROOM_ID}/end-meeting/": answer(
+                {"detail": "only hosts may end the meeting"}, status=403
+            ),
+        }
+    )
+    grant = LiveKitGrant("ws://127.0.0.1/livekit", ROOM_ID, TOKEN)
+    body = {"participant_identity": "bob", "track_sid": "TR_1"}
+    answered = await host_request(link, grant, "POST", "mute-participant/", body)
+    assert answered == {"status": "success"}
+    assert calls == [(f"Bearer {TOKEN}", body)]
+    with pytest.raises(ServerRejectedError, match=r"^Only hosts may end") as caught:
+        await host_request(link, grant, "POST", "end-meeting/")
+    assert caught.value.code is ErrorCode.FORBIDDEN

@@ -20,10 +20,17 @@ from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.policy import Policy
 from visio_desktop.core.protocol import MediaPlane, Message, Waiting
 from visio_desktop.engine.sfu_backend import LiveKitBackend
+from visio_desktop.engine.sfu_hosting import HostRequest
 from visio_desktop.rtc.plane import MediaPlane as Plane
 from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
 from visio_desktop.signaling.base import Admission, FollowsAddresses, JoinRequest, MeetingBackend
-from visio_desktop.signaling.meet_api import ServerKind, fetch_room, identify_server, set_hand
+from visio_desktop.signaling.meet_api import (
+    ServerKind,
+    fetch_room,
+    host_request,
+    identify_server,
+    set_hand,
+)
 from visio_desktop.signaling.visio import VisioSignaling
 
 log = logging.getLogger(__name__)
@@ -64,17 +71,33 @@ class ServerBackend:
                 if self._request is not None:
                     self._request.waiting(Waiting(room=self.link.room, display_name=username))
 
+            secret = self._request.host_secret if self._request is not None else ""
             return await fetch_room(
-                self.link, username, policy=self.policy, ssl_context=self._ssl, waiting=waiting
+                self.link,
+                username,
+                policy=self.policy,
+                ssl_context=self._ssl,
+                waiting=waiting,
+                host_secret=secret,
             )
 
         async def hand(grant: LiveKitGrant, raised: bool) -> None:
             await set_hand(self.link, grant, raised, policy=self.policy, ssl_context=self._ssl)
 
+        async def host(grant: LiveKitGrant, asked: HostRequest) -> object:
+            return await host_request(
+                self.link, grant, asked.method, asked.action, asked.body,
+                policy=self.policy, ssl_context=self._ssl,
+            )  # fmt: skip
+
         # La Suite Meet writes the hand itself (its tokens cannot); our server's tokens can.
         meet = found.kind is ServerKind.MEET
         return LiveKitBackend(
-            grant, server=self.link.host, hand=hand if meet else None, ice_allowed=self._ice_allowed
+            grant,
+            server=self.link.host,
+            hand=hand if meet else None,
+            ice_allowed=self._ice_allowed,
+            host=host,
         )
 
     def _ice_allowed(self, url: str) -> bool:

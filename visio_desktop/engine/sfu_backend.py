@@ -48,10 +48,13 @@ from visio_desktop.core.protocol import (
     ParticipantLeft,
     ParticipantUpdated,
     Reaction,
+    RoomStateChanged,
     UpdateState,
     Welcome,
     clean_display_name,
 )
+from visio_desktop.core.roles import RoomState
+from visio_desktop.engine import sfu_hosting
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 from visio_desktop.rtc.livekit.incoming import LiveData
@@ -104,12 +107,8 @@ def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
         video=Slot.CAMERA in live,
         screen=Slot.SCREEN in live,
         hand_raised=features.hand_raised(participant),
+        role=sfu_hosting.role_of(participant),
     )
-
-
-def _shown(participant: lm.ParticipantInfo) -> bool:
-    """Whether a participant is someone to show: not a hidden recorder or agent."""
-    return not participant.permission.hidden
 
 
 class LiveKitBackend:
@@ -122,12 +121,14 @@ class LiveKitBackend:
         server: str = "",
         hand: HandSetter | None = None,
         ice_allowed: Callable[[str], bool] | None = None,
+        host: sfu_hosting.HostCall | None = None,
     ) -> None:
         """`ice_allowed` says which STUN and TURN URLs that LiveKit offers may be used (None:
         none, as on this machine)."""
         self._grant_source = grant_source
         self._ice_allowed = ice_allowed
         self._hand = hand
+        self._host = host  # a host's requests to the server (`engine.sfu_hosting`)
         self._grant: LiveKitGrant | None = None
         self._server = server
         self._connection: LiveKitConnection | None = None
@@ -138,6 +139,7 @@ class LiveKitBackend:
         self._sending = {Slot.AUDIO: False, Slot.CAMERA: False, Slot.SCREEN: False}
         self._live_data = LiveData(time.monotonic, time.time)
         self._joining = False  # participants reported now go into the roster, not the queue
+        self._role = sfu_hosting.role_of(lm.ParticipantInfo())  # ours, as LiveKit last told us
 
     # -- MeetingBackend ------------------------------------------------------------------------
 
@@ -178,7 +180,10 @@ class LiveKitBackend:
             media_plane=MediaPlane.SFU,
             server=self._server,
         )
-        return Admission(discovery, welcome, Joined(grant.room, me.identity[:64], tuple(people)))
+        self._role = sfu_hosting.role_of(me)
+        rules = sfu_hosting.room_state_of(joined.room.metadata) or RoomState()
+        entered = Joined(grant.room, me.identity[:64], tuple(people), room_state=rules)
+        return Admission(discovery, welcome, entered)
 
     async def send(self, message: Message) -> None:
         connection = self._live()
@@ -203,6 +208,10 @@ class LiveKitBackend:
             for packet in features.encode_caption(message, track or "", timestamp_ms=stamp):
                 connection.send_data(packet)
             self._queue.put_nowait(dataclasses.replace(message, sender=me, sender_name=name))
+        else:
+            await sfu_hosting.ask_server(
+                self._host, self._grant, message, self._known, self._queue.put_nowait
+            )
         # The mesh's signals, pings and the rest have no meaning on LiveKit.
 
     async def receive(self) -> Message:
@@ -287,7 +296,10 @@ class LiveKitBackend:
 
     def participants_updated(self, participants: list[lm.ParticipantInfo]) -> None:
         for participant in participants:
-            if participant.identity == self._identity or not _shown(participant):
+            if participant.identity == self._identity:
+                self._own_update(participant)
+                continue
+            if not sfu_hosting.shown(participant):
                 continue
             self._sids[participant.sid] = participant.identity
             before = self._known.get(participant.identity)
@@ -311,6 +323,17 @@ class LiveKitBackend:
             elif participant_info(before) != info:
                 self._queue.put_nowait(ParticipantUpdated(info))
             self._tell_plane(participant)
+
+    def _own_update(self, participant: lm.ParticipantInfo) -> None:
+        """Our own attributes as LiveKit holds them: a host may have changed our role."""
+        join = self._connection.join if self._connection is not None else None
+        if join is None or participant.sid != join.participant.sid:
+            return
+        join.participant.attributes.clear()
+        join.participant.attributes.update(participant.attributes)
+        if sfu_hosting.role_of(participant) != self._role:
+            self._role = sfu_hosting.role_of(participant)
+            self._queue.put_nowait(ParticipantUpdated(participant_info(participant)))
 
     def _tell_plane(self, participant: lm.ParticipantInfo) -> None:
         if self._plane is not None:
@@ -339,7 +362,13 @@ class LiveKitBackend:
 
     def signal_message(self, response: lr.SignalResponse) -> None:
         kind = response.WhichOneof("message")
-        if kind == "speakers_changed":
+        plane = self._plane
+        decided = sfu_hosting.server_decision(
+            response, plane.published_sid if plane else lambda s: None
+        )
+        if decided is not None:
+            self._queue.put_nowait(decided)  # a removal or the end: no rejoin (engine.hosting)
+        elif kind == "speakers_changed":
             levels = tuple(
                 (self._sids[s.sid], s.level if s.active else 0.0)
                 for s in response.speakers_changed.speakers
@@ -356,6 +385,10 @@ class LiveKitBackend:
                 self._queue.put_nowait(ConnectionQualities(qualities))
         elif kind == "subscribed_quality_update" and self._plane is not None:
             self._plane.qualities_wanted(response.subscribed_quality_update)
+        elif kind == "room_update":
+            rules = sfu_hosting.room_state_of(response.room_update.room.metadata)
+            if rules is not None:
+                self._queue.put_nowait(RoomStateChanged(rules))
         elif kind == "leave":
             action = response.leave.action
             if action != lr.LeaveRequest.Action.RESUME:  # RECONNECT or DISCONNECT: join afresh

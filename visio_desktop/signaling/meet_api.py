@@ -53,6 +53,7 @@ LOBBY_COOKIE = "lobbyParticipantId"  # La Suite Meet's name for who waits in its
 # La Suite Meet forgets a waiting entry 3 s after its last request: its web app asks every
 # second, and so do we.
 LOBBY_POLL_SECONDS = 1.0
+HOST_SECRET_HEADER = "X-Visio-Host-Secret"  # our server's; La Suite Meet ignores it
 
 
 class ServerKind(enum.Enum):
@@ -140,13 +141,20 @@ async def fetch_room(
     policy: Policy | None = None,
     ssl_context: ssl.SSLContext | None = None,
     waiting: Callable[[], None] = lambda: None,
+    host_secret: str = "",
 ) -> LiveKitGrant:
     """The LiveKit grant to join the link's room as `username`
     (`GET /api/v1.0/rooms/<slug>/?username=`); its url is ws(s)://. A room with a lobby
-    gives none at once: then we knock (`waiting()` is called once) and wait for a host."""
+    gives none at once: then we knock (`waiting()` is called once) and wait for a host.
+    `host_secret`, the meeting's when we host it, goes in `X-Visio-Host-Secret` (our server
+    then grants the owner's role and no lobby)."""
     api = _Api(link, policy or Policy(), ssl_context)
+    headers = {HOST_SECRET_HEADER: host_secret} if host_secret else None
     response = await api.call(
-        "GET", f"{API}/rooms/{quote(link.room, safe='')}/", params={"username": username}
+        "GET",
+        f"{API}/rooms/{quote(link.room, safe='')}/",
+        params={"username": username},
+        headers=headers,
     )
     _check_status(response, link)
     try:
@@ -216,6 +224,36 @@ async def set_hand(
     _check_status(response, link)
 
 
+async def host_request(
+    link: MeetingLink,
+    grant: LiveKitGrant,
+    method: str,
+    action: str,
+    body: object = None,
+    *,
+    policy: Policy | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> object:
+    """A host's request on the grant's room (`rooms/<id>/<action>`: "enter/",
+    "mute-participant/", "" for the room itself...), authorised by the LiveKit token; its
+    JSON answer. A refusal (401, 403) is ServerRejectedError(FORBIDDEN)."""
+    api = _Api(link, policy or Policy(), ssl_context)
+    response = await api.call(
+        method,
+        f"{API}/rooms/{quote(grant.room, safe='')}/{action}",
+        headers={"Authorization": f"Bearer {grant.token}"},
+        body=body,
+    )
+    if response.status_code in (401, 403):
+        detail = _detail(response) or "Only the meeting's hosts may do that."
+        raise ServerRejectedError(ErrorCode.FORBIDDEN, detail)
+    _check_status(response, link)
+    try:
+        return _json(response) if response.content else None
+    except ProtocolError:
+        return None
+
+
 def _read_config(api: _Api, response: httpx.Response) -> MeetConfig:
     try:
         config = parse_config(_json(response))
@@ -241,11 +279,26 @@ def _check_status(response: httpx.Response, link: MeetingLink) -> None:
             f"{link.host} does not let you into the meeting {link.room}; you may need to sign "
             "in with its web app.",
         )
+    if status == 423:
+        detail = _detail(response) or "This meeting is locked: nobody new can enter."
+        raise ServerRejectedError(ErrorCode.LOCKED, detail)
     if status == 429:
         raise ServerRejectedError(
             ErrorCode.RATE_LIMITED, f"{link.host} is busy with too many requests; try again soon."
         )
     raise ServerUnreachableError(f"{link.host} could not answer (HTTP {status}); try again later")
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's `{"detail": ...}` sentence, when it is a short printable one."""
+    try:
+        document = _json(response)
+    except ProtocolError:
+        return ""
+    detail = document.get("detail") if isinstance(document, dict) else None
+    if isinstance(detail, str) and 0 < len(detail) <= 300 and detail.isprintable():
+        return detail[:1].upper() + detail[1:]
+    return ""
 
 
 def _json(response: httpx.Response) -> object:
@@ -269,6 +322,7 @@ __all__ = [
     "ServerKind",
     "fetch_config",
     "fetch_room",
+    "host_request",
     "identify_server",
     "set_hand",
 ]
