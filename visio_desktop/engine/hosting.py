@@ -8,6 +8,7 @@ the OS keyring (`core.secrets`), so that joining again, from any session, makes 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -67,16 +68,20 @@ class Hosting:
         self.ticket = ""
         self.room_state = RoomState()
 
-    def host_secret(self) -> str:
-        return self._secrets.get(host_secret_key(self._link)) or ""
+    async def host_secret(self) -> str:
+        """Ours for this meeting, or "". The keyring may block (D-Bus, an unlock prompt):
+        it is read off the engine loop."""
+        key = host_secret_key(self._link)
+        return await asyncio.to_thread(self._secrets.get, key) or ""
 
-    def admitted(self, joined: Joined) -> None:
+    async def admitted(self, joined: Joined) -> None:
         """Keep what a join handed us: the ticket to rejoin with, the host secret of a room we
-        were the first in (into the keyring), and the room's rules."""
+        were the first in (into the keyring, off the engine loop), and the room's rules."""
         if joined.ticket:
             self.ticket = joined.ticket
         if joined.host_secret:
-            self._secrets.set(host_secret_key(self._link), joined.host_secret)
+            key = host_secret_key(self._link)
+            await asyncio.to_thread(self._secrets.set, key, joined.host_secret)
             log.info("this meeting's host secret is kept in the keyring")
         self.room_state = joined.room_state
 

@@ -132,7 +132,7 @@ class Meeting:
         for kind in DEVICE_KINDS:
             await self.local.turn(kind, self._wanted[kind])
         gather_loopback_only(self.link.is_loopback)
-        await self._admit(await self.backend.join(self._join_request()))
+        await self._admit(await self.backend.join(await self._join_request()))
         loop = asyncio.get_running_loop()
         if not self.link.is_loopback:  # a meeting on this machine keeps its addresses
             changes = self._upkeep.follow_addresses(self._addresses, self._address_rules)
@@ -141,12 +141,12 @@ class Meeting:
         self._watchdog = loop.create_task(self._upkeep.watch_media(), name="media-watchdog")
         self._levels = loop.create_task(self._report_levels(), name="audio-levels")
 
-    def _join_request(self) -> JoinRequest:
+    async def _join_request(self) -> JoinRequest:
         return JoinRequest(
             display_name=self.me.display_name if self.me else self._display_name,
             audio=self.local.is_on(MediaKind.AUDIO),
             video=self.local.is_on(MediaKind.VIDEO),
-            host_secret=self.hosting.host_secret(),
+            host_secret=await self.hosting.host_secret(),
             ticket=self.hosting.ticket,
             waiting=self._waiting,
         )
@@ -158,7 +158,7 @@ class Meeting:
         """Set up the media plane for a fresh admission (first join or rejoin)."""
         self.remote.admitted()
         joined = admission.joined
-        self.hosting.admitted(joined)
+        await self.hosting.admitted(joined)
         setup = PlaneSetup(
             joined.participant_id,
             admission.welcome.ice_servers,
@@ -230,7 +230,7 @@ class Meeting:
             await asyncio.sleep(delay)  # backoff between attempts
             admitted = False
             try:
-                admission = await self.backend.join(self._join_request())
+                admission = await self.backend.join(await self._join_request())
                 admitted = True
                 await self._admit(admission)
                 if hand or self.screen.sharing:  # the new server knows only what a join says

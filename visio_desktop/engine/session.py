@@ -8,6 +8,7 @@ a late event of a meeting it left for one of the meeting it is joining.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import dataclasses
 import itertools
@@ -242,7 +243,8 @@ class Session:
         self, server: str, access: Access | None, policy: Policy | None
     ) -> MeetingLink:
         created = await create_meeting(server, access, policy=policy)
-        self.secrets.set(host_secret_key(created.link), created.host_secret)
+        key = host_secret_key(created.link)  # the keyring may block: off the engine loop
+        await asyncio.to_thread(self.secrets.set, key, created.host_secret)
         return created.link
 
     def admit(self, ids: tuple[str, ...], allow: bool = True) -> concurrent.futures.Future[None]:
