@@ -29,7 +29,7 @@ from visio_desktop.core.protocol import (
     RoomStateChanged,
     SetRoomState,
 )
-from visio_desktop.core.roles import Moderation, Role, RoomState
+from visio_desktop.core.roles import Moderation, RoomState
 from visio_desktop.core.secrets import SecretStore, host_secret_key
 from visio_desktop.engine import events as ev
 
@@ -132,7 +132,3 @@ class Hosting:
 
     async def end_meeting(self) -> None:
         await self._send(EndMeeting())
-
-
-def role_of(info: ParticipantInfo | None) -> Role:
-    return info.role if info is not None else Role.PARTICIPANT
