@@ -125,9 +125,11 @@ class Meeting:
         self._shown: dict[TileKey, tuple[int, int]] = {}  # the front end's tiles on screen
         self._server_levels = False  # the media server reports who speaks (LiveKit)
         self._closed = False
+        self._starting: asyncio.Task[object] | None = None  # the join, until it is done
 
     async def start(self, display_name: str) -> None:
         self._display_name = display_name
+        self._starting = asyncio.current_task()  # closing while it waits (a lobby) ends it
         self._emit(ev.ConnectionStateChanged(ev.ConnectionState.CONNECTING))
         for kind in DEVICE_KINDS:
             await self.local.turn(kind, self._wanted[kind])
@@ -140,6 +142,7 @@ class Meeting:
         self._reader = loop.create_task(self._read_loop(), name="signaling")
         self._watchdog = loop.create_task(self._upkeep.watch_media(), name="media-watchdog")
         self._levels = loop.create_task(self._report_levels(), name="audio-levels")
+        self._starting = None
 
     async def _join_request(self) -> JoinRequest:
         return JoinRequest(
@@ -406,7 +409,7 @@ class Meeting:
         if self._closed:
             return
         self._closed = True
-        for task in (self._reader, self._watchdog, self._levels, self._network):
+        for task in (self._starting, self._reader, self._watchdog, self._levels, self._network):
             if task is not None and task is not asyncio.current_task():
                 try:
                     await cancel_and_wait(task)
