@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.engine.conftest import WAIT, EventLog
+from visio_desktop.core.errors import ServerRejectedError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import ErrorCode
 from visio_desktop.core.roles import Access, Moderation, Role, RoomState
@@ -112,3 +113,94 @@ def test_a_host_mutes_removes_and_ends_the_meeting(
 
     host.end_meeting().result(timeout=WAIT)
     assert other_log.wait_for(ev.SentAway).code is ErrorCode.ENDED
+
+
+def test_a_host_sees_who_knocks_and_lets_one_in_and_not_the_other(
+    sfu_front: EmbeddedServer, make_session: MakeSession
+) -> None:
+    host, host_log, link = create(sfu_front, make_session, Access.LOBBY)
+    host_id = host_log.wait_for(ev.Joined).self_id
+    guest, guest_log = make_session()
+    joining = guest.join(link, "Mairie de Lyon", synthetic("Guest"))
+    assert guest_log.wait_for(ev.Waiting).display_name == "Mairie de Lyon"
+    intruder, intruder_log = make_session()
+    refused = intruder.join(link, "Inconnu", MediaOptions())
+    intruder_log.wait_for(ev.Waiting)
+    both = host_log.wait_for(ev.LobbyChanged, lambda e: len(e.waiting) == 2).waiting
+    ids = {entry.display_name: entry.id for entry in both}
+    assert not joining.done() and not refused.done()
+
+    host.admit((ids["Mairie de Lyon"],)).result(timeout=WAIT)
+    host.admit((ids["Inconnu"],), allow=False).result(timeout=WAIT)
+    joining.result(timeout=WAIT)
+    joined = guest_log.wait_for(ev.Joined)
+    roles = {p.id: p.role for p in joined.participants}
+    assert roles == {host_id: Role.HOST, joined.self_id: Role.PARTICIPANT}
+    with pytest.raises(ServerRejectedError) as turned_away:
+        refused.result(timeout=WAIT)
+    assert turned_away.value.code is ErrorCode.DENIED
+    assert not any(isinstance(e, ev.Joined) for e in intruder_log.seen)
+    host_log.wait_for(ev.LobbyChanged, lambda e: e.waiting == ())
+    arrived = host_log.wait_for(ev.ParticipantJoined).participant
+    assert (arrived.id, arrived.display_name) == (joined.self_id, "Mairie de Lyon")
+    host_log.wait_for(ev.FirstRemoteFrame, lambda e: e.participant_id == joined.self_id)
+
+
+def test_someone_who_stops_waiting_leaves_the_hosts_list(
+    sfu_front: EmbeddedServer, make_session: MakeSession
+) -> None:
+    _host, host_log, link = create(sfu_front, make_session, Access.LOBBY)
+    host_log.wait_for(ev.Joined)
+    guest, guest_log = make_session()
+    guest.join(link, "Guest", MediaOptions())
+    guest_log.wait_for(ev.Waiting)
+    host_log.wait_for(ev.LobbyChanged, lambda e: len(e.waiting) == 1)
+    guest.leave().result(timeout=WAIT)
+    host_log.wait_for(ev.LobbyChanged, lambda e: e.waiting == ())
+
+
+def test_each_host_action_reaches_the_guest_and_a_participant_may_do_none(
+    sfu_front: EmbeddedServer, make_session: MakeSession
+) -> None:
+    host, host_log, link = create(sfu_front, make_session)
+    host_id = host_log.wait_for(ev.Joined).self_id
+    guest, guest_log = make_session()
+    guest.join(link, "Guest", synthetic("Guest")).result(timeout=WAIT)
+    guest_id = guest_log.wait_for(ev.Joined).self_id
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.video
+    )
+    guest.moderate(Moderation.REMOVE, host_id).result(timeout=WAIT)
+    assert "permission" in guest_log.wait_for(ev.ErrorOccurred).message
+    guest.end_meeting().result(timeout=WAIT)
+    guest_log.wait_for(ev.ErrorOccurred)
+
+    host.moderate(Moderation.STOP_VIDEO, guest_id).result(timeout=WAIT)
+    assert guest_log.wait_for(ev.Moderated).action is Moderation.STOP_VIDEO
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and not e.participant.video
+    )
+    guest.raise_hand(True).result(timeout=WAIT)
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.hand_raised
+    )
+    host.moderate(Moderation.LOWER_HAND, guest_id).result(timeout=WAIT)
+    host_log.wait_for(
+        ev.ParticipantUpdated,
+        lambda e: e.participant.id == guest_id and not e.participant.hand_raised,
+    )
+    host.moderate(Moderation.MAKE_COHOST, guest_id).result(timeout=WAIT)
+    guest_log.wait_for(
+        ev.ParticipantUpdated,
+        lambda e: e.participant.id == guest_id and e.participant.role is Role.COHOST,
+    )
+    host_log.wait_for(
+        ev.ParticipantUpdated,
+        lambda e: e.participant.id == guest_id and e.participant.role is Role.COHOST,
+    )
+    host.moderate(Moderation.REVOKE_COHOST, guest_id).result(timeout=WAIT)
+    host_log.wait_for(
+        ev.ParticipantUpdated,
+        lambda e: e.participant.id == guest_id and e.participant.role is Role.PARTICIPANT,
+    )
+    assert not any(isinstance(e, ev.SentAway) for e in host_log.seen + guest_log.seen)

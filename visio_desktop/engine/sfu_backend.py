@@ -30,20 +30,24 @@ from aiortc.mediastreams import MediaStreamTrack
 from livekit.protocol import models as lm
 from livekit.protocol import rtc as lr
 
-from visio_desktop.core.errors import ConnectionLostError, ServerUnreachableError
+from visio_desktop.core.errors import (
+    ConnectionLostError,
+    ServerRejectedError,
+    ServerUnreachableError,
+)
 from visio_desktop.core.kinds import Slot
 from visio_desktop.core.meet import LiveKitGrant
 from visio_desktop.core.protocol import (
     FEATURES,
     PROTOCOL_VERSION,
+    Admit,
     Caption,
     Chat,
     Discovery,
+    ErrorCode,
     Joined,
-    LeaveReason,
     MediaPlane,
     Message,
-    ParticipantInfo,
     ParticipantJoined,
     ParticipantLeft,
     ParticipantUpdated,
@@ -55,17 +59,17 @@ from visio_desktop.core.protocol import (
 )
 from visio_desktop.core.roles import RoomState
 from visio_desktop.engine import sfu_hosting
+from visio_desktop.engine.sfu_lobby import LobbyWatch
+from visio_desktop.engine.sfu_people import indicators, leave_reason, participant_info
 from visio_desktop.rtc.livekit import features
 from visio_desktop.rtc.livekit.connection import LiveKitConnection, SignallingState
 from visio_desktop.rtc.livekit.incoming import LiveData
-from visio_desktop.rtc.livekit.plane import SfuPlane, remote_tracks
+from visio_desktop.rtc.livekit.plane import SfuPlane
 from visio_desktop.rtc.plane import PlaneEvents, PlaneSetup, SendSignal
 from visio_desktop.signaling.base import Admission, JoinRequest
 from visio_desktop.signaling.notices import (
-    ConnectionQualities,
     MediaServerResumed,
     MediaServerResuming,
-    Speakers,
 )
 
 log = logging.getLogger(__name__)
@@ -85,30 +89,6 @@ class _Lost:
 
 _LOST = _Lost("the media server no longer has this session")
 _NETWORK_CHANGED = _Lost("this computer's network changed")
-_QUALITY = {
-    lm.ConnectionQuality.EXCELLENT: "good",
-    lm.ConnectionQuality.GOOD: "good",
-    lm.ConnectionQuality.POOR: "poor",
-    lm.ConnectionQuality.LOST: "lost",
-}
-_DISCONNECT_REASONS = {
-    lm.DisconnectReason.PARTICIPANT_REMOVED: LeaveReason.REMOVED,
-    lm.DisconnectReason.CLIENT_INITIATED: LeaveReason.LEFT,
-}
-
-
-def participant_info(participant: lm.ParticipantInfo) -> ParticipantInfo:
-    """Our view of a LiveKit participant: name, what they send, and their raised hand."""
-    live = {t.slot for t in remote_tracks(participant) if not t.muted}
-    return ParticipantInfo(
-        id=participant.identity[:64],
-        display_name=clean_display_name(participant.name or participant.identity),
-        audio=Slot.AUDIO in live,
-        video=Slot.CAMERA in live,
-        screen=Slot.SCREEN in live,
-        hand_raised=features.hand_raised(participant),
-        role=sfu_hosting.role_of(participant),
-    )
 
 
 class LiveKitBackend:
@@ -140,11 +120,13 @@ class LiveKitBackend:
         self._live_data = LiveData(time.monotonic, time.time)
         self._joining = False  # participants reported now go into the roster, not the queue
         self._role = sfu_hosting.role_of(lm.ParticipantInfo())  # ours, as LiveKit last told us
+        self._lobby = LobbyWatch(self._ask_lobby, self._put)
 
     # -- MeetingBackend ------------------------------------------------------------------------
 
     async def join(self, request: JoinRequest) -> Admission:
         grant = self._grant = await self._grant_source(request.display_name)
+        self._lobby.stop()
         self._queue = asyncio.Queue()
         self._known.clear()
         self._sids.clear()
@@ -181,6 +163,8 @@ class LiveKitBackend:
             server=self._server,
         )
         self._role = sfu_hosting.role_of(me)
+        if self._role.moderates:
+            self._lobby.nudge()  # people may be waiting already
         rules = sfu_hosting.room_state_of(joined.room.metadata) or RoomState()
         entered = Joined(grant.room, me.identity[:64], tuple(people), room_state=rules)
         return Admission(discovery, welcome, entered)
@@ -212,6 +196,8 @@ class LiveKitBackend:
             await sfu_hosting.ask_server(
                 self._host, self._grant, message, self._known, self._queue.put_nowait
             )
+            if isinstance(message, Admit):
+                self._lobby.nudge()  # the list as it is now, at once
         # The mesh's signals, pings and the rest have no meaning on LiveKit.
 
     async def receive(self) -> Message:
@@ -222,6 +208,7 @@ class LiveKitBackend:
         return item
 
     async def close(self) -> None:
+        self._lobby.stop()
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
@@ -255,6 +242,15 @@ class LiveKitBackend:
                 username, credential = server.username or None, server.credential or None
                 chosen.append(RTCIceServer(urls=urls, username=username, credential=credential))
         return chosen
+
+    def _put(self, message: Message) -> None:
+        self._queue.put_nowait(message)  # the queue of the session now (each join has one)
+
+    async def _ask_lobby(self) -> object:
+        if self._host is None or self._grant is None:
+            raise ServerRejectedError(ErrorCode.FORBIDDEN, "this server shows hosts no lobby")
+        asked = sfu_hosting.HostRequest("GET", "waiting-participants/")
+        return await self._host(self._grant, asked)
 
     def _me(self) -> lm.ParticipantInfo:
         join = self._live().join
@@ -308,9 +304,7 @@ class LiveKitBackend:
                     del self._known[participant.identity]
                     if self._joining:
                         continue
-                    reason = _DISCONNECT_REASONS.get(
-                        participant.disconnect_reason, LeaveReason.DISCONNECTED
-                    )
+                    reason = leave_reason(participant)
                     self._queue.put_nowait(ParticipantLeft(participant.identity[:64], reason))
                     self._tell_plane(participant)
                 continue
@@ -334,6 +328,10 @@ class LiveKitBackend:
         if sfu_hosting.role_of(participant) != self._role:
             self._role = sfu_hosting.role_of(participant)
             self._queue.put_nowait(ParticipantUpdated(participant_info(participant)))
+            if self._role.moderates:
+                self._lobby.nudge()
+            else:
+                self._lobby.stop()
 
     def _tell_plane(self, participant: lm.ParticipantInfo) -> None:
         if self._plane is not None:
@@ -350,6 +348,8 @@ class LiveKitBackend:
         for item in self._live_data.read(packet, self._known):
             if isinstance(item, features.Notice):
                 log.info("La Suite Meet notice %s from %s", item.kind, item.sender or "the server")
+                if item.kind is features.NoticeKind.PARTICIPANT_WAITING and self._role.moderates:
+                    self._lobby.nudge()
             else:
                 self._queue.put_nowait(item)
 
@@ -368,21 +368,10 @@ class LiveKitBackend:
         )
         if decided is not None:
             self._queue.put_nowait(decided)  # a removal or the end: no rejoin (engine.hosting)
-        elif kind == "speakers_changed":
-            levels = tuple(
-                (self._sids[s.sid], s.level if s.active else 0.0)
-                for s in response.speakers_changed.speakers
-                if s.sid in self._sids
-            )
-            self._queue.put_nowait(Speakers(levels))
-        elif kind == "connection_quality":
-            qualities = tuple(
-                (self._sids[u.participant_sid], _QUALITY.get(u.quality, "good"))
-                for u in response.connection_quality.updates
-                if u.participant_sid in self._sids
-            )
-            if qualities:
-                self._queue.put_nowait(ConnectionQualities(qualities))
+        elif kind in ("speakers_changed", "connection_quality"):
+            shown = indicators(response, self._sids)
+            if shown is not None:
+                self._queue.put_nowait(shown)
         elif kind == "subscribed_quality_update" and self._plane is not None:
             self._plane.qualities_wanted(response.subscribed_quality_update)
         elif kind == "room_update":
