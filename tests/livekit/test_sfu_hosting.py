@@ -4,11 +4,15 @@ LiveKit path as it does for any link."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
+from livekit import api
 
 from tests.engine.conftest import WAIT, EventLog
+from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode
+from tests.screen_sources import fake_screen
 from visio_desktop.core.errors import ServerRejectedError
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import ErrorCode
@@ -47,7 +51,7 @@ def create(
     """A host session that created a meeting on the front and joined it."""
     host, log = make_session()
     link = host.create_meeting(sfu_front.base_url, access).result(timeout=WAIT)
-    host.join(link, "Hortense", MediaOptions()).result(timeout=WAIT)
+    host.join(link, "Host", MediaOptions()).result(timeout=WAIT)
     return host, log, link
 
 
@@ -61,7 +65,7 @@ def test_whoever_created_the_meeting_hosts_it_and_the_next_person_does_not(
     assert joined.room_state.access is Access.OPEN
 
     guest, guest_log = make_session()
-    guest.join(link, "Gaston", MediaOptions()).result(timeout=WAIT)
+    guest.join(link, "Guest", MediaOptions()).result(timeout=WAIT)
     seen = guest_log.wait_for(ev.Joined)
     roles = {p.id == seen.self_id: p.role for p in seen.participants}
     assert roles == {True: Role.PARTICIPANT, False: Role.HOST}
@@ -75,7 +79,7 @@ def test_a_host_changes_the_rules_and_everyone_follows(
     host, host_log, link = create(sfu_front, make_session)
     host_log.wait_for(ev.Joined)
     guest, guest_log = make_session()
-    guest.join(link, "Gaston", MediaOptions()).result(timeout=WAIT)
+    guest.join(link, "Guest", MediaOptions()).result(timeout=WAIT)
     guest_log.wait_for(ev.Joined)
     rules = RoomState(Access.LOBBY, mics_locked=True)
     host.set_room_state(rules).result(timeout=WAIT)
@@ -89,13 +93,25 @@ def synthetic(name: str) -> MediaOptions:
     )
 
 
+def identities_in(livekit: LiveKitNode, room: str) -> set[str]:
+    """Who LiveKit itself has in `room` (its room service)."""
+
+    async def ask() -> set[str]:
+        async with api.LiveKitAPI(livekit.http_url, API_KEY, API_SECRET) as service:
+            asked = api.ListParticipantsRequest(room=room)
+            answer = await service.room.list_participants(asked)
+            return {p.identity for p in answer.participants}
+
+    return asyncio.run(ask())
+
+
 def test_a_host_mutes_removes_and_ends_the_meeting(
-    sfu_front: EmbeddedServer, make_session: MakeSession
+    sfu_front: EmbeddedServer, make_session: MakeSession, livekit: LiveKitNode
 ) -> None:
     host, host_log, link = create(sfu_front, make_session)
     host_log.wait_for(ev.Joined)
     guest, guest_log = make_session()
-    guest.join(link, "Gaston", synthetic("Gaston")).result(timeout=WAIT)
+    guest.join(link, "Guest", synthetic("Guest")).result(timeout=WAIT)
     guest_id = guest_log.wait_for(ev.Joined).self_id
     host_log.wait_for(
         ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.audio
@@ -105,11 +121,13 @@ def test_a_host_mutes_removes_and_ends_the_meeting(
     assert guest_log.wait_for(ev.Moderated).action is Moderation.MUTE
 
     other, other_log = make_session()
-    other.join(link, "Odile", MediaOptions()).result(timeout=WAIT)
+    other.join(link, "Participant", MediaOptions()).result(timeout=WAIT)
     other_log.wait_for(ev.Joined)
     host.moderate(Moderation.REMOVE, guest_id).result(timeout=WAIT)
     assert guest_log.wait_for(ev.SentAway).code is ErrorCode.REMOVED
     host_log.wait_for(ev.ParticipantLeft, lambda e: e.participant_id == guest_id)
+    present = identities_in(livekit, link.room)
+    assert guest_id not in present and len(present) == 2  # the SFU forwards nothing of theirs
 
     host.end_meeting().result(timeout=WAIT)
     assert other_log.wait_for(ev.SentAway).code is ErrorCode.ENDED
@@ -179,6 +197,16 @@ def test_each_host_action_reaches_the_guest_and_a_participant_may_do_none(
     assert guest_log.wait_for(ev.Moderated).action is Moderation.STOP_VIDEO
     host_log.wait_for(
         ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and not e.participant.video
+    )
+    guest.share_screen(fake_screen).result(timeout=WAIT)
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.screen
+    )
+    host.moderate(Moderation.STOP_SCREEN, guest_id).result(timeout=WAIT)
+    assert guest_log.wait_for(ev.Moderated).action is Moderation.STOP_SCREEN
+    guest_log.wait_for(ev.ScreenShareChanged, lambda e: not e.sharing)
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and not e.participant.screen
     )
     guest.raise_hand(True).result(timeout=WAIT)
     host_log.wait_for(
