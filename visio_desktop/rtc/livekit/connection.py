@@ -59,6 +59,24 @@ _PUBLISHED_TIMEOUT = 10.0
 RESUME_PAUSES = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
+def video_layers(width: int, height: int) -> list[lm.VideoLayer]:
+    """The qualities a camera of `width` x `height` is described with: full, half and quarter
+    size. aiortc sends one stream (no simulcast), which the encoder scales to the best quality
+    anyone watches; described as three, LiveKit maps each subscriber's tile size to one of them
+    and says which are watched (`subscribed_quality_update`). Described as one, every size
+    maps to that one and LiveKit can only say "watched" or "not"."""
+    if not width or not height:
+        return []
+    return [
+        lm.VideoLayer(quality=quality, width=width // d, height=height // d)
+        for quality, d in (
+            (lm.VideoQuality.LOW, 4),
+            (lm.VideoQuality.MEDIUM, 2),
+            (lm.VideoQuality.HIGH, 1),
+        )
+    ]
+
+
 @dataclass
 class _Publication:
     cid: str
@@ -319,13 +337,7 @@ class LiveKitConnection:
         publication = _Publication(cid, track)
         self._publications[cid] = publication
         kind = lm.TrackType.AUDIO if track.kind == "audio" else lm.TrackType.VIDEO
-        # One layer (aiortc sends no simulcast), described so that LiveKit can tell which
-        # quality each subscriber takes, and say which ones anyone watches.
-        layers = (
-            [lm.VideoLayer(quality=lm.VideoQuality.HIGH, width=width, height=height)]
-            if kind == lm.TrackType.VIDEO and width and height
-            else []
-        )
+        layers = video_layers(width, height) if kind == lm.TrackType.VIDEO else []
         request = lr.AddTrackRequest(
             cid=cid, name=cid, type=kind, source=source, width=width, height=height, layers=layers
         )

@@ -12,8 +12,10 @@ track published, a participant leaving, the page or the window size) marks them 
 task sends LiveKit the difference.
 
 Publishing what is needed: LiveKit says which qualities of our camera anyone watches
-(`subscribed_quality_update`). aiortc sends one layer, so the camera's encode size follows the
-best quality watched, and nothing is encoded while nobody watches.
+(`subscribed_quality_update`). The camera is described as three qualities (full, half and
+quarter size, `connection.video_layers`) so that LiveKit maps each viewer's tile to one; aiortc
+sends one stream, encoded at the size of the best quality watched, and nothing is encoded while
+nobody watches.
 """
 
 from __future__ import annotations
