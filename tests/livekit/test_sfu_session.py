@@ -15,6 +15,7 @@ from tests.screen_sources import fake_screen
 from visio_desktop.core.kinds import Slot, TileKey
 from visio_desktop.core.links import MeetingLink, parse_link
 from visio_desktop.core.meet import LiveKitGrant
+from visio_desktop.core.protocol import LeaveReason
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
@@ -167,3 +168,17 @@ def test_livekit_reports_speakers_and_connection_quality(
     )
     assert dict(speaking.levels)[TileKey.camera(alice_id)] <= 1.0
     assert bob._meeting is not None and bob._meeting._server_levels  # LiveKit's, not ours
+
+
+def test_someone_who_leaves_is_gone_for_the_others_at_once(
+    make_session: MakeSession, link: MeetingLink
+) -> None:
+    """A clean leave: LiveKit hears it from the client (no wait for its timeout) and tells the
+    others that the person left, which the call shows differently from a dropped connection."""
+    _, alice_log, _ = join(make_session, link, "Alice")
+    bob, _, bob_id = join(make_session, link, "Bob")
+    alice_log.wait_for(ev.ParticipantJoined)
+    bob.leave().result(timeout=WAIT)
+    left = alice_log.wait_for(ev.ParticipantLeft)
+    assert (left.participant_id, left.display_name) == (bob_id, "Bob")
+    assert left.reason is LeaveReason.LEFT  # CLIENT_INITIATED: not LiveKit's 15 s timeout

@@ -5,6 +5,7 @@ packets carry the sender LiveKit stamps, not the one a client wrote."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -187,3 +188,74 @@ async def test_a_cut_signalling_connection_resumes_and_media_goes_on(pair: Pair)
     # A second and a half of frames after the restart (LiveKit's ICE restart would otherwise
     # have stopped them within one).
     assert await _frames(track, 45) == 45
+
+
+class SilentRelay:
+    """A TCP relay on 127.0.0.1 in front of LiveKit's signalling port. `go_silent` stops it
+    passing anything on the connections open now, without closing them: a network that went
+    away without a word (no FIN, no RST). Connections made afterwards are relayed."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target = target_port
+        self._silent: set[int] = set()  # ids of connections that pass nothing any more
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def go_silent(self) -> None:
+        self._silent.update(id(w) for w in self._writers)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target)
+        self._writers += [writer, up_writer]
+        await asyncio.gather(
+            self._pipe(reader, up_writer, writer), self._pipe(up_reader, writer, writer)
+        )
+
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client: asyncio.StreamWriter,
+    ) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                if id(client) not in self._silent:
+                    writer.write(data)
+        writer.close()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for writer in self._writers:
+            writer.close()
+
+
+async def test_a_signalling_connection_gone_silent_is_noticed_and_resumed(
+    livekit: LiveKitNode,
+) -> None:
+    """The keepalive: LiveKit answers our pings; once the line passes nothing (no error, no
+    close) for longer than the silence allowed, the client drops it and resumes the session."""
+    relay = SilentRelay(livekit.port)
+    port = await relay.start()
+    recorder = Recorder()
+    connection = LiveKitConnection(recorder)
+    connection.keepalive = (0.1, 1.0)  # LiveKit says 5 s and 15 s
+    try:
+        await connection.connect(f"ws://127.0.0.1:{port}", _token(livekit, "keepalive", "quiet"))
+        assert connection.join is not None
+        session = connection.join.participant.sid
+        async with asyncio.timeout(_WAIT):
+            assert await connection.ping() >= 0  # answered: the line is alive
+        assert connection.signalling_rtt_ms is not None
+        assert recorder.states == []
+        relay.go_silent()
+        await recorder.until(lambda: SignallingState.RESUMED in recorder.states)
+        assert recorder.states == [SignallingState.RESUMING, SignallingState.RESUMED]
+        assert connection.join.participant.sid == session
+    finally:
+        await connection.close()
+        await relay.close()

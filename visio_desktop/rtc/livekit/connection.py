@@ -105,6 +105,10 @@ class LiveKitConnection:
         self._url = self._token = ""
         self._auto_subscribe = False
         self._closed = False
+        # (ping interval, silence allowed) in seconds in place of LiveKit's (tests shorten it)
+        self.keepalive: tuple[float, float] | None = None
+        self.signalling_rtt_ms: float | None = None  # from LiveKit's newest answer to a ping
+        self._pings: dict[int, asyncio.Future[None]] = {}  # `ping` waiting, by timestamp
 
     def _peer_connections(
         self, servers: list[RTCIceServer]
@@ -196,7 +200,12 @@ class LiveKitConnection:
         self._loops = [
             asyncio.ensure_future(self._read_loop()),
             asyncio.ensure_future(
-                self._keepalive(self.join.ping_interval or 5, self.join.ping_timeout or 15)
+                self._keepalive(
+                    *(
+                        self.keepalive
+                        or (self.join.ping_interval or 5, self.join.ping_timeout or 15)
+                    )
+                )
             ),
         ]
 
@@ -243,7 +252,7 @@ class LiveKitConnection:
             return
         self._events.signalling_changed(SignallingState.LOST)
 
-    async def _keepalive(self, interval: int, silence: int) -> None:
+    async def _keepalive(self, interval: float, silence: float) -> None:
         """Ping LiveKit every `interval` seconds; a line silent for `silence` seconds (a network
         that went away without closing anything) is dropped, and so resumed."""
         loop = asyncio.get_running_loop()
@@ -256,6 +265,15 @@ class LiveKitConnection:
                     return
                 stamp = int(loop.time() * 1000)
                 await self.send(lr.SignalRequest(ping_req=lr.Ping(timestamp=stamp)))
+
+    async def ping(self) -> float:
+        """Ping LiveKit now and return the round trip in milliseconds, once it answers."""
+        loop = asyncio.get_running_loop()
+        stamp = int(loop.time() * 1000)
+        answered = self._pings.setdefault(stamp, loop.create_future())
+        await self.send(lr.SignalRequest(ping_req=lr.Ping(timestamp=stamp)))
+        await answered
+        return loop.time() * 1000 - stamp
 
     # -- what LiveKit says -------------------------------------------------------------------
 
@@ -295,7 +313,13 @@ class LiveKitConnection:
             self._events.participants_updated(list(response.update.participants))
         elif kind == "refresh_token":  # tokens are short-lived: a resume needs the newest
             self._token = response.refresh_token
-        elif kind not in ("pong_resp", "pong"):
+        elif kind == "pong_resp":
+            stamp = response.pong_resp.last_ping_timestamp
+            self.signalling_rtt_ms = asyncio.get_running_loop().time() * 1000 - stamp
+            waiting = self._pings.pop(stamp, None)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+        elif kind != "pong":
             self._events.signal_message(response)
 
     async def _add_candidate(self, trickle: lr.TrickleRequest) -> None:
@@ -413,6 +437,8 @@ class LiveKitConnection:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for waiting in self._pings.values():
+            waiting.cancel()
         await self.publisher.close()
         await self.subscriber.close()
 
