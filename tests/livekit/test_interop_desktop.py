@@ -77,6 +77,12 @@ def test_the_desktop_and_the_web_app_in_one_meeting(room: Room, front: str) -> N
         "lk.transcription",
         "Le bureau parle",
     )
+    # Attributed to our microphone's track, as the web app's subtitles attribute captions.
+    microphone = web.wait_for(
+        lambda e: e["event"] == "track" and e["from"] == me and e["kind"] == "audio",
+        what="our microphone",
+    )
+    assert caption["attributes"]["lk.transcribed_track_id"] == microphone["sid"]
 
 
 def test_what_the_web_app_sends_reaches_the_desktop(room: Room, front: str) -> None:
