@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.engine.conftest import WAIT, EventLog, frame_from
+from tests.engine.netchange_call import until
 from tests.engine.test_session import synthetic
 from tests.memory_keyring import MemoryKeyring
 from visio_desktop.core.errors import ServerRejectedError
@@ -20,6 +21,7 @@ from visio_desktop.core.secrets import KeyringSecrets
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.synthetic import SyntheticAudioTrack
 from visio_desktop.server.runner import EmbeddedServer
 
 MakeSession = Callable[[], tuple[Session, EventLog]]
@@ -208,3 +210,68 @@ def test_whoever_leaves_the_lobby_leaves_the_hosts_list(
     assert host_log.wait_for(ev.LobbyChanged).waiting == ()
     with pytest.raises(concurrent.futures.CancelledError):  # the join ended with the leave
         joining.result(timeout=WAIT)
+
+
+class HeardFrom:
+    """The playout's side of a session: which participants' audio reached it, in order."""
+
+    def __init__(self) -> None:
+        self.pushes: list[str] = []
+
+    def push(self, participant_id: str, frame: object) -> None:
+        self.pushes.append(participant_id)
+
+    def remove_participant(self, participant_id: str) -> None:
+        pass
+
+
+def test_a_muted_client_that_keeps_sending_is_not_heard(
+    engine: EngineThread, server: EmbeddedServer
+) -> None:
+    """The mesh has no middlebox to stop a muted person's audio: a hostile client muted by a
+    host (microphones locked) sends its microphone anyway, straight on its peer connections.
+    The host's side hears nothing of it, though the packets arrive; once the host unlocks and
+    the person turns the microphone on, they are heard again."""
+    heard = HeardFrom()
+    host_log, guest_log = EventLog(), EventLog()
+    host = Session(engine, host_log, audio_out=heard)
+    guest = Session(engine, guest_log)
+    try:
+        link = host.create_meeting(server.base_url, Access.OPEN).result(timeout=WAIT)
+        host.join(link, "Host", synthetic("Host")).result(timeout=WAIT)
+        guest.join(link, "Guest", synthetic("Guest")).result(timeout=WAIT)
+        guest_id = guest_log.wait_for(ev.Joined).self_id
+        until(lambda: guest_id in heard.pushes, "the guest is not heard")
+
+        host.set_room_state(RoomState(Access.OPEN, mics_locked=True)).result(timeout=WAIT)
+        host.moderate(Moderation.MUTE, guest_id).result(timeout=WAIT)
+        host_log.wait_for(
+            ev.ParticipantUpdated,
+            lambda e: e.participant.id == guest_id and not e.participant.audio,
+        )
+        guest_log.wait_for(ev.Moderated)
+        meeting = guest._meeting
+        assert meeting is not None
+        # What a hostile client does: its microphone goes back on without a word to the server.
+        hostile = SyntheticAudioTrack.tone()
+        engine.call_soon(lambda: meeting.local.outgoing[Slot.AUDIO].replace(hostile))
+        muted_at = len(heard.pushes)
+
+        counter = host._meeting.remote.counter(guest_id, Slot.AUDIO) if host._meeting else None
+        assert counter is not None
+        arrived = counter.frames
+        # Half a second of the hostile audio arrives at the host's side, none of it is played.
+        until(lambda: counter.frames >= arrived + 25, "the hostile audio did not arrive")
+        assert guest_id not in heard.pushes[muted_at:]
+
+        engine.call_soon(lambda: meeting.local.outgoing[Slot.AUDIO].replace(None))
+        host.set_room_state(RoomState(Access.OPEN, mics_locked=False)).result(timeout=WAIT)
+        guest_log.wait_for(ev.RoomStateChanged, lambda e: not e.state.mics_locked)
+        assert guest.set_media(MediaKind.AUDIO, True).result(timeout=WAIT)
+        host_log.wait_for(
+            ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.audio
+        )
+        until(lambda: guest_id in heard.pushes[muted_at:], "the unmuted guest is not heard")
+    finally:
+        for session in (guest, host):
+            session.leave().result(timeout=WAIT)

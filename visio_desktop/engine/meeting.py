@@ -101,6 +101,7 @@ class Meeting:
         self._wanted = {MediaKind.AUDIO: options.audio, MediaKind.VIDEO: options.video}
         self.local = LocalMedia(options.sources, video_sink)
         self.remote = RemoteMedia(listener, video_sink, audio_out)
+        self.remote.may_play = self._microphone_on
         self._plane_factory = plane_factory or mesh_plane(self.local.relay)
         self.participants: dict[str, ParticipantInfo] = {}
         self.me: ParticipantInfo | None = None
@@ -326,6 +327,12 @@ class Meeting:
             await self.plane.remove_participant(message.participant_id)
         name = info.display_name if info else ""
         self._emit(ev.ParticipantLeft(message.participant_id, name, message.reason))
+
+    def _microphone_on(self, participant_id: str) -> bool:
+        """Whether the server says `participant_id`'s microphone is on (someone it has not
+        described yet is heard)."""
+        info = self.participants.get(participant_id)
+        return info is None or info.audio
 
     # -- what the media plane tells us --------------------------------------------------------
 

@@ -1,12 +1,16 @@
 """What arrives from the other participants, whatever media plane carried it: one pump per
 remote track, feeding the video sink (tiles) and the audio sink (playout), counting frames for
-the statistics, the watchdog and the active speaker."""
+the statistics, the watchdog and the active speaker.
+
+Audio is played only from people whose microphone the meeting server says is on (`may_play`).
+On an SFU, LiveKit stops forwarding a muted track; a mesh has no such middlebox, so this is
+where a host's mute and the microphone lock hold against a client that keeps sending."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -30,6 +34,8 @@ class RemoteMedia:
         self.pumps: dict[tuple[str, Slot], RemoteTrackPump] = {}
         self.first_frames: dict[tuple[str, Slot], float] = {}
         self.joined_at = time.monotonic()
+        # Whether the server says this participant's microphone is on (set by the meeting).
+        self.may_play: Callable[[str], bool] = lambda participant_id: True
 
     def admitted(self) -> None:
         """A (re)join: first frames count from now."""
@@ -44,12 +50,16 @@ class RemoteMedia:
             key = TileKey.of_slot(participant_id, slot)
             pump.sinks.append(lambda frame: sink(key, frame))
         elif slot is Slot.AUDIO and audio_out is not None:
-            pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
+            pump.sinks.append(lambda frame: self._play(audio_out, participant_id, frame))
         old = self.pumps.get((participant_id, slot))
         if old is not None:
             asyncio.get_running_loop().create_task(old.stop())
         self.pumps[(participant_id, slot)] = pump.start()
         self._emit(ev.TrackAdded(participant_id, slot, track))
+
+    def _play(self, audio_out: ev.AudioSink, participant_id: str, frame: object) -> None:
+        if self.may_play(participant_id):
+            audio_out.push(participant_id, frame)
 
     async def drop(self, participant_id: str) -> None:
         """A participant is gone: their pumps stop and their playout buffer goes."""
@@ -73,7 +83,7 @@ class RemoteMedia:
         return [
             (TileKey.camera(participant_id), round(pump.counter.take_level(), 3))
             for (participant_id, slot), pump in list(self.pumps.items())
-            if slot is Slot.AUDIO
+            if slot is Slot.AUDIO and self.may_play(participant_id)
         ]
 
     async def close(self) -> None:
