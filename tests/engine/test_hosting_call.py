@@ -13,7 +13,7 @@ from tests.engine.netchange_call import until
 from tests.engine.test_session import synthetic
 from tests.memory_keyring import MemoryKeyring
 from visio_desktop.core.errors import ServerRejectedError
-from visio_desktop.core.kinds import MediaKind, Slot
+from visio_desktop.core.kinds import MediaKind, Slot, TileKey
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import ErrorCode, LeaveReason
 from visio_desktop.core.roles import Access, Moderation, Role, RoomState
@@ -21,7 +21,7 @@ from visio_desktop.core.secrets import KeyringSecrets
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
-from visio_desktop.media.synthetic import SyntheticAudioTrack
+from visio_desktop.media.synthetic import SyntheticAudioTrack, SyntheticVideoTrack
 from visio_desktop.server.runner import EmbeddedServer
 
 MakeSession = Callable[[], tuple[Session, EventLog]]
@@ -224,17 +224,21 @@ class HeardFrom:
     def remove_participant(self, participant_id: str) -> None:
         pass
 
+    def show(self, key: TileKey, frame: object) -> None:  # the video sink: tiles
+        self.pushes.append(str(key))
+
 
 def test_a_muted_client_that_keeps_sending_is_not_heard(
     engine: EngineThread, server: EmbeddedServer
 ) -> None:
     """The mesh has no middlebox to stop a muted person's audio: a hostile client muted by a
     host (microphones locked) sends its microphone anyway, straight on its peer connections.
-    The host's side hears nothing of it, though the packets arrive; once the host unlocks and
-    the person turns the microphone on, they are heard again."""
+    The host's side hears nothing of it, though the packets arrive; nor does a tile show a
+    camera the host stopped. Once the host unlocks and the person turns the microphone on,
+    they are heard again."""
     heard = HeardFrom()
     host_log, guest_log = EventLog(), EventLog()
-    host = Session(engine, host_log, audio_out=heard)
+    host = Session(engine, host_log, audio_out=heard, video_sink=heard.show)
     guest = Session(engine, guest_log)
     try:
         link = host.create_meeting(server.base_url, Access.OPEN).result(timeout=WAIT)
@@ -263,6 +267,21 @@ def test_a_muted_client_that_keeps_sending_is_not_heard(
         # Half a second of the hostile audio arrives at the host's side, none of it is played.
         until(lambda: counter.frames >= arrived + 25, "the hostile audio did not arrive")
         assert guest_id not in heard.pushes[muted_at:]
+
+        # The same for a camera a host stopped: its frames arrive, no tile shows them.
+        host.moderate(Moderation.STOP_VIDEO, guest_id).result(timeout=WAIT)
+        host_log.wait_for(
+            ev.ParticipantUpdated,
+            lambda e: e.participant.id == guest_id and not e.participant.video,
+        )
+        camera = SyntheticVideoTrack("hostile", 320, 180, fps=15)
+        engine.call_soon(lambda: meeting.local.outgoing[Slot.CAMERA].replace(camera))
+        stopped_at = len(heard.pushes)
+        video = host._meeting.remote.counter(guest_id, Slot.CAMERA) if host._meeting else None
+        assert video is not None
+        shown = video.frames
+        until(lambda: video.frames >= shown + 15, "the hostile video did not arrive")
+        assert str(TileKey.camera(guest_id)) not in heard.pushes[stopped_at:]
 
         engine.call_soon(lambda: meeting.local.outgoing[Slot.AUDIO].replace(None))
         host.set_room_state(RoomState(Access.OPEN, mics_locked=False)).result(timeout=WAIT)

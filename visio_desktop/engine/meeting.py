@@ -101,7 +101,7 @@ class Meeting:
         self._wanted = {MediaKind.AUDIO: options.audio, MediaKind.VIDEO: options.video}
         self.local = LocalMedia(options.sources, video_sink)
         self.remote = RemoteMedia(listener, video_sink, audio_out)
-        self.remote.may_play = self._microphone_on
+        self.remote.may_play = self._sending
         self._plane_factory = plane_factory or mesh_plane(self.local.relay)
         self.participants: dict[str, ParticipantInfo] = {}
         self.me: ParticipantInfo | None = None
@@ -328,11 +328,13 @@ class Meeting:
         name = info.display_name if info else ""
         self._emit(ev.ParticipantLeft(message.participant_id, name, message.reason))
 
-    def _microphone_on(self, participant_id: str) -> bool:
-        """Whether the server says `participant_id`'s microphone is on (someone it has not
-        described yet is heard)."""
+    def _sending(self, participant_id: str, slot: Slot) -> bool:
+        """Whether the server says `participant_id` sends in `slot` (someone it has not
+        described yet is played)."""
         info = self.participants.get(participant_id)
-        return info is None or info.audio
+        if info is None:
+            return True
+        return {Slot.AUDIO: info.audio, Slot.CAMERA: info.video, Slot.SCREEN: info.screen}[slot]
 
     # -- what the media plane tells us --------------------------------------------------------
 

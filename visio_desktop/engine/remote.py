@@ -2,9 +2,10 @@
 remote track, feeding the video sink (tiles) and the audio sink (playout), counting frames for
 the statistics, the watchdog and the active speaker.
 
-Audio is played only from people whose microphone the meeting server says is on (`may_play`).
-On an SFU, LiveKit stops forwarding a muted track; a mesh has no such middlebox, so this is
-where a host's mute and the microphone lock hold against a client that keeps sending."""
+Media is played and shown only when the meeting server says that slot is on (`may_play`): on an
+SFU, LiveKit stops forwarding a muted track; a mesh has no such middlebox, so this is where a
+host's mute, the microphone lock and a host stopping a camera or a shared screen hold against
+a client that keeps sending."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ class RemoteMedia:
         self.pumps: dict[tuple[str, Slot], RemoteTrackPump] = {}
         self.first_frames: dict[tuple[str, Slot], float] = {}
         self.joined_at = time.monotonic()
-        # Whether the server says this participant's microphone is on (set by the meeting).
-        self.may_play: Callable[[str], bool] = lambda participant_id: True
+        # Whether the server says this participant's slot is on (set by the meeting).
+        self.may_play: Callable[[str, Slot], bool] = lambda participant_id, slot: True
 
     def admitted(self) -> None:
         """A (re)join: first frames count from now."""
@@ -48,7 +49,7 @@ class RemoteMedia:
         sink, audio_out = self._video_sink, self._audio_out
         if slot is not Slot.AUDIO and sink is not None:
             key = TileKey.of_slot(participant_id, slot)
-            pump.sinks.append(lambda frame: sink(key, frame))
+            pump.sinks.append(lambda frame: self._show(sink, key, participant_id, slot, frame))
         elif slot is Slot.AUDIO and audio_out is not None:
             pump.sinks.append(lambda frame: self._play(audio_out, participant_id, frame))
         old = self.pumps.get((participant_id, slot))
@@ -58,8 +59,14 @@ class RemoteMedia:
         self._emit(ev.TrackAdded(participant_id, slot, track))
 
     def _play(self, audio_out: ev.AudioSink, participant_id: str, frame: object) -> None:
-        if self.may_play(participant_id):
+        if self.may_play(participant_id, Slot.AUDIO):
             audio_out.push(participant_id, frame)
+
+    def _show(
+        self, sink: ev.VideoSink, key: TileKey, participant_id: str, slot: Slot, frame: object
+    ) -> None:
+        if self.may_play(participant_id, slot):
+            sink(key, frame)
 
     async def drop(self, participant_id: str) -> None:
         """A participant is gone: their pumps stop and their playout buffer goes."""
@@ -83,7 +90,7 @@ class RemoteMedia:
         return [
             (TileKey.camera(participant_id), round(pump.counter.take_level(), 3))
             for (participant_id, slot), pump in list(self.pumps.items())
-            if slot is Slot.AUDIO and self.may_play(participant_id)
+            if slot is Slot.AUDIO and self.may_play(participant_id, slot)
         ]
 
     async def close(self) -> None:
