@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TypeVar
 
@@ -46,9 +47,10 @@ class EventLog:
             if isinstance(event, kind) and where(event):
                 self.seen.remove(event)
                 return event
+        deadline = time.monotonic() + timeout  # other events may keep coming meanwhile
         while True:
             try:
-                event = self._queue.get(timeout=timeout)
+                event = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise AssertionError(f"no {kind.__name__} within {timeout} s") from None
             if isinstance(event, kind) and where(event):

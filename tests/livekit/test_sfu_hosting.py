@@ -14,6 +14,7 @@ from tests.engine.conftest import WAIT, EventLog
 from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode
 from tests.screen_sources import fake_screen
 from visio_desktop.core.errors import ServerRejectedError
+from visio_desktop.core.kinds import MediaKind
 from visio_desktop.core.links import MeetingLink
 from visio_desktop.core.protocol import ErrorCode
 from visio_desktop.core.roles import Access, Moderation, Role, RoomState
@@ -46,12 +47,15 @@ def make_session() -> Iterator[MakeSession]:
 
 
 def create(
-    sfu_front: EmbeddedServer, make_session: MakeSession, access: Access = Access.OPEN
+    sfu_front: EmbeddedServer,
+    make_session: MakeSession,
+    access: Access = Access.OPEN,
+    media: MediaOptions | None = None,
 ) -> tuple[Session, EventLog, MeetingLink]:
     """A host session that created a meeting on the front and joined it."""
     host, log = make_session()
     link = host.create_meeting(sfu_front.base_url, access).result(timeout=WAIT)
-    host.join(link, "Host", MediaOptions()).result(timeout=WAIT)
+    host.join(link, "Host", media or MediaOptions()).result(timeout=WAIT)
     return host, log, link
 
 
@@ -232,3 +236,43 @@ def test_each_host_action_reaches_the_guest_and_a_participant_may_do_none(
         lambda e: e.participant.id == guest_id and e.participant.role is Role.PARTICIPANT,
     )
     assert not any(isinstance(e, ev.SentAway) for e in host_log.seen + guest_log.seen)
+
+
+def test_mute_all_the_microphone_lock_and_a_locked_meeting(
+    sfu_front: EmbeddedServer, make_session: MakeSession
+) -> None:
+    """Through the front and LiveKit, between real clients: muting everyone leaves the host's
+    microphone on; with the microphones locked a participant cannot turn theirs on again; a
+    locked meeting turns a newcomer away in plain words."""
+    host, host_log, link = create(sfu_front, make_session, media=synthetic("Host"))
+    host_id = host_log.wait_for(ev.Joined).self_id
+    guest, guest_log = make_session()
+    guest.join(link, "Guest", synthetic("Guest")).result(timeout=WAIT)
+    guest_id = guest_log.wait_for(ev.Joined).self_id
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.audio
+    )
+
+    host.moderate(Moderation.MUTE).result(timeout=WAIT)  # everyone but the hosts
+    assert guest_log.wait_for(ev.Moderated).action is Moderation.MUTE
+    host_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and not e.participant.audio
+    )
+    host.set_room_state(RoomState(Access.OPEN, mics_locked=True)).result(timeout=WAIT)
+    guest_log.wait_for(ev.RoomStateChanged, lambda e: e.state.mics_locked)
+    assert not guest.set_media(MediaKind.AUDIO, True).result(timeout=WAIT)
+    # The host's microphone stayed on through it all, and may go off and on again.
+    assert not [e for e in host_log.seen if isinstance(e, ev.Moderated)]
+    assert host.set_media(MediaKind.AUDIO, False).result(timeout=WAIT)
+    assert host.set_media(MediaKind.AUDIO, True).result(timeout=WAIT)
+    guest_log.wait_for(
+        ev.ParticipantUpdated, lambda e: e.participant.id == host_id and e.participant.audio
+    )
+
+    host.set_room_state(RoomState(Access.LOCKED)).result(timeout=WAIT)
+    guest_log.wait_for(ev.RoomStateChanged, lambda e: e.state.access is Access.LOCKED)
+    late, late_log = make_session()
+    with pytest.raises(ServerRejectedError) as refused:
+        late.join(link, "Late", MediaOptions()).result(timeout=WAIT)
+    assert refused.value.code is ErrorCode.LOCKED
+    assert late_log.wait_for(ev.SentAway).code is ErrorCode.LOCKED
