@@ -82,9 +82,12 @@ def redis_address(url: str) -> str:
 class RedisFrontStore:
     """`FrontStore` shared by every front that reaches the same Redis (see the module)."""
 
-    def __init__(self, url: str, default_access: Access) -> None:
+    def __init__(
+        self, url: str, default_access: Access, entry_ttl: float = ENTRY_TTL_SECONDS
+    ) -> None:
         self.address = redis_address(url)
         self.default_access = default_access
+        self.entry_ttl = entry_ttl
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url,
             decode_responses=True,
@@ -207,7 +210,7 @@ class RedisFrontStore:
     async def knock(
         self, slug: str, entry_id: str | None, username: str, accept: bool = False
     ) -> tuple[LobbyKnock, bool]:
-        ttl_ms = int(ENTRY_TTL_SECONDS * 1000)
+        ttl_ms = max(1, int(self.entry_ttl * 1000))
         if entry_id:
             key = self.key(slug, f"entry:{entry_id}")
 
