@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="with --livekit-url: keep meetings, lobbies and bans in this Redis "
         "(redis://host:6379/0, rediss:// for TLS), shared by every front behind a load "
-        "balancer; the password may come from VISIO_REDIS_URL instead of the command line",
+        "balancer; its password comes from VISIO_REDIS_PASSWORD, not the command line",
     )
     serve.add_argument(
         "--livekit-keys-file",
@@ -267,17 +267,11 @@ def _serve(args: argparse.Namespace) -> int:
         print("visio-desktop: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
     livekit = None
-    redis_url = args.redis_url or os.environ.get("VISIO_REDIS_URL") or None
-    if redis_url is not None:
-        try:
-            redis_url = _redis_url(redis_url)
-        except argparse.ArgumentTypeError as exc:
-            print(f"visio-desktop: VISIO_REDIS_URL: {exc}", file=sys.stderr)
-            return 2
-        if args.data_dir is not None:
-            print("visio-desktop: with --redis-url the meetings are in Redis: no --data-dir",
-                  file=sys.stderr)  # fmt: skip
-            return 2
+    redis_url = args.redis_url
+    if redis_url is not None and args.data_dir is not None:
+        print("visio-desktop: with --redis-url the meetings are in Redis: no --data-dir",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.livekit_url is None:
         if args.livekit_api_url or args.livekit_keys_file or redis_url:
             print("visio-desktop: the LiveKit options go with --livekit-url", file=sys.stderr)
@@ -308,6 +302,7 @@ def _serve(args: argparse.Namespace) -> int:
         default_access=Access(args.default_access),
         data_dir=args.data_dir,
         redis_url=redis_url,
+        redis_password=os.environ.get("VISIO_REDIS_PASSWORD") or None,
     )
     return run_serve(config)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.livekit.rig import RedisServer, free_port
+from tests.livekit.rig import RedisServer, free_port, start_redis
 from visio_desktop.core.links import new_room_slug
 from visio_desktop.core.roles import Access, RoomState
 from visio_desktop.server.front_store import FrontStore, MemoryFrontStore, StoreUnavailable
@@ -167,3 +167,22 @@ async def test_a_redis_that_is_not_there_is_unavailable() -> None:
 def test_the_address_logged_has_no_password() -> None:
     assert redis_address("redis://:hunter2@10.0.0.30:6379/1") == "redis://10.0.0.30:6379/1"
     assert redis_address("rediss://user:pw@redis.example.fr/0") == "rediss://redis.example.fr/0"
+
+
+async def test_a_redis_with_a_password_takes_it_from_the_store_only() -> None:
+    redis = start_redis()
+    try:
+        redis.command("CONFIG", "SET", "requirepass", "hunter2")
+        url = redis_url(redis)
+        refused = RedisFrontStore(url, Access.OPEN)
+        allowed = RedisFrontStore(url, Access.OPEN, password="hunter2")
+        try:
+            with pytest.raises(StoreUnavailable):
+                await refused.ensure(new_room_slug())
+            _, secret = await allowed.ensure(new_room_slug())
+            assert secret is not None
+        finally:
+            await refused.aclose()
+            await allowed.aclose()
+    finally:
+        redis.stop()

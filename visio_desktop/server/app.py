@@ -55,7 +55,9 @@ def make_app(config: ServerConfig) -> web.Application:
 def _front_store(config: ServerConfig, state: ServerState) -> FrontStore:
     """Where meetings are kept: in Redis for fronts sharing it, else in this process."""
     if config.livekit is not None and config.redis_url is not None:
-        store = RedisFrontStore(config.redis_url, config.default_access)
+        store = RedisFrontStore(
+            config.redis_url, config.default_access, password=config.redis_password
+        )
         log.info("meetings are kept in Redis at %s", store.address)
         return store
     return MemoryFrontStore(state.meetings)

@@ -83,14 +83,20 @@ class RedisFrontStore:
     """`FrontStore` shared by every front that reaches the same Redis (see the module)."""
 
     def __init__(
-        self, url: str, default_access: Access, entry_ttl: float = ENTRY_TTL_SECONDS
+        self,
+        url: str,
+        default_access: Access,
+        entry_ttl: float = ENTRY_TTL_SECONDS,
+        password: str | None = None,
     ) -> None:
+        """`password` serves when `url` names none."""
         self.address = redis_address(url)
         self.default_access = default_access
         self.entry_ttl = entry_ttl
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url,
             decode_responses=True,
+            password=password,
             socket_timeout=_TIMEOUT_SECONDS,
             socket_connect_timeout=_TIMEOUT_SECONDS,
             retry=Retry(NoBackoff(), 1),
