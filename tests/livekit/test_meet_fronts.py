@@ -19,6 +19,7 @@ from livekit.protocol import models as lm
 
 from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode, RedisServer, start_redis
 from tests.livekit.test_meet_front import _config, _identities, _join
+from tests.livekit.test_meet_hosts import _rejoin_until_removed
 from tests.livekit.test_meet_store import redis_url
 from visio_desktop.core.links import new_room_slug
 from visio_desktop.server.runner import RunningServer, start_server
@@ -70,8 +71,8 @@ def role_of(token: str) -> str:
     return (claims_of(token).attributes or {}).get("room_role", "")
 
 
-async def start_front(livekit: LiveKitNode, url: str) -> RunningServer:
-    return await start_server(dataclasses.replace(_config(livekit), redis_url=url))
+async def start_front(livekit: LiveKitNode, url: str, port: int = 0) -> RunningServer:
+    return await start_server(dataclasses.replace(_config(livekit), redis_url=url, port=port))
 
 
 @pytest.fixture
@@ -171,6 +172,49 @@ async def test_someone_removed_through_one_front_is_refused_by_the_other(
         assert (again["status"], again["livekit"]) == ("denied", None)
     finally:
         await guest.close()
+
+
+async def test_someone_removed_through_one_front_is_removed_again_by_the_other(
+    livekit_with_webhooks: LiveKitNode,
+    webhook_port: int,
+    redis: RedisServer,
+) -> None:
+    """LiveKit's webhooks reach front B only; a guest removed through front A who rejoins on
+    their still valid token is removed again by B, which reads A's ban in Redis."""
+    node = livekit_with_webhooks
+    a_server = await start_front(node, redis_url(redis))
+    b_server = await start_front(node, redis_url(redis), port=webhook_port)
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            api.LiveKitAPI(node.http_url, API_KEY, API_SECRET) as service,
+        ):
+            a = Front(a_server, http)
+            _, made = await a.call("POST", "rooms/", {"access": "open"})
+            slug = made["slug"]
+            _, hosted = await a.room(slug, "Host", made["host_secret"])
+            _, invited = await a.room(slug, "Guest")
+            owner_grant, guest_grant = hosted["livekit"], invited["livekit"]
+            guest = claims_of(guest_grant["token"]).identity
+            owner, _ = await _join(owner_grant)
+            member, left = await _join(guest_grant)
+            try:
+                status, _ = await a.call(
+                    "POST",
+                    f"rooms/{slug}/remove-participant/",
+                    {"participant_identity": guest},
+                    token=owner_grant["token"],
+                )
+                assert status == 200
+                await left.until(lambda: left.leaves)
+                await _rejoin_until_removed(guest_grant)
+                assert guest not in await _identities(service, slug)
+            finally:
+                await member.close()
+                await owner.close()
+    finally:
+        await b_server.stop()
+        await a_server.stop()
 
 
 async def test_racing_first_joins_on_both_fronts_make_exactly_one_owner(
