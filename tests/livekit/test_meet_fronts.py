@@ -17,7 +17,7 @@ from livekit import api
 from livekit.api.access_token import Claims
 from livekit.protocol import models as lm
 
-from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode, RedisServer, start_redis
+from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode, RedisServer, free_port, start_redis
 from tests.livekit.test_meet_front import _config, _identities, _join
 from tests.livekit.test_meet_hosts import _rejoin_until_removed
 from tests.livekit.test_meet_store import redis_url
@@ -256,3 +256,20 @@ async def test_a_front_whose_redis_goes_away_answers_503_and_keeps_running(
         await server.stop()
         if redis.process.poll() is None:
             redis.stop()
+
+
+async def test_a_front_starts_without_its_redis_and_says_so(
+    livekit: LiveKitNode, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/1"
+    server = await start_front(livekit, url)
+    try:
+        async with aiohttp.ClientSession() as http:
+            status, body = await Front(server, http).room(new_room_slug(), "Ada")
+            assert status == 503 and "unavailable" in body["detail"]
+    finally:
+        await server.stop()
+    failures = [r for r in caplog.records if "Redis at" in r.getMessage()]
+    assert len(failures) == 1  # once, not at every request
+    assert f"127.0.0.1:{url.rsplit(':', 1)[1]}" in failures[0].getMessage()
+    assert "hunter2" not in caplog.text

@@ -74,6 +74,9 @@ class FrontStore(Protocol):
     async def close(self, slug: str) -> None:
         """The meeting ended: whoever still waits is turned away; role changes are forgotten."""
 
+    async def ping(self) -> bool:
+        """Whether the store answers now (a store that does not logs why)."""
+
     async def aclose(self) -> None:
         """Let go of connections, if any."""
 
@@ -135,6 +138,9 @@ class MemoryFrontStore:
 
     async def close(self, slug: str) -> None:
         self.meetings.close(slug)
+
+    async def ping(self) -> bool:
+        return True
 
     async def aclose(self) -> None:
         return None

@@ -90,6 +90,7 @@ def add_meet_api(
 
 
 async def _room_service(app: web.Application) -> AsyncIterator[None]:
+    await app[FRONT_KEY].store.ping()  # a store not there is logged now, not at the first call
     yield
     await app[ROOMS_KEY].close()
     await app[FRONT_KEY].store.aclose()
