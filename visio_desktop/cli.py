@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 import urllib.parse
 from collections.abc import Sequence
@@ -95,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_livekit_url,
         metavar="URL",
         help="where this server reaches LiveKit's room service, if not at --livekit-url",
+    )
+    serve.add_argument(
+        "--redis-url",
+        type=_redis_url,
+        metavar="URL",
+        help="with --livekit-url: keep meetings, lobbies and bans in this Redis "
+        "(redis://host:6379/0, rediss:// for TLS), shared by every front behind a load "
+        "balancer; its password comes from VISIO_REDIS_PASSWORD, not the command line",
     )
     serve.add_argument(
         "--livekit-keys-file",
@@ -258,8 +267,13 @@ def _serve(args: argparse.Namespace) -> int:
         print("visio-desktop: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
     livekit = None
+    redis_url = args.redis_url
+    if redis_url is not None and args.data_dir is not None:
+        print("visio-desktop: with --redis-url the meetings are in Redis: no --data-dir",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.livekit_url is None:
-        if args.livekit_api_url or args.livekit_keys_file:
+        if args.livekit_api_url or args.livekit_keys_file or redis_url:
             print("visio-desktop: the LiveKit options go with --livekit-url", file=sys.stderr)
             return 2
     else:
@@ -287,8 +301,23 @@ def _serve(args: argparse.Namespace) -> int:
         livekit=livekit,
         default_access=Access(args.default_access),
         data_dir=args.data_dir,
+        redis_url=redis_url,
+        redis_password=os.environ.get("VISIO_REDIS_PASSWORD") or None,
     )
     return run_serve(config)
+
+
+def _redis_url(text: str) -> str:
+    """redis://[:password@]host[:port][/db] or rediss://… (TLS)."""
+    parts = urllib.parse.urlsplit(text)
+    try:
+        parts.port  # noqa: B018 (a port that is no number raises)
+    except ValueError:
+        parts = urllib.parse.urlsplit("")
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise argparse.ArgumentTypeError("expected redis://host[:port][/db], such as "
+                                         "redis://10.0.0.30:6379/0")  # fmt: skip
+    return text
 
 
 def _livekit_url(text: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.livekit.interop import Room
 from tests.livekit.netns import NamespacedNode, start_node_in_namespace, why_not_available
-from tests.livekit.rig import LiveKitNode, RedisServer, start_node, start_redis
+from tests.livekit.rig import LiveKitNode, RedisServer, free_port, start_node, start_redis
 from visio_desktop.core.links import new_room_slug
 from visio_desktop.server.limits import Limits
 from visio_desktop.server.livekit_keys import LiveKitKeys
@@ -86,3 +86,18 @@ def sfu_front(livekit: LiveKitNode) -> Iterator[EmbeddedServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def webhook_port() -> int:
+    """Where a test module's front takes LiveKit's webhooks (`livekit_with_webhooks`)."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def livekit_with_webhooks(webhook_port: int) -> Iterator[LiveKitNode]:
+    """A livekit-server of the test module's own that posts its webhooks to our front on
+    `webhook_port`."""
+    node = start_node(webhook=f"http://127.0.0.1:{webhook_port}/livekit/webhook")
+    yield node
+    node.stop()

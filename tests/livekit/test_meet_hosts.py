@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ import pytest
 from livekit import api
 from livekit.protocol import models as lm
 
-from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode, free_port, start_node
+from tests.livekit.rig import API_KEY, API_SECRET, LiveKitNode
 from tests.livekit.test_meet_front import LeaveRecorder, _config, _identities, _join
 from visio_desktop.media.synthetic import SyntheticVideoTrack
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
@@ -261,19 +261,6 @@ async def _promoted_member(
     status, _ = await hosts.call("GET", f"rooms/{slug}/waiting-participants/", token=token)
     assert status == 200  # an admin now
     return token
-
-
-@pytest.fixture(scope="module")
-def webhook_port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def livekit_with_webhooks(webhook_port: int) -> Iterator[LiveKitNode]:
-    """A livekit-server of this module's own that posts its webhooks to our front."""
-    node = start_node(webhook=f"http://127.0.0.1:{webhook_port}/livekit/webhook")
-    yield node
-    node.stop()
 
 
 async def test_a_removed_participant_rejoining_on_its_token_is_removed_again(

@@ -61,3 +61,29 @@ def test_a_meeting_holds_a_handful_in_a_mesh_and_a_crowd_on_livekit(
     monkeypatch.setattr("visio_desktop.app.run_serve", run_serve)
     assert main(["serve", *words]) == 0
     assert served[0].limits.max_participants == limit
+
+
+def test_fronts_share_redis_with_its_password_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LIVEKIT_API_KEY", "visio")
+    monkeypatch.setenv("LIVEKIT_API_SECRET", "s" * 32)
+    monkeypatch.setenv("VISIO_REDIS_PASSWORD", "hunter2")
+    served: list[ServerConfig] = []
+
+    def run_serve(config: ServerConfig) -> int:
+        served.append(config)
+        return 0
+
+    monkeypatch.setattr("visio_desktop.app.run_serve", run_serve)
+    redis = ["--redis-url", "redis://10.0.0.30:6379/1"]
+    assert main(["serve", "--livekit-url", "ws://127.0.0.1:7880", *redis]) == 0
+    assert (served[0].redis_url, served[0].redis_password) == (redis[1], "hunter2")
+    assert "hunter2" not in repr(served[0])
+    assert main(["serve", *redis]) == 2
+    assert "go with --livekit-url" in capsys.readouterr().err
+    assert main(["serve", "--livekit-url", "ws://127.0.0.1:7880", *redis, "--data-dir", "x"]) == 2
+    assert "no --data-dir" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--redis-url", "http://10.0.0.30"])
+    assert "expected redis://host" in capsys.readouterr().err

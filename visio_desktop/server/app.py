@@ -17,9 +17,11 @@ from visio_desktop.core.protocol import (
     ServerShutdown,
 )
 from visio_desktop.server.connection import Connection
+from visio_desktop.server.front_store import FrontStore, MemoryFrontStore
 from visio_desktop.server.meet_front import add_meet_api
 from visio_desktop.server.meeting_api import CREATE_PATH, create_meeting
 from visio_desktop.server.metrics import prometheus_text
+from visio_desktop.server.redis_store import RedisFrontStore
 from visio_desktop.server.state import ServerConfig, ServerState
 
 log = logging.getLogger(__name__)
@@ -33,16 +35,32 @@ _HEARTBEAT_SECONDS = 5.0
 
 def make_app(config: ServerConfig) -> web.Application:
     app = web.Application(middlewares=[_admit_http])
-    app[STATE_KEY] = ServerState(config)
+    state = app[STATE_KEY] = ServerState(config)
+    store = _front_store(config, state)
     app.router.add_get("/.well-known/visio", _discovery)
     app.router.add_get("/healthz", _health)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/ws", _websocket)
     app.on_shutdown.append(_say_goodbye)
-    app.router.add_post(CREATE_PATH, _create_meeting)
+
+    async def make_meeting(request: web.Request) -> web.Response:
+        return await create_meeting(request, state, store)
+
+    app.router.add_post(CREATE_PATH, make_meeting)
     if config.livekit is not None:
-        add_meet_api(app, config.livekit, config.limits.max_participants, app[STATE_KEY].meetings)
+        add_meet_api(app, config.livekit, config.limits.max_participants, store)
     return app
+
+
+def _front_store(config: ServerConfig, state: ServerState) -> FrontStore:
+    """Where meetings are kept: in Redis for fronts sharing it, else in this process."""
+    if config.livekit is not None and config.redis_url is not None:
+        store = RedisFrontStore(
+            config.redis_url, config.default_access, password=config.redis_password
+        )
+        log.info("meetings are kept in Redis at %s", store.address)
+        return store
+    return MemoryFrontStore(state.meetings)
 
 
 @web.middleware
@@ -86,10 +104,6 @@ async def _health(request: web.Request) -> web.Response:
     if busy:
         body["reason"] = busy
     return web.json_response(body, status=503 if busy else 200)
-
-
-async def _create_meeting(request: web.Request) -> web.Response:
-    return await create_meeting(request, request.app[STATE_KEY])
 
 
 async def _metrics(request: web.Request) -> web.Response:

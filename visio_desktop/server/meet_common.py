@@ -3,22 +3,29 @@ front's state on the application, JSON answers and bodies, and who is calling.
 
 A caller of a host endpoint shows their LiveKit token (``Authorization: Bearer …``, as La Suite
 Meet's LiveKitTokenAuthentication reads it). It must be a valid token of ours for that room,
-of an identity no host removed, whose role now (`SfuMeetings.role`: as a host last set it, else
+of an identity no host removed, whose role now (`FrontStore.role`: as a host last set it, else
 its `room_role` attribute) is owner or admin.
+
+The front's store (`server.front_store`) failing is answered 503 with a JSON `detail` by a
+middleware (`store_errors`), whatever the handler was doing.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from visio_desktop.core.errors import LinkError
 from visio_desktop.core.links import normalise_room
+from visio_desktop.server.front_store import FrontStore, StoreFull, StoreUnavailable
 from visio_desktop.server.livekit_rooms import LiveKitRooms, room_claims
-from visio_desktop.server.meetings import MeetingBook
-from visio_desktop.server.sfu_lobby import RoomRole, SfuMeetings
+from visio_desktop.server.sfu_lobby import RoomRole
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1.0"
 BODY_MAX_BYTES = 4096
@@ -28,11 +35,21 @@ FORBIDDEN = "You do not have permission to perform this action."
 @dataclass
 class FrontState:
     rooms: LiveKitRooms
-    book: MeetingBook
-    meetings: SfuMeetings = field(default_factory=SfuMeetings)
+    store: FrontStore
 
 
 FRONT_KEY = web.AppKey("livekit_front", FrontState)
+
+
+@web.middleware
+async def store_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The store's failures as JSON answers: 503, the front itself goes on."""
+    try:
+        return await handler(request)
+    except StoreUnavailable as exc:
+        return error(503, exc.message)
+    except StoreFull as exc:
+        return error(503, exc.message)
 
 
 class Refusal(Exception):
@@ -88,7 +105,7 @@ def granted_role(attributes: dict[str, str], room_admin: bool) -> RoomRole:
         return RoomRole.ADMIN if room_admin else RoomRole.MEMBER
 
 
-def caller(request: web.Request, slug: str) -> tuple[str, RoomRole]:
+async def caller(request: web.Request, slug: str) -> tuple[str, RoomRole]:
     """The identity and role of whoever calls, if a host or co-host of `slug`; Refusal
     401 without a bearer token, 403 for anyone else."""
     front = request.app[FRONT_KEY]
@@ -96,11 +113,11 @@ def caller(request: web.Request, slug: str) -> tuple[str, RoomRole]:
     if scheme.lower() != "bearer" or not token or " " in token.strip():
         raise Refusal(401, "Authorization header must be: Bearer <token>")
     claims = room_claims(front.rooms.front, token.strip(), slug)
-    if claims is None or front.meetings.is_banned(slug, claims.identity):
+    if claims is None or await front.store.is_banned(slug, claims.identity):
         raise Refusal(403, FORBIDDEN)
     admin = bool(claims.video and claims.video.room_admin)
     granted = granted_role(claims.attributes or {}, admin)
-    role = front.meetings.role(slug, claims.identity, granted)
+    role = await front.store.role(slug, claims.identity, granted)
     if not role.moderates:
         raise Refusal(403, FORBIDDEN)
     return claims.identity, role

@@ -6,7 +6,9 @@ the room and, when the caller may enter, `{"livekit": {"url", "room", "token"}}`
 JSON `{"detail": …}`, as Django REST framework writes them.
 
 Every room has a meeting record (`server.meetings`: made by ``POST /api/v1.0/rooms/``, or by
-the first request for a room nobody made, whose caller becomes its owner). Whoever gives the
+the first request for a room nobody made, whose caller becomes its owner). Records, lobbies,
+bans and role changes are in the front's store (`server.front_store`): this process's memory,
+or Redis shared by every front (``--redis-url``). Whoever gives the
 host secret (header ``X-Visio-Host-Secret``) gets a token with `room_role` "owner" and room
 admin; anyone else "member". Then the access level: open, a token at once; lobby, no
 `livekit` for a member, who knocks (``POST rooms/<slug>/request-entry/``, La Suite Meet's
@@ -29,6 +31,7 @@ from aiohttp import web
 
 from visio_desktop.core.protocol import clean_display_name
 from visio_desktop.core.roles import Access
+from visio_desktop.server.front_store import FrontStore
 from visio_desktop.server.livekit_rooms import (
     LiveKitFront,
     LiveKitRooms,
@@ -46,10 +49,11 @@ from visio_desktop.server.meet_common import (
     error,
     json_body,
     slug_of,
+    store_errors,
 )
 from visio_desktop.server.meet_hosts import add_host_routes
 from visio_desktop.server.meet_webhook import add_webhook
-from visio_desktop.server.meetings import MeetingBook, MeetingRecord
+from visio_desktop.server.meetings import MeetingRecord
 from visio_desktop.server.sfu_lobby import EntryStatus, RoomRole
 
 log = logging.getLogger(__name__)
@@ -65,12 +69,14 @@ _ACCESS_LEVELS = {Access.OPEN: "public", Access.LOBBY: "restricted", Access.LOCK
 
 
 def add_meet_api(
-    app: web.Application, front: LiveKitFront, max_participants: int, book: MeetingBook
+    app: web.Application, front: LiveKitFront, max_participants: int, store: FrontStore
 ) -> None:
-    """Serve the REST subset on `app`, and open and close the room service with it."""
+    """Serve the REST subset on `app`, and open and close the room service and the store
+    with it."""
     rooms = LiveKitRooms(front, max_participants)
     app[ROOMS_KEY] = rooms
-    app[FRONT_KEY] = FrontState(rooms, book)
+    app[FRONT_KEY] = FrontState(rooms, store)
+    app.middlewares.append(store_errors)
     app.router.add_get(f"{API_PREFIX}/config/", _config)
     app.router.add_get(f"{API_PREFIX}/rooms/{{slug}}/", _room)
     app.router.add_get(f"{API_PREFIX}/rooms/{{slug}}", _room)
@@ -84,8 +90,10 @@ def add_meet_api(
 
 
 async def _room_service(app: web.Application) -> AsyncIterator[None]:
+    await app[FRONT_KEY].store.ping()  # a store not there is logged now, not at the first call
     yield
     await app[ROOMS_KEY].close()
+    await app[FRONT_KEY].store.aclose()
 
 
 def meet_configuration(front: LiveKitFront) -> dict[str, object]:
@@ -162,10 +170,7 @@ async def _room(request: web.Request) -> web.Response:
     try:
         slug = slug_of(request)
         name = _username(request)
-        try:
-            record, made_secret = front.book.ensure(slug)
-        except OverflowError:
-            return error(503, "the meeting server is busy; try again soon")
+        record, made_secret = await front.store.ensure(slug)
         given = request.headers.get(HOST_SECRET_HEADER, "")
         owner = made_secret is not None or record.is_host_secret(given)
         role = RoomRole.OWNER if owner else RoomRole.MEMBER
@@ -195,17 +200,16 @@ async def _request_entry(request: web.Request) -> web.Response:
         name = _username(request, (await json_body(request)).get("username", ""))
     except Refusal as refusal:
         return refusal.response
-    record = front.book.get(slug)
+    record = await front.store.get(slug)
     if record is None:
         return error(404, "Not found.")
     cookie = request.cookies.get(LOBBY_COOKIE) or None
-    if cookie is not None and front.meetings.is_banned(slug, cookie):
+    if cookie is not None and await front.store.is_banned(slug, cookie):
         return _entry_answer(cookie, name, EntryStatus.DENIED, None)
     if record.state.access is Access.LOCKED:
         return error(423, LOCKED_DETAIL)
-    entry, new = front.meetings.knock(slug, cookie, name)
-    if record.state.access is Access.OPEN:
-        entry.status = EntryStatus.ACCEPTED
+    is_open = record.state.access is Access.OPEN
+    entry, new = await front.store.knock(slug, cookie, name, accept=is_open)
     grant = None
     if entry.status is EntryStatus.ACCEPTED:
         try:
@@ -242,7 +246,7 @@ async def _waiting(request: web.Request) -> web.Response:
     front = request.app[FRONT_KEY]
     try:
         slug = slug_of(request)
-        caller(request, slug)
+        await caller(request, slug)
     except Refusal as refusal:
         return refusal.response
     people = [
@@ -252,7 +256,7 @@ async def _waiting(request: web.Request) -> web.Response:
             "status": str(e.status),
             "color": participant_color(e.id),
         }
-        for e in front.meetings.waiting(slug)
+        for e in await front.store.waiting(slug)
     ]
     return web.json_response({"participants": people})
 
@@ -262,7 +266,7 @@ async def _enter(request: web.Request) -> web.Response:
     front = request.app[FRONT_KEY]
     try:
         slug = slug_of(request)
-        caller(request, slug)
+        await caller(request, slug)
         body = await json_body(request)
         entry_id = body.get("participant_id")
         allow = body.get("allow_entry")
@@ -270,6 +274,6 @@ async def _enter(request: web.Request) -> web.Response:
             raise Refusal(400, "give participant_id and allow_entry (true or false)")
     except Refusal as refusal:
         return refusal.response
-    if not front.meetings.decide(slug, entry_id, allow):
+    if not await front.store.decide(slug, entry_id, allow):
         return error(404, "Participant not found.")
     return web.json_response({"message": "Participant was updated."})

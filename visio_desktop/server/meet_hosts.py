@@ -70,7 +70,7 @@ def _host(handler: _Handler) -> Callable[[web.Request], Awaitable[web.Response]]
     async def run(request: web.Request) -> web.Response:
         try:
             slug = slug_of(request)
-            _, role = caller(request, slug)
+            _, role = await caller(request, slug)
             return await handler(request, request.app[FRONT_KEY], slug, role)
         except Refusal as refusal:
             return refusal.response
@@ -128,7 +128,7 @@ async def _update(request: web.Request, front: FrontState, slug: str, _: RoomRol
 
 async def _remove(request: web.Request, front: FrontState, slug: str, _: RoomRole) -> web.Response:
     identity = text_field(await json_body(request), "participant_identity")
-    front.meetings.ban(slug, identity)
+    await front.store.ban(slug, identity)
     await front.rooms.remove_participant(slug, identity)
     return web.json_response({"status": "success"})
 
@@ -147,7 +147,7 @@ async def _set_role(
     target = await front.rooms.participant(slug, identity)
     if granted_role(dict(target.attributes), False) is RoomRole.OWNER:
         raise Refusal(403, FORBIDDEN)  # the owner stays owner
-    front.meetings.set_role(slug, identity, role)
+    await front.store.set_role(slug, identity, role)
     await front.rooms.update_participant(slug, identity, {"room_role": str(role)})
     return web.json_response({"status": "success"})
 
@@ -160,7 +160,7 @@ async def _set_rules(
     request: web.Request, front: FrontState, slug: str, _: RoomRole
 ) -> web.Response:
     body = await json_body(request)
-    record = front.book.get(slug)
+    record = await front.store.get(slug)
     if record is None:
         return error(404, "Not found.")
     if set(body) - {"access", "mics_locked"}:
@@ -176,7 +176,8 @@ async def _set_rules(
             raise Refusal(400, "mics_locked must be true or false")
         state = dataclasses.replace(state, mics_locked=body["mics_locked"])
     locking = state.mics_locked != record.state.mics_locked
-    front.book.set_state(record, state)
+    if not await front.store.set_state(slug, state):
+        return error(404, "Not found.")
     await front.rooms.set_metadata(slug, room_metadata(state))
     if locking:
         await _apply_mics_lock(front, slug, state.mics_locked)
@@ -191,7 +192,7 @@ async def _apply_mics_lock(front: FrontState, slug: str, locked: bool) -> None:
         sources = [s for s in sources if s != api.TrackSource.MICROPHONE]
     for person in await front.rooms.participants(slug):
         granted = granted_role(dict(person.attributes), False)
-        role = front.meetings.role(slug, person.identity, granted)
+        role = await front.store.role(slug, person.identity, granted)
         if role.moderates:
             continue
         try:
@@ -205,6 +206,6 @@ async def _apply_mics_lock(front: FrontState, slug: str, locked: bool) -> None:
 async def _end(request: web.Request, front: FrontState, slug: str, role: RoomRole) -> web.Response:
     if role is not RoomRole.OWNER:
         raise Refusal(403, FORBIDDEN)
-    front.meetings.close(slug)
+    await front.store.close(slug)
     await front.rooms.delete_room(slug)
     return web.json_response({"status": "success"})

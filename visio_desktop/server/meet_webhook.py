@@ -4,7 +4,8 @@ LiveKit checks a token only against its own signature and expiry, so a participa
 removed could rejoin on the token they still hold (for up to `LiveKitFront.token_ttl`). Our
 front never sees that join; LiveKit's webhook does tell it (configure livekit-server with
 ``webhook: {api_key: <our key>, urls: [https://<front>/livekit/webhook]}``). On
-``participant_joined`` of an identity on the meeting's ban list (`server.sfu_lobby`), the front
+``participant_joined`` of an identity on the meeting's ban list (`server.front_store`,
+shared by every front), the front
 removes it again at once. New tokens and lobby entries are refused to banned identities
 besides, so a fresh token cannot be had for one.
 
@@ -45,7 +46,7 @@ async def _webhook(request: web.Request) -> web.Response:
         return web.Response(status=401)
     if event.event == "participant_joined":
         room, identity = event.room.name, event.participant.identity
-        if front.meetings.is_banned(room, identity):
+        if await front.store.is_banned(room, identity):
             log.info("a removed participant rejoined %s on an old token: removing it again", room)
             try:
                 await front.rooms.remove_participant(room, identity)

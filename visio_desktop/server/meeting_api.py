@@ -3,7 +3,8 @@
 The body is optional JSON, ``{"access": "open" | "lobby" | "locked"}`` (default: the server's
 ``--default-access``); the answer, 201, is ``{"slug", "access", "host_secret"}``. The host
 secret is shown this once: the server keeps only its hash (`server.meetings`). Errors are JSON
-``{"detail": …}``, as the rest of the REST API writes them.
+``{"detail": …}``, as the rest of the REST API writes them. A front to LiveKit makes it in its
+store (`server.front_store`), a mesh server in its own `MeetingBook`.
 
 The body must arrive whole within the handshake deadline (`server.gate`), as a request's
 headers must: the request is admitted only once it has been read.
@@ -16,6 +17,7 @@ import json
 from aiohttp import web
 
 from visio_desktop.core.roles import Access
+from visio_desktop.server.front_store import FrontStore, StoreFull, StoreUnavailable
 from visio_desktop.server.state import ServerState
 
 CREATE_PATH = "/api/v1.0/rooms/"
@@ -26,8 +28,10 @@ def _error(status: int, detail: str) -> web.Response:
     return web.json_response({"detail": detail}, status=status)
 
 
-async def create_meeting(request: web.Request, state: ServerState) -> web.Response:
-    """Make a meeting (see the module's docstring)."""
+async def create_meeting(
+    request: web.Request, state: ServerState, store: FrontStore
+) -> web.Response:
+    """Make a meeting in `store` (see the module's docstring)."""
     if (request.content_length or 0) > BODY_MAX_BYTES:
         state.gate.admit(request.transport)
         return _error(413, f"the request body is larger than {BODY_MAX_BYTES} bytes")
@@ -49,9 +53,9 @@ async def create_meeting(request: web.Request, state: ServerState) -> web.Respon
             except ValueError:
                 return _error(400, "access must be one of open, lobby, locked")
     try:
-        record, secret = state.meetings.create(access)
-    except OverflowError:
-        return _error(503, "the meeting server is busy; try again soon")
+        record, secret = await store.create(access)
+    except (StoreFull, StoreUnavailable) as exc:
+        return _error(503, exc.message)
     return web.json_response(
         {"slug": record.slug, "access": str(record.state.access), "host_secret": secret},
         status=201,

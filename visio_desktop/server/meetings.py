@@ -38,7 +38,8 @@ FILE_NAME = "meetings.json"
 _FILE_VERSION = 1
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """How a host secret is kept: its SHA-256, in hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -66,7 +67,7 @@ class MeetingRecord:
 
     def is_host_secret(self, secret: str) -> bool:
         """Whether `secret` is this meeting's host secret (empty never is)."""
-        return bool(secret) and hmac.compare_digest(_hash(secret), self.secret_hash)
+        return bool(secret) and hmac.compare_digest(hash_secret(secret), self.secret_hash)
 
     def issue_ticket(self, role: Role) -> str:
         ticket = secrets.token_urlsafe(24)
@@ -147,7 +148,7 @@ class MeetingBook:
     def _add(self, slug: str, access: Access) -> tuple[MeetingRecord, str]:
         self._make_room_for_one()
         secret = new_secret()
-        record = MeetingRecord(slug, _hash(secret), RoomState(access=access))
+        record = MeetingRecord(slug, hash_secret(secret), RoomState(access=access))
         self._records[slug] = record
         self.save()
         return record, secret

@@ -39,6 +39,11 @@ class ServerConfig:
     default_access: Access = Access.OPEN
     # Where meeting records are kept across restarts (`serve --data-dir`); None: memory only.
     data_dir: Path | None = None
+    # A front's shared store (`serve --redis-url`, `server.redis_store`): meeting records,
+    # lobbies, bans and role changes in Redis, so that several fronts serve the same meetings.
+    redis_url: str | None = None
+    # Redis' password when `redis_url` has none (`VISIO_REDIS_PASSWORD`); never shown.
+    redis_password: str | None = field(default=None, repr=False)
 
 
 class DeliveryDelay:
