@@ -13,6 +13,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from visio_desktop.core.kinds import SLOTS, Slot, TileKey
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.receive import RemoteTrackPump, TrackCounter
+from visio_desktop.rtc.audio_buffer import AudioFigures
+from visio_desktop.rtc.audio_receive import pulled_audio
 
 
 class RemoteMedia:
@@ -44,7 +46,11 @@ class RemoteMedia:
             key = TileKey.of_slot(participant_id, slot)
             pump.sinks.append(lambda frame: sink(key, frame))
         elif slot is Slot.AUDIO and audio_out is not None:
-            pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
+            source = pulled_audio(track)
+            if source is not None:  # the speakers pull it; the pump only counts
+                audio_out.attach(participant_id, source)
+            else:
+                pump.sinks.append(lambda frame: audio_out.push(participant_id, frame))
         old = self.pumps.get((participant_id, slot))
         if old is not None:
             asyncio.get_running_loop().create_task(old.stop())
@@ -64,6 +70,12 @@ class RemoteMedia:
     def counter(self, participant_id: str, slot: Slot) -> TrackCounter | None:
         pump = self.pumps.get((participant_id, slot))
         return pump.counter if pump is not None else None
+
+    def audio_figures(self, participant_id: str) -> AudioFigures | None:
+        """How a participant's audio played (real, FEC, concealed), if our buffer has it."""
+        pump = self.pumps.get((participant_id, Slot.AUDIO))
+        source = pulled_audio(pump.track) if pump is not None else None
+        return source.figures if source is not None else None
 
     def counters(self) -> Mapping[tuple[str, Slot], TrackCounter]:
         return {key: pump.counter for key, pump in self.pumps.items()}
