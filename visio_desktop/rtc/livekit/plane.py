@@ -2,8 +2,8 @@
 
 What we send: each slot (microphone, camera, screen) is published to LiveKit the first time it
 is turned on, and muted (LiveKit stops forwarding it) while it is off; aiortc cannot remove a
-sender, so a publication lives as long as the connection. The camera and the screen get the
-same encoders as in the mesh (`rtc.camera_encoder`, `rtc.screen_encoder`), and what arrives
+sender, so a publication lives as long as the connection. Each slot gets the same encoder as
+in the mesh (`rtc.camera_encoder`, `rtc.screen_encoder`, `rtc.opus_sender`), and what arrives
 goes through the same receive pipeline (`rtc.receivers` for video, `rtc.audio_receive` for
 audio).
 
@@ -37,6 +37,7 @@ from visio_desktop.core.tasks import cancel_and_wait
 from visio_desktop.rtc.audio_receive import install_opus_receive
 from visio_desktop.rtc.camera_encoder import CameraVp8Encoder, use_camera_encoder
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
+from visio_desktop.rtc.opus_sender import use_opus_encoder
 from visio_desktop.rtc.plane import PlaneEvents, TileSizes, TransportStats
 from visio_desktop.rtc.receivers import install_frame_buffer
 from visio_desktop.rtc.screen_encoder import use_screen_encoder
@@ -221,6 +222,8 @@ class SfuPlane:
                 self._camera = use_camera_encoder(sender)
             elif slot is Slot.SCREEN:
                 use_screen_encoder(sender)
+            else:
+                use_opus_encoder(sender)
 
         sid = await self._connection.publish(
             slot.value, track, SOURCES[slot], width=width, height=height, prepare=prepare
