@@ -73,7 +73,10 @@ class OpusReceive:
         is_opus: Callable[[int], bool],
         loop: asyncio.AbstractEventLoop,
     ) -> None:
-        self._track = track
+        # Weakly: the registry that finds this buffer by its track holds it, and must let go
+        # of both once the track is gone. The frames for it go to its queue.
+        self._track = weakref.ref(track)
+        self._queue: asyncio.Queue[Any] | None = getattr(track, "_queue", None)
         self._is_opus = is_opus
         self._loop = loop
         self._lock = threading.Lock()
@@ -104,7 +107,8 @@ class OpusReceive:
 
     def _tick(self) -> None:
         """Play a frame if the speakers do not (see the module doc), every 20 ms."""
-        if self._closed or getattr(self._track, "readyState", "live") != "live":
+        track = self._track()
+        if self._closed or track is None or track.readyState != "live":
             self.close()
             return
         if time.monotonic() - self._pulled_at > PULL_PATIENCE_S:
@@ -144,8 +148,8 @@ class OpusReceive:
 
     def _to_track(self, played: PlayedFrame) -> None:
         """Hand a played frame to the receiver's track (engine loop), for the counters."""
-        queue: asyncio.Queue[Any] | None = getattr(self._track, "_queue", None)
-        if queue is None:
+        queue = self._queue
+        if queue is None or self._closed:
             return
         pcm = played.pcm if len(played.pcm) else np.zeros(FRAME_SAMPLES, np.int16)
         frame = AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
@@ -165,9 +169,12 @@ def install_opus_receive(receiver: RTCRtpReceiver) -> OpusReceive | None:
     try:
         codecs: dict[int, Any] = getattr(receiver, "_RTCRtpReceiver__codecs")  # noqa: B009
         getattr(receiver, "_RTCRtpReceiver__jitter_buffer")  # noqa: B009
-        track = receiver.track
+        track = receiver.track  # there once the remote description is (its "track" event)
     except AttributeError:
         log.warning("aiortc's receiver changed: keeping its own audio jitter buffer")
+        return None
+
+    if track is None:
         return None
 
     def is_opus(payload_type: int) -> bool:
