@@ -10,6 +10,7 @@ import gc
 import numpy as np
 from aiortc import RTCPeerConnection
 from aiortc.rtp import RtpPacket
+from av import AudioFrame
 
 from visio_desktop.rtc import audio_receive, opus
 from visio_desktop.rtc.audio_buffer import FRAME_SAMPLES
@@ -56,7 +57,7 @@ def test_frames_play_on_their_own_beat_or_when_pulled_and_nothing_is_kept() -> N
             receive.add(packet)
         # nobody pulls: the beat plays them to the track, 20 ms of mono 48 kHz each
         beat = [await asyncio.wait_for(receiver.track.recv(), 5) for _ in range(5)]
-        assert all(frame.samples == FRAME_SAMPLES for frame in beat)
+        assert all(isinstance(f, AudioFrame) and f.samples == FRAME_SAMPLES for f in beat)
         # the speakers pull: what they take reaches the track too
         pulled = [receive.next_frame() for _ in range(3)]
         assert all(pcm is not None and len(pcm) == FRAME_SAMPLES for pcm in pulled)
