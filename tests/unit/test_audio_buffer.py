@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from visio_desktop.rtc import opus
-from visio_desktop.rtc.audio_buffer import FRAME_SAMPLES, AudioJitterBuffer, Origin
+from visio_desktop.rtc.audio_buffer import FRAME_SAMPLES, AudioJitterBuffer, Origin, shorten
 
 FRAME_S = 0.020
 
@@ -117,7 +117,7 @@ def test_a_late_buffer_catches_up_on_silence_not_on_speech() -> None:
         sequence = 0
         for index in range(8):  # a burst of eight after a stall
             buffer.push(sequence + index, index * FRAME_SAMPLES, packets[index], 0.16)
-        origins = []
+        origins, samples = [], 0
         for tick in range(90):
             now = 0.16 + tick * FRAME_S
             index = 8 + tick
@@ -125,14 +125,28 @@ def test_a_late_buffer_catches_up_on_silence_not_on_speech() -> None:
             frame = buffer.pop()
             if frame is not None:
                 origins.append(frame.origin)
+                samples += len(frame.pcm)
         figures = buffer.figures
         assert figures.dropped_speech == 0
+        assert buffer.level_frames <= buffer.wanted_frames + 2  # caught up
         if quiet:
-            assert figures.dropped_quiet >= 5  # caught up
-            assert buffer.level_frames <= buffer.wanted_frames + 1
+            assert figures.dropped_quiet >= 5  # by leaving out silence
         else:
-            assert figures.dropped_quiet == 0  # speech is never left out
-            assert figures.real == len(origins)
+            assert figures.dropped_quiet == 0  # speech is never left out: played faster
+            assert figures.accelerated >= 3
+            assert figures.real == len(origins) + figures.accelerated
+            assert samples < figures.real * FRAME_SAMPLES
+            assert set(origins) == {Origin.REAL}
+
+
+def test_speech_played_faster_keeps_its_pitch() -> None:
+    t = np.arange(2 * FRAME_SAMPLES)
+    pcm = (10000 * np.sin(2 * np.pi * 200 * t / 48_000)).astype(np.int16)
+    short = shorten(pcm)
+    assert 2 * FRAME_SAMPLES - 720 <= len(short) <= 2 * FRAME_SAMPLES - 120  # 2.5 to 15 ms
+    crossings = np.count_nonzero(np.diff(np.signbit(short)))
+    assert abs(crossings / (len(short) / 48_000) - 400) < 40  # still 200 Hz
+    assert np.abs(np.diff(short.astype(np.int32))).max() < 600  # no click at the seam
 
 
 def test_a_packet_after_its_turn_or_twice_is_counted_and_left_out() -> None:

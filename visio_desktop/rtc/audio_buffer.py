@@ -1,5 +1,6 @@
-"""An adaptive audio jitter buffer for Opus: encoded packets in, one 20 ms frame of PCM out
-per `pop()`, whoever keeps time (the speakers' callback, or a timer when there are none).
+"""An adaptive audio jitter buffer for Opus: encoded packets in, a frame of PCM out per
+`pop()` (20 ms; up to 20 ms more while it catches up), whoever keeps time (the speakers'
+callback, or a timer when there are none).
 
 aiortc's audio buffer holds four frames (80 ms) before it releases one, and throws away the
 frames it holds when a packet is lost (at 10 % loss only about 56 % of frames played, see
@@ -15,8 +16,9 @@ FINDINGS.md). This one, as WebRTC's NetEq does:
   concealment (or of silence after a quiet frame) without using up the sequence number: the
   audio is stretched by a frame rather than a late packet being thrown away;
 - when it holds more than it wants (the path's delay fell, the sender's clock runs fast), it
-  catches up by leaving out a quiet frame, never speech; only far beyond (`max_ms`) does it
-  drop speech, oldest first, and count it.
+  catches up by leaving out a quiet frame; when someone talks on and no quiet frame comes,
+  by playing two frames of speech in less time (`shorten`, time-stretching); only far beyond
+  (`max_ms`) does it drop speech, oldest first, and count it.
 It counts in 20 ms frames, the packet size that aiortc and browsers send.
 Pure and synchronous: the caller gives arrival times and holds any lock. Each frame played
 is counted by where it came from (`AudioFigures`).
@@ -40,6 +42,9 @@ QUIET_RMS = 100.0  # about -50 dBFS: below this a frame is silence that may be l
 RESTART_GAP = 500  # sequence numbers: a jump this far is a new stream
 EMPTY_FRAMES_BEFORE_REST = 10  # 200 ms with nothing to play: stop and fill again
 LOSS_MEMORY = 0.98  # per packet: the loss estimate forgets over about 50 packets
+ACCELERATE_AFTER = 10  # late this many frames in a row with no silence: speed speech up
+PITCH_MIN, PITCH_MAX = RATE // 400, RATE // 66  # 2.5 to 15 ms: a voice's pitch periods
+OVERLAP = RATE // 200  # 5 ms cross-fade
 
 
 class OpusDecoding(Protocol):
@@ -68,6 +73,7 @@ class AudioFigures:
     duplicates: int = 0
     dropped_quiet: int = 0  # quiet frames left out to catch up
     dropped_speech: int = 0  # frames left out because far too much was held
+    accelerated: int = 0  # pairs of frames played in less time (`shorten`) to catch up
     restarts: int = 0
 
     @property
@@ -83,7 +89,7 @@ class AudioFigures:
 @dataclass(frozen=True)
 class PlayedFrame:
     origin: Origin
-    pcm: Pcm
+    pcm: Pcm  # 20 ms, or less than 40 when two frames were played faster
 
 
 @dataclass
@@ -114,6 +120,7 @@ class AudioJitterBuffer:
         self.loss_rate = 0.0  # recent share of packets lost
         self.playing = False
         self._empty_pops = 0
+        self._late_pops = 0  # pops in a row that found it late
         self._last_quiet = True
         self.figures = AudioFigures()
 
@@ -205,7 +212,29 @@ class AudioJitterBuffer:
                 continue
             self._last_quiet = self._quiet(frame.pcm)
             self.figures.count(frame.origin)
+            return self._maybe_accelerate(frame)
+
+    def _maybe_accelerate(self, frame: PlayedFrame) -> PlayedFrame:
+        """Late for a while, and no quiet frame came to leave out (someone talks on): play
+        this frame and the next in less time, a pitch period or more shorter (see
+        `shorten`), so that the delay comes down without a word being lost."""
+        late = self.level_frames > self.wanted_frames + 1
+        self._late_pops = self._late_pops + 1 if late else 0
+        if (
+            self._late_pops < ACCELERATE_AFTER
+            or frame.origin is not Origin.REAL
+            or self._next is None
+            or not (following := self._packets.get(self._next))
+            or not following.payload
+        ):
             return frame
+        del self._packets[self._next]
+        self._next += 1
+        self.figures.real += 1
+        self.figures.accelerated += 1
+        self._late_pops = 0
+        both = np.concatenate((frame.pcm, self._decoder.decode(following.payload)))
+        return PlayedFrame(Origin.REAL, shorten(both))
 
     def _next_frame(self) -> PlayedFrame | None:
         """The frame of the next sequence number (using it up), or None if nothing is here
@@ -259,3 +288,24 @@ class AudioJitterBuffer:
         if pcm.size == 0:
             return True
         return float(np.sqrt(np.mean(pcm.astype(np.float32) ** 2))) < QUIET_RMS
+
+
+def shorten(pcm: Pcm) -> Pcm:
+    """`pcm` (40 ms) played in less time without changing its pitch: the stretch between two
+    points that look most alike, a whole number of pitch periods apart (2.5 to 15 ms), is
+    cut out, with a 5 ms cross-fade over the seam (WSOLA, as NetEq's "accelerate")."""
+    signal = pcm.astype(np.float32)
+    start = len(signal) // 4
+    head = signal[start : start + OVERLAP]
+    best, best_score = PITCH_MIN, -np.inf
+    for lag in range(PITCH_MIN, min(PITCH_MAX, len(signal) - start - OVERLAP) + 1):
+        candidate = signal[start + lag : start + lag + OVERLAP]
+        norm = float(np.sqrt(np.dot(candidate, candidate) * np.dot(head, head))) or 1.0
+        score = float(np.dot(head, candidate)) / norm
+        if score > best_score:
+            best, best_score = lag, score
+    fade = np.linspace(1.0, 0.0, OVERLAP, dtype=np.float32)
+    seam = head * fade + signal[start + best : start + best + OVERLAP] * (1 - fade)
+    out = np.concatenate((signal[:start], seam, signal[start + best + OVERLAP :]))
+    shortened: Pcm = np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+    return shortened
