@@ -9,7 +9,9 @@
   (espeak-ng speech, see tests/media/speech.py) at several echo delays.
 - mouth_to_ear: a loopback aiortc call; tone bursts at known sample times go into a fake
   microphone (`WavInputStream`), through processing, Opus, RTP on 127.0.0.1, the remote
-  `Playout` buffer and a real-time fake speaker. Times to the buffer and to the speaker.
+  jitter buffer and `Playout`, and a real-time fake speaker. Ours: our Opus encoder (FEC, DTX)
+  and adaptive jitter buffer, pulled by the speaker; stock: aiortc's encoder and four-frame
+  buffer, pushed into the playout's 40 ms prefill. Times to the playout and to the speaker.
 
 Medians over runs. CPU figures are noisy when other jobs share the machine.
 
@@ -306,8 +308,9 @@ async def latency_run(seconds: int, *, stock: bool) -> tuple[list[float], list[f
 
     from visio_desktop.media.microphone import MicrophoneTrack, WavInputStream  # noqa: PLC0415
     from visio_desktop.media.playout import PacedOutputStream, Playout  # noqa: PLC0415
+    from visio_desktop.rtc.audio_receive import install_opus_receive  # noqa: PLC0415
     from visio_desktop.rtc.ice import gather_loopback_only  # noqa: PLC0415
-    from visio_desktop.rtc.receivers import install_audio_buffer  # noqa: PLC0415
+    from visio_desktop.rtc.opus_sender import use_opus_encoder  # noqa: PLC0415
 
     signal, starts = bursts(seconds)
     streams: list[WavInputStream] = []
@@ -321,18 +324,23 @@ async def latency_run(seconds: int, *, stock: bool) -> tuple[list[float], list[f
     b = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     tracks: asyncio.Queue[Any] = asyncio.Queue()
 
+    arrived, played = OnsetDetector(), OnsetDetector()
+    playout = Playout()
+
     def on_track(track: Any) -> None:
-        if not stock:  # as the mesh does: our buffer in place of aiortc's four-frame hold
-            install_audio_buffer(b.getReceivers()[0])
+        if not stock:  # as the mesh does: our buffer, pulled by the speaker
+            receive = install_opus_receive(b.getReceivers()[0])
+            assert receive is not None
+            playout.attach("a", receive)
         tracks.put_nowait(track)
 
     b.on("track", on_track)
-    arrived, played = OnsetDetector(), OnsetDetector()
-    playout = Playout()
     playout.set_output(PacedOutputStream.factory(played.feed))
     mic = MicrophoneTrack(factory, device="bench", processor=WebRtcProcessor(ProcessingOptions()))
     try:
-        a.addTrack(mic)
+        sender = a.addTrack(mic)
+        if not stock:
+            use_opus_encoder(sender)
         await a.setLocalDescription(await a.createOffer())
         await b.setRemoteDescription(a.localDescription)
         await b.setLocalDescription(await b.createAnswer())
@@ -344,7 +352,8 @@ async def latency_run(seconds: int, *, stock: bool) -> tuple[list[float], list[f
             now = time.monotonic()
             mono = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).mean(axis=1)
             arrived.feed(mono, now - len(mono) / RATE)  # the frame's last sample arrives now
-            playout.push("a", frame)
+            if stock:  # ours is pulled by the speaker: its frames come here once played
+                playout.push("a", frame)
     finally:
         mic.stop()
         playout.close()
@@ -360,8 +369,8 @@ async def latency_run(seconds: int, *, stock: bool) -> tuple[list[float], list[f
 
 
 def mouth_to_ear(runs: int, seconds: int = 10) -> dict[str, Any]:
-    """Ours (`rtc.frame_buffer.install_audio_buffer`) and aiortc's own receive buffer, run
-    for run; ratios are ours over aiortc's."""
+    """Ours (`rtc.opus_sender`, `rtc.audio_receive`) and aiortc's own audio path, run for
+    run; ratios are ours over aiortc's."""
     figures: dict[str, dict[str, Any]] = {}
     for design in ("ours", "stock_aiortc_audio_buffer"):
         figures[design] = {"to_buffer": [], "to_speaker": []}
@@ -385,8 +394,9 @@ def mouth_to_ear(runs: int, seconds: int = 10) -> dict[str, Any]:
         ours[f"{key}_ratio_vs_stock"] = ratio(ours[key], stock[key])
     result["path"] = (
         "fake mic 10 ms blocks -> APM (15 ms) -> Opus -> RTP 127.0.0.1 -> receive buffer "
-        "(ours: none held; aiortc's: four frames) -> Playout jitter buffer (40 ms prefill) -> "
-        "real-time fake speaker; device latencies of real sound cards come on top"
+        "(ours: adaptive, pulled by the speaker, 'to buffer' is when it played a frame; "
+        "aiortc's: four frames, then the Playout's 40 ms prefill) -> real-time fake speaker; "
+        "device latencies of real sound cards come on top"
     )
     return result
 

@@ -4,8 +4,9 @@ missing, so that a packager or an IT agent knows at once whether an installation
 One line per piece, `ok` or `MISSING` with what to install; the exit status is 0 only when
 every piece is there. Pieces: Qt (widgets, GUI with a platform plugin, network, SVG icons,
 translations), av with aiortc's VP8 and Opus codecs (a real encode and decode), PortAudio
-through sounddevice, a keyring backend, and the captions runtime (onnxruntime, CTranslate2,
-faster-whisper and its voice-activity model). Nothing here opens a device or the network.
+through sounddevice, libopus with FEC and concealment (`rtc.opus`), a keyring backend, and
+the captions runtime (onnxruntime, CTranslate2, faster-whisper and its voice-activity model).
+Nothing here opens a device or the network.
 
 Modules are imported by name (importlib) so that a missing one is reported, not fatal. Qt runs
 offscreen unless QT_QPA_PLATFORM says otherwise; on Linux the X11 and Wayland plugins are loaded
@@ -135,6 +136,23 @@ def check_portaudio() -> str:
     return f"sounddevice {sounddevice.__version__}, {sounddevice.get_portaudio_version()[1]}"
 
 
+def check_opus() -> str:
+    try:
+        opus = importlib.import_module("visio_desktop.rtc.opus")
+        encoder, decoder = opus.Encoder(), opus.Decoder()
+        encoder.set_fec(True)
+        packet = encoder.encode(bytes(2 * opus.FRAME_SAMPLES))
+        decoder.decode(packet)
+        decoder.decode(None)
+    except ImportError as exc:
+        raise Missing(
+            f"the Opus binding cannot be imported ({exc}); reinstall visio-desktop"
+        ) from None
+    except Exception as exc:  # OpusUnavailable, OpusCodecError: their message says it
+        raise Missing(str(exc)) from None
+    return f"{opus.version()}: FEC, DTX and concealment"
+
+
 def check_keyring() -> str:
     fix = "reinstall visio-desktop (or pip install keyring)"
     keyring = _module("keyring", fix)
@@ -185,6 +203,7 @@ CHECKS: Sequence[tuple[str, Callable[[], str]]] = (
     ("qt", check_qt),
     ("codecs", check_codecs),
     ("portaudio", check_portaudio),
+    ("opus", check_opus),
     ("keyring", check_keyring),
     ("captions", check_captions),
 )

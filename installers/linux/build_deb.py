@@ -64,6 +64,7 @@ CURATED_DEPENDS = (
     "libwayland-cursor0",
     "libwayland-egl1",
     "libportaudio2",  # loaded by sounddevice at run time (not linked, so not found below)
+    "libopus0",  # loaded by rtc/opus.py at run time (ctypes), for FEC and concealment
     "fontconfig-config",  # /etc/fonts for the bundled libfontconfig
 )
 RECOMMENDS = ("fonts-dejavu-core", "xdg-utils")

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import concurrent.futures
+import time
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from tests.engine.conftest import WAIT, EventLog, frame_from
@@ -21,6 +23,7 @@ from visio_desktop.core.secrets import KeyringSecrets
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
+from visio_desktop.media.playout import FrameSource
 from visio_desktop.media.synthetic import SyntheticAudioTrack, SyntheticVideoTrack
 from visio_desktop.server.runner import EmbeddedServer
 
@@ -212,20 +215,36 @@ def test_whoever_leaves_the_lobby_leaves_the_hosts_list(
         joining.result(timeout=WAIT)
 
 
-class HeardFrom:
-    """The playout's side of a session: which participants' audio reached it, in order."""
+class Speakers:
+    """Stands for a session's playout and tiles: pulls each participant's audio as the speakers
+    would, and records the tiles frames are shown in."""
 
     def __init__(self) -> None:
-        self.pushes: list[str] = []
+        self.sources: dict[str, FrameSource] = {}
+        self.tiles: list[str] = []
 
     def push(self, participant_id: str, frame: object) -> None:
-        self.pushes.append(participant_id)
+        raise AssertionError("Opus audio is pulled from our jitter buffer, never pushed")
+
+    def attach(self, participant_id: str, source: FrameSource) -> None:
+        self.sources[participant_id] = source
 
     def remove_participant(self, participant_id: str) -> None:
-        pass
+        self.sources.pop(participant_id, None)
 
-    def show(self, key: TileKey, frame: object) -> None:  # the video sink: tiles
-        self.pushes.append(str(key))
+    def show(self, key: TileKey, frame: object) -> None:  # the video sink
+        self.tiles.append(str(key))
+
+    def loudest(self, participant_id: str, frames: int = 50) -> int:
+        """The loudest sample of `participant_id`'s next `frames` frames (20 ms each), taken
+        at the pace the speakers play them."""
+        peak = 0
+        for _ in range(frames):
+            time.sleep(0.02)  # the pace of the speakers' callback, not a guess at an event
+            frame = self.sources[participant_id].next_frame()
+            if frame is not None:
+                peak = max(peak, int(np.abs(frame.astype(np.int32)).max(initial=0)))
+        return peak
 
 
 def test_a_muted_client_that_keeps_sending_is_not_heard(
@@ -236,16 +255,17 @@ def test_a_muted_client_that_keeps_sending_is_not_heard(
     The host's side hears nothing of it, though the packets arrive; nor does a tile show a
     camera the host stopped. Once the host unlocks and the person turns the microphone on,
     they are heard again."""
-    heard = HeardFrom()
+    speakers = Speakers()
     host_log, guest_log = EventLog(), EventLog()
-    host = Session(engine, host_log, audio_out=heard, video_sink=heard.show)
+    host = Session(engine, host_log, audio_out=speakers, video_sink=speakers.show)
     guest = Session(engine, guest_log)
     try:
         link = host.create_meeting(server.base_url, Access.OPEN).result(timeout=WAIT)
         host.join(link, "Host", synthetic("Host")).result(timeout=WAIT)
         guest.join(link, "Guest", synthetic("Guest")).result(timeout=WAIT)
         guest_id = guest_log.wait_for(ev.Joined).self_id
-        until(lambda: guest_id in heard.pushes, "the guest is not heard")
+        until(lambda: guest_id in speakers.sources, "the guest's audio never came")
+        assert speakers.loudest(guest_id) > 1000  # the guest's tone
 
         host.set_room_state(RoomState(Access.OPEN, mics_locked=True)).result(timeout=WAIT)
         host.moderate(Moderation.MUTE, guest_id).result(timeout=WAIT)
@@ -257,16 +277,23 @@ def test_a_muted_client_that_keeps_sending_is_not_heard(
         meeting = guest._meeting
         assert meeting is not None
         # What a hostile client does: its microphone goes back on without a word to the server.
-        hostile = SyntheticAudioTrack.tone()
+        hostile = SyntheticAudioTrack.tone(pattern=(1.0, 0.0))  # no pause: no DTX gap
         engine.call_soon(lambda: meeting.local.outgoing[Slot.AUDIO].replace(hostile))
-        muted_at = len(heard.pushes)
+        assert host._meeting is not None
+        played = host._meeting.remote.audio_figures(guest_id)
+        assert played is not None
+        real = played.real
+        # The hostile audio arrives at the host's side (frames decoded from real packets),
+        # and what the speakers get of it is silence.
+        meeting_there = host._meeting
 
-        counter = host._meeting.remote.counter(guest_id, Slot.AUDIO) if host._meeting else None
-        assert counter is not None
-        arrived = counter.frames
-        # Half a second of the hostile audio arrives at the host's side, none of it is played.
-        until(lambda: counter.frames >= arrived + 25, "the hostile audio did not arrive")
-        assert guest_id not in heard.pushes[muted_at:]
+        def real_frames() -> int:
+            figures = meeting_there.remote.audio_figures(guest_id)
+            return figures.real if figures is not None else 0
+
+        until(lambda: real_frames() >= real + 25, "the hostile audio did not arrive")
+        assert speakers.loudest(guest_id) == 0
+        assert real_frames() >= real + 50  # and went on arriving meanwhile
 
         # The same for a camera a host stopped: its frames arrive, no tile shows them.
         host.moderate(Moderation.STOP_VIDEO, guest_id).result(timeout=WAIT)
@@ -276,12 +303,12 @@ def test_a_muted_client_that_keeps_sending_is_not_heard(
         )
         camera = SyntheticVideoTrack("hostile", 320, 180, fps=15)
         engine.call_soon(lambda: meeting.local.outgoing[Slot.CAMERA].replace(camera))
-        stopped_at = len(heard.pushes)
-        video = host._meeting.remote.counter(guest_id, Slot.CAMERA) if host._meeting else None
+        stopped_at = len(speakers.tiles)
+        video = host._meeting.remote.counter(guest_id, Slot.CAMERA)
         assert video is not None
         shown = video.frames
         until(lambda: video.frames >= shown + 15, "the hostile video did not arrive")
-        assert str(TileKey.camera(guest_id)) not in heard.pushes[stopped_at:]
+        assert str(TileKey.camera(guest_id)) not in speakers.tiles[stopped_at:]
 
         engine.call_soon(lambda: meeting.local.outgoing[Slot.AUDIO].replace(None))
         host.set_room_state(RoomState(Access.OPEN, mics_locked=False)).result(timeout=WAIT)
@@ -290,7 +317,7 @@ def test_a_muted_client_that_keeps_sending_is_not_heard(
         host_log.wait_for(
             ev.ParticipantUpdated, lambda e: e.participant.id == guest_id and e.participant.audio
         )
-        until(lambda: guest_id in heard.pushes[muted_at:], "the unmuted guest is not heard")
+        assert speakers.loudest(guest_id) > 1000  # heard again
     finally:
         for session in (guest, host):
             session.leave().result(timeout=WAIT)

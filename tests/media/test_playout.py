@@ -134,3 +134,32 @@ def test_speakers_unplugged_mid_call_are_a_state() -> None:
     seen = [statuses.get(timeout=WAIT).state for _ in range(2)]
     assert DeviceState.UNPLUGGED in seen
     playout.close()
+
+
+class CountingSource:
+    """A receive-side jitter buffer stand-in: 20 ms frames of one value, `left` of them."""
+
+    def __init__(self, value: int, left: int) -> None:
+        self.value, self.left, self.asked = value, left, 0
+
+    def next_frame(self) -> np.ndarray | None:
+        self.asked += 1
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        return np.full(FRAME, self.value, dtype=np.int16)
+
+
+def test_a_pulled_participant_plays_at_once_and_only_as_much_as_the_speakers_take() -> None:
+    playout = Playout()
+    source = CountingSource(300, left=3)
+    playout.attach("a", source)
+    assert set(pull(playout, 1).tolist()) == {300}  # no prefill on top of the source's own
+    assert source.asked == 1  # 20 ms asked for, 10 ms played, 10 ms kept
+    assert set(pull(playout, 5).tolist()) == {300}
+    assert source.asked == 3
+    assert not pull(playout, 1).any()  # the source has nothing: silence, not a stall
+    assert source.asked == 4
+
+    playout.attach("a", CountingSource(400, left=1))  # a new connection: a new source
+    assert set(pull(playout, 2).tolist()) == {400}

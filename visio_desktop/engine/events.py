@@ -252,9 +252,13 @@ VideoSink = Callable[[TileKey, Any], None]
 
 
 class AudioSink(Protocol):
-    """Where remote audio goes (the playout mixer); called on the engine thread, never blocks."""
+    """Where remote audio goes (the playout mixer); called on the engine thread, never blocks.
+    Audio that arrives through our jitter buffer is pulled from it (`attach`, with a
+    `media.playout.FrameSource`); any other is pushed frame by frame."""
 
     def push(self, participant_id: str, frame: Any) -> None: ...
+
+    def attach(self, participant_id: str, source: Any) -> None: ...
 
     def remove_participant(self, participant_id: str) -> None: ...
 

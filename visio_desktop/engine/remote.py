@@ -13,11 +13,16 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 
+import numpy as np
 from aiortc.mediastreams import MediaStreamTrack
 
 from visio_desktop.core.kinds import SLOTS, Slot, TileKey
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.receive import RemoteTrackPump, TrackCounter
+from visio_desktop.media.audio_processing import Samples
+from visio_desktop.media.playout import FrameSource
+from visio_desktop.rtc.audio_buffer import AudioFigures
+from visio_desktop.rtc.audio_receive import pulled_audio
 
 
 class RemoteMedia:
@@ -51,15 +56,24 @@ class RemoteMedia:
             key = TileKey.of_slot(participant_id, slot)
             pump.sinks.append(lambda frame: self._show(sink, key, participant_id, slot, frame))
         elif slot is Slot.AUDIO and audio_out is not None:
-            pump.sinks.append(lambda frame: self._play(audio_out, participant_id, frame))
+            source = pulled_audio(track)
+            if source is not None:  # the speakers pull it; the pump only counts
+                audio_out.attach(
+                    participant_id, MicrophoneGate(source, lambda: self._heard(participant_id))
+                )
+            else:
+                pump.sinks.append(lambda frame: self._play(audio_out, participant_id, frame))
         old = self.pumps.get((participant_id, slot))
         if old is not None:
             asyncio.get_running_loop().create_task(old.stop())
         self.pumps[(participant_id, slot)] = pump.start()
         self._emit(ev.TrackAdded(participant_id, slot, track))
 
+    def _heard(self, participant_id: str) -> bool:
+        return self.may_play(participant_id, Slot.AUDIO)
+
     def _play(self, audio_out: ev.AudioSink, participant_id: str, frame: object) -> None:
-        if self.may_play(participant_id, Slot.AUDIO):
+        if self._heard(participant_id):
             audio_out.push(participant_id, frame)
 
     def _show(
@@ -82,6 +96,12 @@ class RemoteMedia:
         pump = self.pumps.get((participant_id, slot))
         return pump.counter if pump is not None else None
 
+    def audio_figures(self, participant_id: str) -> AudioFigures | None:
+        """How a participant's audio played (real, FEC, concealed), if our buffer has it."""
+        pump = self.pumps.get((participant_id, Slot.AUDIO))
+        source = pulled_audio(pump.track) if pump is not None else None
+        return source.figures if source is not None else None
+
     def counters(self) -> Mapping[tuple[str, Slot], TrackCounter]:
         return {key: pump.counter for key, pump in self.pumps.items()}
 
@@ -101,3 +121,19 @@ class RemoteMedia:
         after = round(time.monotonic() - self.joined_at, 3)
         self.first_frames[(participant_id, slot)] = after
         self._emit(ev.FirstRemoteFrame(participant_id, slot, after))
+
+
+class MicrophoneGate:
+    """A pulled participant's audio (`media.playout.FrameSource`), silent while the server says
+    their microphone is off. Called on the speakers' thread: frames are still taken from the
+    jitter buffer, so it neither backs up nor plays stale audio once the microphone is on."""
+
+    def __init__(self, source: FrameSource, heard: Callable[[], bool]) -> None:
+        self.source = source
+        self._heard = heard
+
+    def next_frame(self) -> Samples | None:
+        frame = self.source.next_frame()
+        if frame is None or self._heard():
+            return frame
+        return np.zeros_like(frame)

@@ -1,5 +1,6 @@
 """Per-participant receive figures: frames and fps from the pumps, latency from synthetic
-stamps, bytes and losses from aiortc's transport statistics."""
+stamps, how the audio played from our jitter buffer, bytes and losses from aiortc's transport
+statistics."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ class RemoteStats:
     bytes_received: int
     packets_lost: int
     first_video_after_join_s: float | None
+    # How the audio played, from our jitter buffer (all 0 where aiortc's own received it):
+    # frames from the packets themselves, recovered from FEC, concealed (for a lost or late
+    # packet), and the packets that never came.
+    audio_real: int = 0
+    audio_fec: int = 0
+    audio_concealed: int = 0
+    audio_lost: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +59,7 @@ async def participant_stats(
     """What arrived from one participant: the pumps' counts and the plane's transport."""
     video = remote.counter(participant_id, Slot.CAMERA)
     audio = remote.counter(participant_id, Slot.AUDIO)
+    played = remote.audio_figures(participant_id)
     transport = (
         await plane.transport_stats(participant_id) if plane is not None else TransportStats()
     )
@@ -65,6 +74,10 @@ async def participant_stats(
         bytes_received=transport.bytes_received,
         packets_lost=transport.packets_lost,
         first_video_after_join_s=remote.first_frames.get((participant_id, Slot.CAMERA)),
+        audio_real=played.real if played else 0,
+        audio_fec=played.fec if played else 0,
+        audio_concealed=played.concealed if played else 0,
+        audio_lost=played.lost if played else 0,
     )
 
 

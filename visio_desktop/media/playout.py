@@ -6,9 +6,15 @@ buffer). The output callback (PortAudio, or `PacedOutputStream` in tests, or a t
 `pull` itself) mixes one 10 ms block from every buffer with its volume, and hands the mix to
 the `EchoReference`, so the microphone's echo canceller knows what the speakers played.
 
-Each `JitterBuffer` waits for `PREFILL_BLOCKS` before it plays (again after running dry) and
-holds at most `MAX_BLOCKS`: beyond that its oldest audio is dropped down to the prefill level,
-and counted, so that latency cannot creep. The output device can change mid-call with
+A participant's audio comes one of two ways:
+- pulled (`attach`): a `FrameSource`, the receive side's adaptive jitter buffer
+  (`rtc.audio_receive`), is asked for its next frame in the output callback whenever the
+  participant's buffer holds less than a block, so the speakers' clock drives it and nothing
+  waits here on top of what that jitter buffer holds;
+- pushed (`push`, decoded frames from a receiver that has no such buffer): the participant's
+  `JitterBuffer` waits for `PREFILL_BLOCKS` before it plays (again after running dry) and
+  holds at most `MAX_BLOCKS`: beyond that its oldest audio is dropped down to the prefill
+  level, and counted, so that latency cannot creep. The output device can change mid-call with
 `set_output`: the stream is closed and another opened; the buffers survive. Opening and
 closing devices can block: call `set_output` and `close` in an executor, not on the loop.
 """
@@ -20,7 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from av import AudioFrame, AudioResampler
@@ -58,6 +64,15 @@ def portaudio_output(device: AudioDeviceInfo | None) -> OutputStreamFactory:
     return portaudio_stream("output", device, rate=RATE, block=BLOCK)
 
 
+class FrameSource(Protocol):
+    """Where a pulled participant's audio comes from; called on the output thread."""
+
+    def next_frame(self) -> Samples | None:
+        """The next frame (48 kHz mono s16, at most `MAX_BLOCKS` blocks), or None: nothing
+        to play yet."""
+        ...
+
+
 class JitterBuffer:
     """One participant's audio waiting to be played (see the module doc)."""
 
@@ -65,6 +80,7 @@ class JitterBuffer:
         self._ring = SampleRing((max_blocks + 4) * BLOCK)
         self._prefill, self._max = prefill_blocks * BLOCK, max_blocks * BLOCK
         self._playing = False
+        self.source: FrameSource | None = None
         self.volume = 1.0
         self.dropped_blocks = 0  # dropped because the buffer was too full
         self.underruns = 0  # times it ran dry while playing
@@ -84,6 +100,14 @@ class JitterBuffer:
 
     def pull_into(self, out: Samples) -> bool:
         """The next block into `out` if this participant is playing (False: nothing)."""
+        source = self.source
+        if source is not None:
+            while self._ring.available < BLOCK:
+                frame = source.next_frame()
+                if frame is None:
+                    break
+                self._ring.write(frame)
+            return self._ring.read_into(out)
         if not self._playing:
             if self._ring.available < self._prefill:
                 return False
@@ -161,6 +185,16 @@ class Playout:
     def buffer(self, participant_id: str) -> JitterBuffer | None:
         with self._lock:
             return self._buffers.get(participant_id)
+
+    def attach(self, participant_id: str, source: FrameSource) -> None:
+        """Pull `participant_id`'s audio from `source` from now on (added on first use); the
+        source replaces any before it (a new connection)."""
+        if participant_id not in self._buffers:
+            self.add_participant(participant_id)
+        with self._lock:
+            buffer = self._buffers.get(participant_id)
+        if buffer is not None:
+            buffer.source = source
 
     def push(self, participant_id: str, frame: AudioFrame) -> None:
         """A decoded remote frame for `participant_id` (added on first use)."""

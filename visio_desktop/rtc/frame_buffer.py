@@ -23,10 +23,8 @@ The buffer hands frames to `deliver` itself (in order, possibly several per pack
 returns one from `add`: aiortc's receiver queues at most one per packet.
 `rtc.receivers.install_frame_buffer` puts it in an aiortc video receiver in place of its own.
 
-Audio uses the same buffer with one-packet frames (`install_audio_buffer`): each Opus packet
-goes to the decoder at once instead of after aiortc's four-frame hold, and a lost one is
-waited for briefly in case it was reordered, then left to the playout buffer
-(`rtc.receivers.install_audio_buffer`).
+With `single_packet_frames` every packet is a frame of its own. Audio no longer uses it: it
+has an adaptive buffer with FEC and concealment (`rtc.audio_buffer`, `rtc.audio_receive`).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ Each connection carries three slots, in this order: "audio", "video" (the camera
 that sharing never needs a renegotiation, which aiortc's mesh here does not do). A peer that
 offers only audio and video (an older client) simply has no screen slot.
 
-Each remote track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the decoder
-as soon as it is complete (video) or arrives in order (audio), instead of aiortc's holds.
+Each remote video track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the
+decoder as soon as it is complete, and the audio track `rtc.audio_receive`'s adaptive one
+(FEC, concealment, pulled by the speakers), instead of aiortc's holds.
 
 Connections bundle everything on one transport (max-bundle), as browsers do: one ICE and DTLS
 handshake per peer instead of one per media kind. It is also needed: aiortc 1.16's "balanced"
@@ -40,8 +41,10 @@ from aiortc.sdp import candidate_from_sdp
 from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
+from visio_desktop.rtc.audio_receive import install_opus_receive
 from visio_desktop.rtc.camera_encoder import use_camera_encoder
 from visio_desktop.rtc.ice import is_mdns_candidate, rtc_configuration, without_mdns_candidates
+from visio_desktop.rtc.opus_sender import use_opus_encoder
 from visio_desktop.rtc.plane import (
     PlaneEvents,
     PlaneFactory,
@@ -50,7 +53,7 @@ from visio_desktop.rtc.plane import (
     TileSizes,
     TransportStats,
 )
-from visio_desktop.rtc.receivers import install_audio_buffer, install_frame_buffer
+from visio_desktop.rtc.receivers import install_frame_buffer
 from visio_desktop.rtc.screen_encoder import use_screen_encoder
 
 log = logging.getLogger(__name__)
@@ -58,8 +61,10 @@ log = logging.getLogger(__name__)
 _CODECS = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 _ANSWERER_PATIENCE = 3  # stalled checks the answering side waits for before it asks
 _STARTING = ("new", "connecting")  # a connection not yet up (aiortc's connectionState)
-# aiortc's own video jitter buffer instead of rtc.frame_buffer's, for the benchmarks that
-# measure one beside the other (mesh.py --stock sets the variable, network.py this flag).
+# aiortc's own video jitter buffer instead of rtc.frame_buffer's, and its own audio path
+# (jitter buffer and encoder) instead of rtc.audio_receive and rtc.opus_sender, for the
+# benchmarks that measure one beside the other (mesh.py --stock sets the variables,
+# network.py these flags).
 STOCK_VIDEO_BUFFER = os.environ.get("VISIO_STOCK_VIDEO_BUFFER") == "1"
 STOCK_AUDIO_BUFFER = os.environ.get("VISIO_STOCK_AUDIO_BUFFER") == "1"
 
@@ -251,7 +256,7 @@ class MeshCall:
                 if transceiver.receiver.track is track:
                     if slot is Slot.AUDIO:
                         if not STOCK_AUDIO_BUFFER:
-                            install_audio_buffer(transceiver.receiver)  # before any RTP
+                            install_opus_receive(transceiver.receiver)  # before any RTP
                     elif not STOCK_VIDEO_BUFFER:
                         install_frame_buffer(transceiver.receiver)
                     self._events.track_arrived(participant_id, slot, track)
@@ -265,13 +270,15 @@ class MeshCall:
         return pc
 
     def _prepare(self, sender: RTCRtpSender, slot: Slot) -> None:
-        """A new sender for `slot`: the screen gets the text-friendly encoder and the camera
-        the rate-controlled one before their first frame (aiortc picks a sender's encoder
-        then), then the local track."""
+        """A new sender for `slot`: the screen gets the text-friendly encoder, the camera the
+        rate-controlled one and the microphone the one with FEC and DTX, before their first
+        frame (aiortc picks a sender's encoder then), then the local track."""
         if slot is Slot.SCREEN:
             use_screen_encoder(sender)
         elif slot is Slot.CAMERA:
             use_camera_encoder(sender)
+        elif not STOCK_AUDIO_BUFFER:
+            use_opus_encoder(sender)
         self._attach(sender, slot)
 
     def _attach(self, sender: RTCRtpSender, slot: Slot) -> None:

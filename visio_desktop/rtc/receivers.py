@@ -1,7 +1,7 @@
-"""Our jitter buffers in aiortc's receivers, in place of its own, and the RTX routing fix
+"""Our video jitter buffer in aiortc's receivers, in place of its own, and the RTX routing fix
 that lets retransmissions reach them. Everything here sets private attributes of aiortc 1.16
 (the project pins aiortc < 1.17): re-check on upgrades. The buffers themselves, and why, are
-in `rtc.frame_buffer`."""
+in `rtc.frame_buffer`; audio has its own, `rtc.audio_receive`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def install_frame_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None
     """Put a `CompleteFrameBuffer` in a video receiver of aiortc 1.16, in place of its own.
     It sets private attributes (the decoder queue, the timestamp mapper, the codecs and the
     NACK sender): re-check on aiortc upgrades (the project pins aiortc < 1.17). Returns None
-    for an audio receiver, or when aiortc's internals are not what this expects."""
+    for an audio receiver (audio has its own, `rtc.audio_receive`), or when aiortc's
+    internals are not what this expects."""
     if getattr(receiver, "_RTCRtpReceiver__kind", None) != "video":
         return None
     deliver = _decoder_input(receiver)
@@ -43,24 +44,6 @@ def install_frame_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None
 
     buffer = CompleteFrameBuffer(deliver, ask_again=ask_again, starts_frame=starts_frame)
     route_retransmissions(receiver)
-    setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
-    return buffer
-
-
-def install_audio_buffer(receiver: RTCRtpReceiver) -> CompleteFrameBuffer | None:
-    """Put a `CompleteFrameBuffer` of one-packet frames in an audio receiver of aiortc 1.16,
-    in place of its own, which holds four frames (80 ms) before releasing one. Each Opus
-    packet goes out at once, in order; a lost one is waited for two packets (or 60 ms) in
-    case it was only reordered, then left behind: the playout buffer (`media.playout`) is
-    what absorbs jitter. Private attributes, as `install_frame_buffer`."""
-    if getattr(receiver, "_RTCRtpReceiver__kind", None) != "audio":
-        return None
-    deliver = _decoder_input(receiver)
-    if deliver is None:
-        return None
-    buffer = CompleteFrameBuffer(
-        deliver, single_packet_frames=True, capacity=64, give_up_frames=2, give_up_ms=60.0
-    )
     setattr(receiver, "_RTCRtpReceiver__jitter_buffer", buffer)  # noqa: B010
     return buffer
 

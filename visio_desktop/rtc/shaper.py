@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiortc.rtp import is_rtcp
+
 Send = Callable[[bytes], Awaitable[None]]
 
 
@@ -43,6 +45,7 @@ class ShaperFigures:
     lost: int = 0  # dropped at random
     overflowed: int = 0  # dropped because the bandwidth limit's queue was full
     delivered: int = 0
+    rtcp: int = 0  # RTCP packets, passed on untouched (not counted above)
 
 
 class Shaper:
@@ -58,6 +61,10 @@ class Shaper:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, data: bytes) -> None:
+        if _is_rtcp(data):  # aiortc sends RTCP the same way: the faults are for media only
+            self.figures.rtcp += 1
+            await self._send(data)
+            return
         faults, now = self.faults, time.monotonic()
         self.figures.sent += 1
         if self._random.random() < faults.loss:
@@ -92,6 +99,10 @@ class Shaper:
         self.figures.delivered += 1
         with contextlib.suppress(ConnectionError):  # it closed while the packet was on its way
             await self._send(data)
+
+
+def _is_rtcp(data: bytes) -> bool:
+    return len(data) >= 8 and data[0] >> 6 == 2 and is_rtcp(data)
 
 
 def shape_transport(transport: Any, faults: PathFaults) -> Shaper:

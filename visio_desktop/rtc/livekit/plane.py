@@ -2,9 +2,10 @@
 
 What we send: each slot (microphone, camera, screen) is published to LiveKit the first time it
 is turned on, and muted (LiveKit stops forwarding it) while it is off; aiortc cannot remove a
-sender, so a publication lives as long as the connection. The camera and the screen get the
-same encoders as in the mesh (`rtc.camera_encoder`, `rtc.screen_encoder`), and what arrives
-goes through the same receive pipeline (`rtc.receivers`).
+sender, so a publication lives as long as the connection. Each slot gets the same encoder as
+in the mesh (`rtc.camera_encoder`, `rtc.screen_encoder`, `rtc.opus_sender`), and what arrives
+goes through the same receive pipeline (`rtc.receivers` for video, `rtc.audio_receive` for
+audio).
 
 What we receive: audio from everyone; video only for the tiles on screen (`show`), each asked
 for at the size it is shown. Subscriptions are reconciled by one task: whatever changes (a
@@ -35,10 +36,12 @@ from visio_desktop.core.errors import ConnectionLostError
 from visio_desktop.core.kinds import SLOTS, Slot, TileKey
 from visio_desktop.core.protocol import Signal
 from visio_desktop.core.tasks import cancel_and_wait
+from visio_desktop.rtc.audio_receive import install_opus_receive
 from visio_desktop.rtc.camera_encoder import CameraVp8Encoder, use_camera_encoder
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
+from visio_desktop.rtc.opus_sender import use_opus_encoder
 from visio_desktop.rtc.plane import PlaneEvents, TileSizes, TransportStats
-from visio_desktop.rtc.receivers import install_audio_buffer, install_frame_buffer
+from visio_desktop.rtc.receivers import install_frame_buffer
 from visio_desktop.rtc.screen_encoder import use_screen_encoder
 
 log = logging.getLogger(__name__)
@@ -132,7 +135,7 @@ class SfuPlane:
         for transceiver in self._connection.subscriber.getTransceivers():
             if transceiver.receiver.track is track:
                 if info.slot is Slot.AUDIO:
-                    install_audio_buffer(transceiver.receiver)
+                    install_opus_receive(transceiver.receiver)
                 else:
                     install_frame_buffer(transceiver.receiver)
         self._arrived[sid] = track
@@ -221,6 +224,8 @@ class SfuPlane:
                 self._camera = use_camera_encoder(sender)
             elif slot is Slot.SCREEN:
                 use_screen_encoder(sender)
+            else:
+                use_opus_encoder(sender)
 
         sid = await self._connection.publish(
             slot.value, track, SOURCES[slot], width=width, height=height, prepare=prepare
