@@ -8,8 +8,16 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 from tests.server.conftest import RawClient, create_meeting
-from visio_desktop.core.protocol import Error, ErrorCode, Joined, Waiting
-from visio_desktop.core.roles import Access, Role
+from visio_desktop.core.protocol import (
+    Error,
+    ErrorCode,
+    Joined,
+    Moderate,
+    Moderated,
+    ParticipantJoined,
+    Waiting,
+)
+from visio_desktop.core.roles import Access, Moderation, Role
 from visio_desktop.server.meetings import FILE_NAME, MeetingBook
 from visio_desktop.server.runner import RunningServer, start_server
 from visio_desktop.server.state import ServerConfig
@@ -66,3 +74,33 @@ def test_the_least_recently_used_empty_record_makes_room(tmp_path: Path) -> None
     kept = reloaded.get(new.slug)
     assert kept is not None and kept.state.access is Access.LOBBY
     assert kept.secret_hash == new.secret_hash
+
+
+async def test_a_removal_outlives_a_restart(tmp_path: Path) -> None:
+    """Someone a host removed still cannot come back on their ticket once the server has
+    restarted; the file holds the ticket's hash, not the ticket."""
+    config = ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path)
+    first = await start_server(config)
+    try:
+        slug, secret = await create_meeting(first)
+        async with (
+            connect(f"ws://127.0.0.1:{first.port}/ws") as host_ws,
+            connect(f"ws://127.0.0.1:{first.port}/ws") as guest_ws,
+        ):
+            host, guest = RawClient(host_ws), RawClient(guest_ws)
+            assert isinstance(await host.knock("Host", slug, host_secret=secret), Joined)
+            joined = await guest.knock("Guest", slug)
+            assert isinstance(joined, Joined) and joined.ticket
+            await host.expect(ParticipantJoined)
+            await host.send(Moderate(action=Moderation.REMOVE, target=guest.participant_id))
+            await guest.expect(Moderated)
+    finally:
+        await first.stop()
+    assert joined.ticket not in (tmp_path / FILE_NAME).read_text()
+    second = await start_server(config)
+    try:
+        refused = await knock(second, slug, ticket=joined.ticket)
+        assert isinstance(refused, Error) and refused.code is ErrorCode.REMOVED
+        assert isinstance(await knock(second, slug), Joined)  # the meeting itself goes on
+    finally:
+        await second.stop()

@@ -68,7 +68,7 @@ def join(conn: Connection, slug: str, request: Join) -> None:
         ) from None
     role = Role.HOST if secret is not None or record.is_host_secret(request.host_secret) else None
     ticket = ""
-    if request.ticket and role is None and request.ticket in record.banned:
+    if role is None and record.is_banned(request.ticket):
         raise RoomError(ErrorCode.REMOVED, "you were removed from this meeting")
     if request.ticket in record.tickets:
         ticket = request.ticket

@@ -5,10 +5,11 @@ A record is made by ``POST /api/v1.0/rooms/`` or by the first join of a room nob
 (`RoomState`), who is co-host, the tickets issued to people who entered (a ticket rejoins
 without waiting again) and the tickets of people a host removed.
 
-With a data folder, the lasting part of each record (slug, secret hash, rules, last use) is
-written to ``meetings.json`` there, atomically and readable by the owner only, after each
-change; it is read back when the server starts, and a file that cannot be read is logged and
-set aside (``meetings.json.corrupt``). Co-hosts and tickets belong to one run of the server
+With a data folder, the lasting part of each record (slug, secret hash, rules, last use, and
+the SHA-256 of each removed person's ticket, so that a removal outlives a restart) is written
+to ``meetings.json`` there, atomically and readable by the owner only, after each change; it
+is read back when the server starts, and a file that cannot be read is logged and set aside
+(``meetings.json.corrupt``). Co-hosts and the other tickets belong to one run of the server
 and are not written.
 
 Pure and synchronous, like `server.rooms`.
@@ -63,11 +64,19 @@ class MeetingRecord:
     last_used: float = field(default_factory=time.time)
     cohosts: set[str] = field(default_factory=set)  # participant ids
     tickets: dict[str, Ticket] = field(default_factory=dict)
-    banned: set[str] = field(default_factory=set)  # tickets of removed people
+    banned: set[str] = field(default_factory=set)  # SHA-256 of removed people's tickets
 
     def is_host_secret(self, secret: str) -> bool:
         """Whether `secret` is this meeting's host secret (empty never is)."""
         return bool(secret) and hmac.compare_digest(hash_secret(secret), self.secret_hash)
+
+    def ban(self, ticket: str) -> None:
+        """The person holding `ticket` was removed: it never enters this meeting again."""
+        self.banned.add(hash_secret(ticket))
+        self.tickets.pop(ticket, None)
+
+    def is_banned(self, ticket: str) -> bool:
+        return bool(ticket) and hash_secret(ticket) in self.banned
 
     def issue_ticket(self, role: Role) -> str:
         ticket = secrets.token_urlsafe(24)
@@ -81,6 +90,7 @@ class MeetingRecord:
             "access": str(self.state.access),
             "mics_locked": self.state.mics_locked,
             "last_used": self.last_used,
+            "banned_sha256": sorted(self.banned),
         }
 
     @classmethod
@@ -99,8 +109,17 @@ class MeetingRecord:
             slug = normalise_room(str(data["slug"]))
         except LinkError as exc:
             raise ValueError(exc.message) from None
+        banned = data.get("banned_sha256", [])  # not in files written before removals were
+        if not isinstance(banned, list) or not all(_is_sha256(b) for b in banned):
+            raise ValueError("bad list of removed tickets")
         state = RoomState(access=Access(data["access"]), mics_locked=mics_locked)
-        return cls(slug, secret_hash.lower(), state, float(last_used))
+        return cls(slug, secret_hash.lower(), state, float(last_used), banned=set(banned))
+
+
+def _is_sha256(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 class MeetingBook:

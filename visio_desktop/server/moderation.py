@@ -111,8 +111,8 @@ def _remove(state: ServerState, slug: str, target: ParticipantInfo, by: Particip
     if connection is not None:
         connection.send(Moderated(action=Moderation.REMOVE, by=by.id, by_name=by.display_name))
         if record is not None and connection.ticket:
-            record.banned.add(connection.ticket)
-            record.tickets.pop(connection.ticket, None)
+            record.ban(connection.ticket)
+            state.meetings.save()
         connection.room = None
         connection.close()
     state.rooms.leave(slug, target.id)
