@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 
+import pytest
 from websockets.asyncio.client import connect
 
 from tests.server.conftest import RawClient, create_meeting
@@ -18,7 +20,7 @@ from visio_desktop.core.protocol import (
     Waiting,
 )
 from visio_desktop.core.roles import Access, Moderation, Role
-from visio_desktop.server.meetings import FILE_NAME, MeetingBook
+from visio_desktop.server.meetings import FILE_NAME, MeetingBook, _FileWriter
 from visio_desktop.server.runner import RunningServer, start_server
 from visio_desktop.server.state import ServerConfig
 
@@ -70,6 +72,7 @@ def test_the_least_recently_used_empty_record_makes_room(tmp_path: Path) -> None
     busy.last_used = old.last_used - 10  # older, but in use
     new, _ = book.create(Access.LOBBY)
     assert book.get("bbb-bbbb-bbb") is None and book.get(busy.slug) is busy
+    book.flush()
     reloaded = MeetingBook(2, Access.OPEN, tmp_path)
     kept = reloaded.get(new.slug)
     assert kept is not None and kept.state.access is Access.LOBBY
@@ -104,3 +107,29 @@ async def test_a_removal_outlives_a_restart(tmp_path: Path) -> None:
         assert isinstance(await knock(second, slug), Joined)  # the meeting itself goes on
     finally:
         await second.stop()
+
+
+def test_the_file_is_written_off_the_callers_thread_newest_changes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change never waits on the disk: while a write is held up, more changes go on, and
+    they reach the file together in one later write."""
+    release, writes = threading.Event(), []
+    write = _FileWriter._write
+
+    def held_write(self: _FileWriter, document: dict[str, object]) -> None:
+        writes.append((threading.current_thread().name, len(document["meetings"])))  # type: ignore[arg-type]
+        assert release.wait(10)
+        write(self, document)
+
+    monkeypatch.setattr(_FileWriter, "_write", held_write)
+    book = MeetingBook(10, Access.OPEN, tmp_path)
+    first, _ = book.create()
+    others = [book.create()[0] for _ in range(3)]  # while the first write is held
+    assert len(book) == 4 and not (tmp_path / FILE_NAME).exists()
+    release.set()
+    book.flush()
+    assert [count for _, count in writes] == [1, 4]  # the three changes in one write
+    assert all(name.startswith("meetings-file") for name, _ in writes)
+    reloaded = MeetingBook(10, Access.OPEN, tmp_path)
+    assert all(reloaded.get(record.slug) is not None for record in [first, *others])

@@ -42,6 +42,7 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/ws", _websocket)
     app.on_shutdown.append(_say_goodbye)
+    app.on_cleanup.append(_write_meetings)
 
     async def make_meeting(request: web.Request) -> web.Response:
         return await create_meeting(request, state, store)
@@ -141,6 +142,10 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
         connection.close(ws.close_code or WSCloseCode.OK)
         await connection.drain()
     return ws
+
+
+async def _write_meetings(app: web.Application) -> None:
+    await asyncio.to_thread(app[STATE_KEY].meetings.flush)
 
 
 async def _say_goodbye(app: web.Application) -> None:

@@ -12,7 +12,12 @@ is read back when the server starts, and a file that cannot be read is logged an
 (``meetings.json.corrupt``). Co-hosts and the other tickets belong to one run of the server
 and are not written.
 
-Pure and synchronous, like `server.rooms`.
+Synchronous, like `server.rooms`, except for the writing itself: a change takes a snapshot of
+the records on the caller's thread (the server's event loop), and a thread of the book's own
+turns it into JSON and writes it (up to about 1.5 MB at the 10,000-record cap), so the loop
+never waits on the disk. Changes made while a write is under way are written once, as the
+newest snapshot, after it. `flush` waits for the file to hold every change so far; the server
+calls it when it stops, and leaving the interpreter waits for the thread too.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,6 +148,7 @@ class MeetingBook:
         self.path = folder / FILE_NAME if folder is not None else None
         self.in_use = in_use
         self._records: dict[str, MeetingRecord] = {}
+        self._writer = _FileWriter(self.path) if self.path is not None else None
         self.load()
 
     def __len__(self) -> int:
@@ -211,13 +219,51 @@ class MeetingBook:
             self._records[record.slug] = record
 
     def save(self) -> None:
-        """Write the records, atomically and for the owner only; a failure is logged."""
-        if self.path is None:
+        """Have the records written (see the module doc); a failure is logged."""
+        if self._writer is None:
             return
-        document = {
-            "version": _FILE_VERSION,
-            "meetings": [r.to_json() for r in self._records.values()],
-        }
+        self._writer.write(
+            {"version": _FILE_VERSION, "meetings": [r.to_json() for r in self._records.values()]}
+        )
+
+    def flush(self) -> None:
+        """Wait until the file holds every change saved so far."""
+        if self._writer is not None:
+            self._writer.flush()
+
+
+class _FileWriter:
+    """Writes the newest document given to it, in a thread of its own (see the module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._pending: dict[str, object] | None = None
+        self._busy = False
+        # Not a daemon: the interpreter waits for a write under way, or queued, when it exits.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="meetings-file")
+
+    def write(self, document: dict[str, object]) -> None:
+        with self._lock:
+            self._pending = document
+            if self._busy:
+                return  # the write under way takes this one up after it
+            self._busy = True
+        self._thread.submit(self._drain)
+
+    def flush(self) -> None:
+        self._thread.submit(lambda: None).result()  # one thread: it runs after every write
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                document, self._pending = self._pending, None
+                if document is None:
+                    self._busy = False
+                    return
+            self._write(document)
+
+    def _write(self, document: dict[str, object]) -> None:
         tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
