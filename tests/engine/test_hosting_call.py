@@ -301,6 +301,9 @@ def test_a_muted_client_that_keeps_sending_is_not_heard(
             ev.ParticipantUpdated,
             lambda e: e.participant.id == guest_id and not e.participant.video,
         )
+        # The server stamps the camera off before the guest's own client has turned it off:
+        # the hostile camera goes on after that, or the client's obedience would replace it.
+        guest_log.wait_for(ev.Moderated, lambda e: e.action is Moderation.STOP_VIDEO)
         camera = SyntheticVideoTrack("hostile", 320, 180, fps=15)
         engine.call_soon(lambda: meeting.local.outgoing[Slot.CAMERA].replace(camera))
         stopped_at = len(speakers.tiles)
