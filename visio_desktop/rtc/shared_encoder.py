@@ -194,8 +194,8 @@ class PeerTrack(MediaStreamTrack):
 class SharedCamera:
     """The camera, encoded once for every peer (see the module doc)."""
 
-    def __init__(self, encoder: CameraVp8Encoder | None = None) -> None:
-        self.encoder = encoder or _BitstreamEncoder()
+    def __init__(self) -> None:
+        self.encoder: CameraVp8Encoder = _BitstreamEncoder()
         self.stats = CameraStats()
         self._source: MediaStreamTrack | None = None
         self._peers: list[PeerTrack] = []
