@@ -301,19 +301,21 @@ class MeshCall:
         self._attach(sender, slot, peer)
 
     def _attach(self, sender: RTCRtpSender, slot: Slot, peer: str) -> None:
-        """Point `sender` at a fresh subscription of the local `slot` track (or none): the
-        shared camera's for a camera sender made for it, otherwise the relay's."""
+        """Point `sender` at a fresh relay subscription of the local `slot` track (or none).
+        A camera sender of the shared camera keeps its track for the whole connection (a
+        stopped track ends aiortc's sending loop for good): the camera's source changes."""
+        rate = self._camera_rates.get(sender)
+        if self.camera is not None and rate is not None:
+            if sender not in self._proxies:
+                self._proxies[sender] = self.camera.subscribe(peer, rate, sender._send_keyframe)
+                sender.replaceTrack(self._proxies[sender])
+            return
         self._detach(sender)
         source = self._local.get(slot)
         if source is None:
             sender.replaceTrack(None)
             return
-        rate = self._camera_rates.get(sender)
-        proxy: MediaStreamTrack
-        if self.camera is not None and rate is not None:
-            proxy = self.camera.subscribe(peer, rate, sender._send_keyframe)
-        else:
-            proxy = self._relay.subscribe(source, buffered=False)
+        proxy = self._relay.subscribe(source, buffered=False)
         self._proxies[sender] = proxy
         sender.replaceTrack(proxy)
 
