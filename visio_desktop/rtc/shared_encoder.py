@@ -160,6 +160,8 @@ class PeerTrack(MediaStreamTrack):
 
     def offer(self, item: Item, keyframe: bool) -> None:
         """The next item. Packets after a gap wait for a keyframe, which `recv` asks for."""
+        if self.readyState != "live":
+            return  # stopped while the camera was handing out this frame
         is_packet = isinstance(item, av.Packet)
         if is_packet:
             if self.needs_keyframe and not keyframe:
@@ -278,25 +280,26 @@ class SharedCamera:
         self._follow_rates()
         packet, keyframe = None, False
         if any(peer.started and not peer.fallback for peer in self._peers):
-            packet = await self._encode(frame)
-            keyframe = packet is not None and is_vp8_keyframe(bytes(packet))
-            self.stats.keyframes += keyframe
+            packet, keyframe = await self._encode(frame)
         for peer in list(self._peers):
             if peer.fallback:
                 peer.offer(frame, keyframe=False)
             elif packet is not None:
                 peer.offer(packet, keyframe)
 
-    async def _encode(self, frame: VideoFrame) -> av.Packet[Any] | None:
+    async def _encode(self, frame: VideoFrame) -> tuple[av.Packet[Any] | None, bool]:
         force, self._keyframe_wanted = self._keyframe_wanted, False
         payloads, timestamp = await asyncio.get_running_loop().run_in_executor(
             None, self._encode_locked, frame, force
         )
         if not payloads:
-            return None  # a frame left out (see rtc/camera_encoder.py)
-        packet = av.Packet(b"".join(payloads))
+            return None, False  # a frame left out (see rtc/camera_encoder.py)
+        data = b"".join(payloads)
+        keyframe = is_vp8_keyframe(data)
+        self.stats.keyframes += keyframe
+        packet = av.Packet(data)
         packet.pts, packet.time_base = timestamp, _VIDEO_TIME_BASE
-        return packet
+        return packet, keyframe
 
     def _encode_locked(self, frame: VideoFrame, force: bool) -> tuple[list[bytes], int]:
         with self._encoding:
