@@ -8,9 +8,12 @@ stamps the synthetic pattern carries), CPU per client (process CPU seconds per w
 and join-to-first-remote-frame time; ratios are against N = 2 measured in the same run.
 
     .venv/bin/python benchmarks/mesh.py [--runs 3] [--seconds 10] [--sizes 2,3,4] [--stock]
+        [--per-peer-encoders]
 
---stock also measures, run for run, aiortc's own video jitter buffer (which holds each frame
-until the next one starts) in place of ours (`rtc/frame_buffer.py`), with ratios.
+--per-peer-encoders gives every peer's camera sender its own encoder, as before the shared
+camera encode (`rtc/shared_encoder.py`), by setting VISIO_PER_PEER_CAMERA_ENCODERS=1 in the
+clients. --stock also measures, run for run, aiortc's own video jitter buffer (which holds
+each frame until the next one starts) in place of ours (`rtc/frame_buffer.py`), with ratios.
 """
 
 from __future__ import annotations
@@ -46,9 +49,17 @@ def read_until(
 
 
 def one_run(
-    url: str, size: int, seconds: float, workdir: Path, *, stock: bool = False
+    url: str,
+    size: int,
+    seconds: float,
+    workdir: Path,
+    *,
+    stock: bool = False,
+    per_peer_encoders: bool = False,
 ) -> dict[str, float]:
     env = {"VISIO_STOCK_VIDEO_BUFFER": "1"} if stock else {}
+    if per_peer_encoders:
+        env["VISIO_PER_PEER_CAMERA_ENCODERS"] = "1"
     clients = [
         visio(
             "join",
@@ -126,7 +137,13 @@ def main() -> None:
         action="store_true",
         help="also measure aiortc's own video jitter buffer, run for run beside ours",
     )
+    parser.add_argument(
+        "--per-peer-encoders",
+        action="store_true",
+        help="one camera encoder per peer (VISIO_PER_PEER_CAMERA_ENCODERS=1), not one shared",
+    )
     args = parser.parse_args()
+    per_peer = args.per_peer_encoders
     sizes = [int(s) for s in args.sizes.split(",")]
 
     server = visio("serve", "--host", "127.0.0.1", "--port", "0")
@@ -139,11 +156,20 @@ def main() -> None:
             runs, stock_runs = [], []
             for _ in range(args.runs):
                 with tempfile.TemporaryDirectory() as workdir:
-                    runs.append(one_run(url, size, args.seconds, Path(workdir)))
+                    runs.append(
+                        one_run(url, size, args.seconds, Path(workdir), per_peer_encoders=per_peer)
+                    )
                 if args.stock:
                     with tempfile.TemporaryDirectory() as workdir:
                         stock_runs.append(
-                            one_run(url, size, args.seconds, Path(workdir), stock=True)
+                            one_run(
+                                url,
+                                size,
+                                args.seconds,
+                                Path(workdir),
+                                stock=True,
+                                per_peer_encoders=per_peer,
+                            )
                         )
             results[str(size)] = medians(runs)
             if stock_runs:
@@ -164,6 +190,7 @@ def main() -> None:
         "mesh",
         {
             "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
+            "camera_encoders": "one per peer" if per_peer else "one shared by all peers",
             "runs_per_size": args.runs,
             "window_s": args.seconds,
             "machine": machine(),

@@ -52,14 +52,18 @@ class RateControl:
         self.wanted = wanted_bitrate(640, 360)
         self.applied = self.wanted  # what the encoder runs at
 
-    def target(self) -> int:
-        """The rate to run at now, applied only when it moved enough (see module doc)."""
+    def allowed(self) -> float:
+        """What the size, the estimate and the loss allow now, before the hysteresis."""
         rate = float(self.wanted)
         if self.remb is not None:
             rate = min(rate, self.remb)
         if self.loss_cap is not None:
             rate = min(rate, self.loss_cap)
-        rate = max(FLOOR, rate)
+        return max(FLOOR, rate)
+
+    def target(self) -> int:
+        """The rate to run at now, applied only when it moved enough (see module doc)."""
+        rate = self.allowed()
         if abs(rate - self.applied) / self.applied > HYSTERESIS:
             self.applied = int(rate)
         return self.applied

@@ -9,6 +9,10 @@ Each connection carries three slots, in this order: "audio", "video" (the camera
 that sharing never needs a renegotiation, which aiortc's mesh here does not do). A peer that
 offers only audio and video (an older client) simply has no screen slot.
 
+The camera is encoded once for every peer (`rtc.shared_encoder.SharedCamera`); each peer's
+camera sender sends that one encode, or encodes on its own while its path is far weaker than
+the others' (or when VISIO_PER_PEER_CAMERA_ENCODERS=1).
+
 Each remote video track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the
 decoder as soon as it is complete, and the audio track `rtc.audio_receive`'s adaptive one
 (FEC, concealment, pulled by the speakers), instead of aiortc's holds.
@@ -42,7 +46,7 @@ from visio_desktop.core.errors import PeerConnectionError
 from visio_desktop.core.kinds import SLOTS, PeerState, Slot
 from visio_desktop.core.protocol import Signal, SignalKind
 from visio_desktop.rtc.audio_receive import install_opus_receive
-from visio_desktop.rtc.camera_encoder import use_camera_encoder
+from visio_desktop.rtc.camera_encoder import RateControl, use_camera_encoder
 from visio_desktop.rtc.ice import is_mdns_candidate, rtc_configuration, without_mdns_candidates
 from visio_desktop.rtc.opus_sender import use_opus_encoder
 from visio_desktop.rtc.plane import (
@@ -55,6 +59,11 @@ from visio_desktop.rtc.plane import (
 )
 from visio_desktop.rtc.receivers import install_frame_buffer
 from visio_desktop.rtc.screen_encoder import use_screen_encoder
+from visio_desktop.rtc.shared_encoder import (
+    SharedCamera,
+    per_peer_encoders_forced,
+    use_shared_camera_encoder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +111,8 @@ class MeshCall:
         self._local: dict[Slot, MediaStreamTrack | None] = dict.fromkeys(SLOTS)
         self._peers: dict[str, RTCPeerConnection] = {}
         self._proxies: dict[RTCRtpSender, MediaStreamTrack] = {}
+        self.camera = None if per_peer_encoders_forced() else SharedCamera()
+        self._camera_rates: dict[RTCRtpSender, RateControl] = {}  # of the shared camera's peers
 
     def offers_to(self, participant_id: str) -> bool:
         return self.self_id < participant_id
@@ -139,7 +150,7 @@ class MeshCall:
             for slot in SLOTS:
                 transceiver = pc.addTransceiver(slot.media_kind, direction="sendrecv")
                 _prefer_codecs(transceiver)
-                self._prepare(transceiver.sender, slot)
+                self._prepare(transceiver.sender, slot, participant_id)
             await pc.setLocalDescription(await pc.createOffer())
         except Exception as exc:
             raise PeerConnectionError(f"could not prepare an offer: {exc!r}") from exc
@@ -194,7 +205,7 @@ class MeshCall:
         for slot, transceiver in slots_of(pc).items():
             if transceiver.sender not in self._proxies:
                 transceiver.direction = "sendrecv"
-                self._prepare(transceiver.sender, slot)
+                self._prepare(transceiver.sender, slot, peer)
         await pc.setLocalDescription(await pc.createAnswer())
         await self._send_signal(
             Signal(to=peer, kind=SignalKind.ANSWER, sdp=pc.localDescription.sdp)
@@ -206,6 +217,7 @@ class MeshCall:
             return
         for sender in pc.getSenders():
             self._detach(sender)
+            self._camera_rates.pop(sender, None)
         try:
             # Shielded: aiortc may be closing the connection itself already (the peer left),
             # and then this waits on aiortc's own "closed" future; cancelling us (a meeting
@@ -219,14 +231,19 @@ class MeshCall:
     async def publish(self, slot: Slot, track: MediaStreamTrack | None) -> None:
         """Send `track` (or nothing) in `slot` to every peer, without renegotiating."""
         self._local[slot] = track
-        for pc in self._peers.values():
+        if slot is Slot.CAMERA and self.camera is not None:
+            shared = None if track is None else self._relay.subscribe(track, buffered=False)
+            self.camera.set_source(shared)
+        for participant_id, pc in self._peers.items():
             transceiver = slots_of(pc).get(slot)
             if transceiver is not None:
-                self._attach(transceiver.sender, slot)
+                self._attach(transceiver.sender, slot, participant_id)
 
     async def close(self) -> None:
         for participant_id in list(self._peers):
             await self.remove_participant(participant_id)
+        if self.camera is not None:
+            await self.camera.close()
 
     async def transport_stats(self, participant_id: str) -> TransportStats:
         pc = self._peers.get(participant_id)
@@ -269,20 +286,30 @@ class MeshCall:
 
         return pc
 
-    def _prepare(self, sender: RTCRtpSender, slot: Slot) -> None:
+    def _prepare(self, sender: RTCRtpSender, slot: Slot, peer: str) -> None:
         """A new sender for `slot`: the screen gets the text-friendly encoder, the camera the
         rate-controlled one and the microphone the one with FEC and DTX, before their first
         frame (aiortc picks a sender's encoder then), then the local track."""
         if slot is Slot.SCREEN:
             use_screen_encoder(sender)
+        elif slot is Slot.CAMERA and self.camera is not None:
+            self._camera_rates[sender] = use_shared_camera_encoder(sender).rate
         elif slot is Slot.CAMERA:
             use_camera_encoder(sender)
         elif not STOCK_AUDIO_BUFFER:
             use_opus_encoder(sender)
-        self._attach(sender, slot)
+        self._attach(sender, slot, peer)
 
-    def _attach(self, sender: RTCRtpSender, slot: Slot) -> None:
-        """Point `sender` at a fresh relay subscription of the local `slot` track (or none)."""
+    def _attach(self, sender: RTCRtpSender, slot: Slot, peer: str) -> None:
+        """Point `sender` at a fresh relay subscription of the local `slot` track (or none).
+        A camera sender of the shared camera keeps its track for the whole connection (a
+        stopped track ends aiortc's sending loop for good): the camera's source changes."""
+        rate = self._camera_rates.get(sender)
+        if self.camera is not None and rate is not None:
+            if sender not in self._proxies:
+                self._proxies[sender] = self.camera.subscribe(peer, rate, sender._send_keyframe)
+                sender.replaceTrack(self._proxies[sender])
+            return
         self._detach(sender)
         source = self._local.get(slot)
         if source is None:
