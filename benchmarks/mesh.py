@@ -10,10 +10,11 @@ and join-to-first-remote-frame time; ratios are against N = 2 measured in the sa
     .venv/bin/python benchmarks/mesh.py [--runs 3] [--seconds 10] [--sizes 2,3,4] [--stock]
         [--per-peer-encoders]
 
---per-peer-encoders gives every peer's camera sender its own encoder, as before the shared
-camera encode (`rtc/shared_encoder.py`), by setting VISIO_PER_PEER_CAMERA_ENCODERS=1 in the
-clients. --stock also measures, run for run, aiortc's own video jitter buffer (which holds
-each frame until the next one starts) in place of ours (`rtc/frame_buffer.py`), with ratios.
+Baselines, each measured run for run beside ours (the same N, one after the other), with
+ratios: --stock measures aiortc's own video jitter buffer (which holds each frame until the
+next one starts) in place of ours (`rtc/frame_buffer.py`); --per-peer-encoders gives every
+peer's camera sender its own encoder, as before the shared camera encode
+(`rtc/shared_encoder.py`), by setting VISIO_PER_PEER_CAMERA_ENCODERS=1 in the clients.
 """
 
 from __future__ import annotations
@@ -53,13 +54,8 @@ def one_run(
     size: int,
     seconds: float,
     workdir: Path,
-    *,
-    stock: bool = False,
-    per_peer_encoders: bool = False,
+    env: dict[str, str],
 ) -> dict[str, float]:
-    env = {"VISIO_STOCK_VIDEO_BUFFER": "1"} if stock else {}
-    if per_peer_encoders:
-        env["VISIO_PER_PEER_CAMERA_ENCODERS"] = "1"
     clients = [
         visio(
             "join",
@@ -127,6 +123,13 @@ def one_run(
     }
 
 
+# The baselines a run can measure beside ours: the environment each gives the clients.
+BASELINES = {
+    "stock": ("stock_aiortc_video_buffer", {"VISIO_STOCK_VIDEO_BUFFER": "1"}),
+    "per_peer_encoders": ("per_peer_camera_encoders", {"VISIO_PER_PEER_CAMERA_ENCODERS": "1"}),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -140,65 +143,49 @@ def main() -> None:
     parser.add_argument(
         "--per-peer-encoders",
         action="store_true",
-        help="one camera encoder per peer (VISIO_PER_PEER_CAMERA_ENCODERS=1), not one shared",
+        help="also measure one camera encoder per peer, run for run beside the shared one",
     )
     args = parser.parse_args()
-    per_peer = args.per_peer_encoders
     sizes = [int(s) for s in args.sizes.split(",")]
+    variants: dict[str, dict[str, str]] = {"ours": {}}
+    variants.update({label: env for flag, (label, env) in BASELINES.items() if getattr(args, flag)})
 
     server = visio("serve", "--host", "127.0.0.1", "--port", "0")
     try:
         assert server.stdout is not None
         url = json.loads(server.stdout.readline())["url"]
-        results: dict[str, dict[str, Any]] = {}
-        stock: dict[str, dict[str, Any]] = {}
+        measured: dict[str, dict[str, dict[str, Any]]] = {label: {} for label in variants}
         for size in sizes:
-            runs, stock_runs = [], []
+            runs: dict[str, list[dict[str, float]]] = {label: [] for label in variants}
             for _ in range(args.runs):
-                with tempfile.TemporaryDirectory() as workdir:
-                    runs.append(
-                        one_run(url, size, args.seconds, Path(workdir), per_peer_encoders=per_peer)
-                    )
-                if args.stock:
+                for label, env in variants.items():
                     with tempfile.TemporaryDirectory() as workdir:
-                        stock_runs.append(
-                            one_run(
-                                url,
-                                size,
-                                args.seconds,
-                                Path(workdir),
-                                stock=True,
-                                per_peer_encoders=per_peer,
-                            )
-                        )
-            results[str(size)] = medians(runs)
-            if stock_runs:
-                stock[str(size)] = medians(stock_runs)
+                        runs[label].append(one_run(url, size, args.seconds, Path(workdir), env))
+            for label, done in runs.items():
+                measured[label][str(size)] = medians(done)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    results = measured.pop("ours")
     baseline = results[str(sizes[0])]
     for figures in results.values():
         for key in ("cpu_per_client", "latency_p50_ms", "receive_fps"):
             figures[f"{key}_ratio_vs_n{sizes[0]}"] = ratio(figures[key], baseline[key])
-    for label, stock_figures in stock.items():
-        ours = results[label]
-        for key in ("cpu_per_client", "latency_p50_ms", "latency_p95_ms", "receive_fps"):
-            ours[f"{key}_ratio_vs_stock"] = ratio(ours[key], stock_figures[key])
+    for label, other in measured.items():
+        for size_label, theirs in other.items():
+            ours = results[size_label]
+            for key in ("cpu_per_client", "latency_p50_ms", "latency_p95_ms", "receive_fps"):
+                ours[f"{key}_ratio_vs_{label}"] = ratio(ours[key], theirs[key])
     report(
         "mesh",
         {
             "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
-            "camera_encoders": "one per peer" if per_peer else "one shared by all peers",
+            "camera_encoders": "one shared by all peers",
             "runs_per_size": args.runs,
             "window_s": args.seconds,
             "machine": machine(),
             "participants": results,
-            **({"stock_aiortc_video_buffer": stock} if stock else {}),
+            **measured,
         },
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -249,7 +249,9 @@ def main() -> None:
                 progress(f"run {run + 1}/{args.runs}: mesh of {size}")
                 with tempfile.TemporaryDirectory(dir=tmp) as one:
                     try:
-                        mesh_runs[size].append(mesh_run(mesh_url, size, args.seconds, Path(one)))
+                        mesh_runs[size].append(
+                            mesh_run(mesh_url, size, args.seconds, Path(one), {})
+                        )
                     except RuntimeError as exc:
                         failed.append({"plane": "mesh", "size": size, "why": str(exc)[:500]})
                         progress(f"failed: {exc}")
