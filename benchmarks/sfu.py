@@ -274,8 +274,8 @@ def main() -> None:
                 figures["latency_p50_ms"], mesh[label]["latency_p50_ms"]
             )
     skipped = {
-        str(n): f"mesh of {n} needs {n - 1} VP8 encoders and {n - 1} decoders at 640x360@30 in "
-        f"each of {n} client processes: more than 2 shared cores can run"
+        str(n): f"mesh of {n} needs {n - 1} VP8 decoders at 640x360@30 and {n - 1} packetised "
+        f"sends of one encode in each of {n} client processes: more than 2 shared cores can run"
         for n in sizes
         if n > MESH_FITS and n not in mesh_sizes
     }
