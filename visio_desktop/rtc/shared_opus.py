@@ -67,6 +67,12 @@ class SharedOpusEncode:
         return self.encoder.dtx_frames
 
     @property
+    def peers(self) -> int:
+        """How many peers' losses count."""
+        with self._lock:
+            return len(self._losses)
+
+    @property
     def loss_percent(self) -> int:
         """The loss FEC protects against: the weakest peer's."""
         with self._lock:
