@@ -56,7 +56,7 @@ async def test_three_receivers_hear_one_encode_of_each_frame(
     mesh = Mesh((SENDER, *RECEIVERS))
     sender = mesh.calls[SENDER]
     microphone = SyntheticAudioTrack.tone(300, pattern=(1.0, 0.0))  # a tone without a pause
-    produced: list[int] = []
+    produced: list[int | None] = []
     microphone.tap = lambda frame: produced.append(frame.pts)
     try:
         await sender.publish(Slot.AUDIO, microphone)

@@ -32,7 +32,7 @@ def audio_level_dbov(frame: AudioFrame) -> int:
     last = _last
     if last is not None and last[0] is frame:
         return last[1]
-    samples = np.frombuffer(frame.planes[0], dtype=np.int16).astype(np.int64)
+    samples = np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16).astype(np.int64)
     # Exact: below 2**53, the float sum aiortc accumulates holds integers without rounding.
     energy = float(np.dot(samples, samples))
     rms = math.sqrt(energy / (frame.samples * MAX_SAMPLE_VALUE * MAX_SAMPLE_VALUE))
