@@ -183,6 +183,7 @@ def main() -> None:
         {
             "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
             "camera_encoders": "one shared by all peers",
+            "opus_encoders": "one shared by all peers",
             "runs_per_size": args.runs,
             "window_s": args.seconds,
             "machine": machine(),
