@@ -191,3 +191,7 @@ def main() -> None:
             **measured,
         },
     )
+
+
+if __name__ == "__main__":
+    main()
