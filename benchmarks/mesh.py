@@ -13,8 +13,9 @@ and join-to-first-remote-frame time; ratios are against N = 2 measured in the sa
 Baselines, each measured run for run beside ours (the same N, one after the other), with
 ratios: --stock measures aiortc's own video jitter buffer (which holds each frame until the
 next one starts) in place of ours (`rtc/frame_buffer.py`); --per-peer-encoders gives every
-peer's camera sender its own encoder, as before the shared camera encode
-(`rtc/shared_encoder.py`), by setting VISIO_PER_PEER_CAMERA_ENCODERS=1 in the clients.
+peer's camera and microphone senders their own encoders, as before the shared encodes
+(`rtc/shared_encoder.py`, `rtc/shared_opus.py`), by setting VISIO_PER_PEER_CAMERA_ENCODERS=1 in
+the clients (the figures keep the name per_peer_camera_encoders).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def main() -> None:
     parser.add_argument(
         "--per-peer-encoders",
         action="store_true",
-        help="also measure one camera encoder per peer, run for run beside the shared one",
+        help="also measure one camera and one Opus encoder per peer, run for run beside ours",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -182,6 +183,7 @@ def main() -> None:
         {
             "video": "640x360@30 VP8, audio Opus 48 kHz, synthetic sources",
             "camera_encoders": "one shared by all peers",
+            "opus_encoders": "one shared by all peers",
             "runs_per_size": args.runs,
             "window_s": args.seconds,
             "machine": machine(),
@@ -189,3 +191,7 @@ def main() -> None:
             **measured,
         },
     )
+
+
+if __name__ == "__main__":
+    main()

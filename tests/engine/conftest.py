@@ -21,6 +21,7 @@ from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import ReconnectPolicy
 from visio_desktop.engine.session import Session
 from visio_desktop.engine.thread import EngineThread
+from visio_desktop.rtc.ice import gather_loopback_only
 from visio_desktop.server.runner import EmbeddedServer
 
 E = TypeVar("E", bound=ev.Event)
@@ -63,6 +64,14 @@ def frame_from(
 ) -> Callable[[ev.FirstRemoteFrame], bool]:
     """Matches the first remote frame in slot `kind` from `participant_id`."""
     return lambda e: (e.participant_id, e.kind) == (participant_id, kind)
+
+
+@pytest.fixture
+def loopback() -> Iterator[None]:
+    """ICE gathers 127.0.0.1 only, for peer connections within the test."""
+    gather_loopback_only(True)
+    yield
+    gather_loopback_only(False)
 
 
 @pytest.fixture

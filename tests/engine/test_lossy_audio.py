@@ -2,7 +2,7 @@
 RTP packet in ten dropped at random (seeded) on the way from Alice to Bob, every frame Bob's
 (stand-in) speakers play comes from a packet, from the next packet's FEC, or from
 concealment; a lost packet never takes its neighbours with it; and Alice's encoder learns
-the loss from Bob's receiver reports and protects her packets against it."""
+the loss from Bob's receiver reports and protects her (shared) encode against it."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from visio_desktop.media.playout import PacedOutputStream, Playout
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.rtc.audio_buffer import AudioFigures
 from visio_desktop.rtc.audio_receive import OpusReceive
-from visio_desktop.rtc.opus_sender import OpusFecEncoder
 from visio_desktop.rtc.shaper import PathFaults, Shaper, ShaperFigures, shape_transport
+from visio_desktop.rtc.shared_opus import PeerOpusEncoder
 
 FRAMES_UNDER_LOSS = 300  # six seconds of audio, in 20 ms frames
 
@@ -62,7 +62,7 @@ def test_a_lost_audio_packet_is_recovered_or_concealed_and_never_drops_its_neigh
         assert buffer is not None and isinstance(buffer.source, MicrophoneGate)
         source = buffer.source.source
         assert isinstance(source, OpusReceive)
-        encoders: list[OpusFecEncoder] = []
+        encoders: list[PeerOpusEncoder] = []
 
         async def lossy_from_now() -> AudioFigures:
             pc = mesh_of(alice).connection(bob_id)
@@ -93,5 +93,5 @@ def test_a_lost_audio_packet_is_recovered_or_concealed_and_never_drops_its_neigh
     assert after.late == after.dropped_speech == 0, after
     assert fec >= lost // 2, after  # most losses came back from FEC
     assert (real + fec) / played >= 0.9, after
-    assert isinstance(encoders[0], OpusFecEncoder)
+    assert isinstance(encoders[0], PeerOpusEncoder)  # the mesh's shared encode
     assert encoders[0].loss.percent >= 5  # Alice learnt the loss from Bob's reports

@@ -7,62 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from aiortc import RTCConfiguration
 from aiortc.mediastreams import MediaStreamTrack
 from av import VideoFrame
 
-from tests.engine.conftest import WAIT, PlaneRecord
+from tests.engine.conftest import WAIT
+from tests.engine.direct_mesh import Mesh
 from visio_desktop.core.kinds import Slot
-from visio_desktop.core.protocol import Signal
 from visio_desktop.media.synthetic import SyntheticVideoTrack, read_stamp
 from visio_desktop.rtc.camera_encoder import CameraVp8Encoder
-from visio_desktop.rtc.ice import gather_loopback_only
-from visio_desktop.rtc.mesh import MeshCall
 from visio_desktop.rtc.shared_encoder import SharedCamera
 
 SENDER, RECEIVERS = "a", ("b", "c", "d")  # the smaller id offers: "a" calls everyone
 FRAMES = 15  # decoded by each receiver
-
-
-class Mesh:
-    """MeshCalls that hand each other their signals directly."""
-
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self.records: dict[str, PlaneRecord] = {}
-        self.calls: dict[str, MeshCall] = {}
-        for me in names:
-            self.records[me] = PlaneRecord()
-            self.calls[me] = MeshCall(
-                me, RTCConfiguration(iceServers=[]), self._sender(me), self.records[me]
-            )
-
-    def _sender(self, me: str) -> Callable[[Signal], Awaitable[None]]:
-        async def send(signal: Signal) -> None:
-            delivered = Signal(to=signal.to, kind=signal.kind, sdp=signal.sdp, sender=me)
-            await self.calls[signal.to].handle_signal(delivered)
-
-        return send
-
-    async def camera_at(self, receiver: str) -> MediaStreamTrack:
-        while True:
-            _, slot, track = await asyncio.wait_for(self.records[receiver].tracks.get(), WAIT)
-            if slot is Slot.CAMERA:
-                return track
-
-    async def close(self) -> None:
-        for call in self.calls.values():
-            await call.close()
-
-
-@pytest.fixture
-def loopback() -> Iterator[None]:
-    gather_loopback_only(True)
-    yield
-    gather_loopback_only(False)
 
 
 @pytest.fixture

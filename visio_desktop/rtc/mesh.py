@@ -11,7 +11,9 @@ offers only audio and video (an older client) simply has no screen slot.
 
 The camera is encoded once for every peer (`rtc.shared_encoder.SharedCamera`); each peer's
 camera sender sends that one encode, or encodes on its own while its path is far weaker than
-the others' (or when VISIO_PER_PEER_CAMERA_ENCODERS=1).
+the others' (or when VISIO_PER_PEER_CAMERA_ENCODERS=1). So is the microphone
+(`rtc.shared_opus.SharedOpusEncode`): one Opus encode for every peer's audio sender, with FEC
+for the weakest receiver; VISIO_PER_PEER_CAMERA_ENCODERS=1 gives each its own there too.
 
 Each remote video track gets `rtc.frame_buffer`'s jitter buffer, which hands a frame to the
 decoder as soon as it is complete, and the audio track `rtc.audio_receive`'s adaptive one
@@ -48,6 +50,7 @@ from visio_desktop.core.protocol import Signal, SignalKind
 from visio_desktop.rtc.audio_receive import install_opus_receive
 from visio_desktop.rtc.camera_encoder import RateControl, use_camera_encoder
 from visio_desktop.rtc.ice import is_mdns_candidate, rtc_configuration, without_mdns_candidates
+from visio_desktop.rtc.opus import OpusUnavailable
 from visio_desktop.rtc.opus_sender import use_opus_encoder
 from visio_desktop.rtc.plane import (
     PlaneEvents,
@@ -64,6 +67,7 @@ from visio_desktop.rtc.shared_encoder import (
     per_peer_encoders_forced,
     use_shared_camera_encoder,
 )
+from visio_desktop.rtc.shared_opus import PeerOpusEncoder, SharedOpusEncode, use_shared_opus_encoder
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +115,11 @@ class MeshCall:
         self._local: dict[Slot, MediaStreamTrack | None] = dict.fromkeys(SLOTS)
         self._peers: dict[str, RTCPeerConnection] = {}
         self._proxies: dict[RTCRtpSender, MediaStreamTrack] = {}
-        self.camera = None if per_peer_encoders_forced() else SharedCamera()
+        per_peer = per_peer_encoders_forced()
+        self.camera = None if per_peer else SharedCamera()
         self._camera_rates: dict[RTCRtpSender, RateControl] = {}  # of the shared camera's peers
+        self.microphone = None if per_peer or STOCK_AUDIO_BUFFER else _shared_opus()
+        self._microphone_peers: dict[RTCRtpSender, PeerOpusEncoder] = {}
 
     def offers_to(self, participant_id: str) -> bool:
         return self.self_id < participant_id
@@ -218,6 +225,9 @@ class MeshCall:
         for sender in pc.getSenders():
             self._detach(sender)
             self._camera_rates.pop(sender, None)
+            microphone_peer = self._microphone_peers.pop(sender, None)
+            if microphone_peer is not None:
+                microphone_peer.leave()  # its loss no longer counts
         try:
             # Shielded: aiortc may be closing the connection itself already (the peer left),
             # and then this waits on aiortc's own "closed" future; cancelling us (a meeting
@@ -234,6 +244,8 @@ class MeshCall:
         if slot is Slot.CAMERA and self.camera is not None:
             shared = None if track is None else self._relay.subscribe(track, buffered=False)
             self.camera.set_source(shared)
+        if slot is Slot.AUDIO and self.microphone is not None:
+            self.microphone.restart_clock()  # another track's frames count their own pts
         for participant_id, pc in self._peers.items():
             transceiver = slots_of(pc).get(slot)
             if transceiver is not None:
@@ -288,7 +300,8 @@ class MeshCall:
 
     def _prepare(self, sender: RTCRtpSender, slot: Slot, peer: str) -> None:
         """A new sender for `slot`: the screen gets the text-friendly encoder, the camera the
-        rate-controlled one and the microphone the one with FEC and DTX, before their first
+        rate-controlled one and the microphone the one with FEC and DTX (both shared by every
+        peer unless VISIO_PER_PEER_CAMERA_ENCODERS=1), before their first
         frame (aiortc picks a sender's encoder then), then the local track."""
         if slot is Slot.SCREEN:
             use_screen_encoder(sender)
@@ -296,6 +309,8 @@ class MeshCall:
             self._camera_rates[sender] = use_shared_camera_encoder(sender).rate
         elif slot is Slot.CAMERA:
             use_camera_encoder(sender)
+        elif self.microphone is not None:
+            self._microphone_peers[sender] = use_shared_opus_encoder(sender, self.microphone)
         elif not STOCK_AUDIO_BUFFER:
             use_opus_encoder(sender)
         self._attach(sender, slot, peer)
@@ -323,6 +338,14 @@ class MeshCall:
         proxy = self._proxies.pop(sender, None)
         if proxy is not None:
             proxy.stop()
+
+
+def _shared_opus() -> SharedOpusEncode | None:
+    """The microphone's shared encode; None without libopus (aiortc's encoders then)."""
+    try:
+        return SharedOpusEncode()
+    except OpusUnavailable:
+        return None
 
 
 def slots_of(pc: RTCPeerConnection) -> dict[Slot, RTCRtpTransceiver]:

@@ -28,6 +28,7 @@ from aiortc.rtp import RtcpRrPacket, RtcpSrPacket
 from av import AudioFrame, AudioResampler
 
 from visio_desktop.rtc import opus
+from visio_desktop.rtc.audio_level import use_fast_audio_level
 
 BITRATE = 32_000
 DTX_PACKET_BYTES = 2  # at most this long: a DTX packet, not sent
@@ -67,6 +68,11 @@ class OpusFecEncoder(AiortcEncoder):
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         """Runs in aiortc's encoder executor. Returns ([], timestamp) when nothing is to be
         sent (aiortc then sends nothing)."""
+        return self.encode_at(frame, self.loss.percent)
+
+    def encode_at(self, frame: AudioFrame, loss_percent: int) -> tuple[list[bytes], int]:
+        """`encode`, with FEC against `loss_percent` (for `rtc.shared_opus`, which protects
+        the weakest of several receivers). Not thread-safe: one caller at a time."""
         self._pending = np.concatenate((self._pending, self._mono_48k(frame)))
         if len(self._pending) > MAX_BACKLOG:
             self._pending = self._pending[-MAX_BACKLOG:]
@@ -76,7 +82,7 @@ class OpusFecEncoder(AiortcEncoder):
             self._pending[: opus.FRAME_SAMPLES],
             self._pending[opus.FRAME_SAMPLES :],
         )
-        self._opus.set_packet_loss(self.loss.percent)  # here: ctl calls stay on one thread
+        self._opus.set_packet_loss(loss_percent)  # here: ctl calls stay on one thread
         packet = self._opus.encode(pcm)
         timestamp, self._timestamp = self._timestamp, self._timestamp + opus.FRAME_SAMPLES
         if len(packet) <= DTX_PACKET_BYTES:
@@ -120,7 +126,16 @@ def use_opus_encoder(sender: RTCRtpSender) -> OpusFecEncoder | None:
         encoder = OpusFecEncoder()
     except opus.OpusUnavailable:
         return None
+    install_encoder(sender, encoder, encoder.loss)
+    return encoder
+
+
+def install_encoder(sender: RTCRtpSender, encoder: AiortcEncoder, loss: LossTracker) -> None:
+    """Make `encoder` the audio `sender`'s, feed `loss` the fraction lost in each receiver
+    report about this sender, and advertise FEC and DTX; the level in each packet's header
+    extension is worked out with numpy from now on (`rtc.audio_level`)."""
     advertise_fec_and_dtx()
+    use_fast_audio_level()
     setattr(sender, "_RTCRtpSender__encoder", encoder)  # noqa: B010 - name-mangled, on purpose
     handle = sender._handle_rtcp_packet
 
@@ -129,7 +144,6 @@ def use_opus_encoder(sender: RTCRtpSender) -> OpusFecEncoder | None:
         if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
             for report in packet.reports:
                 if report.ssrc == sender._ssrc:
-                    encoder.loss.on_report(report.fraction_lost / 256)
+                    loss.on_report(report.fraction_lost / 256)
 
     sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
-    return encoder

@@ -20,7 +20,8 @@ keyframe, which it asks for.
   weak path does not lower what the others get. It comes back to the shared encode once its
   rate is at 3/4 of that median again. Both switches are logged.
 - `VISIO_PER_PEER_CAMERA_ENCODERS=1` makes the mesh give every sender its own encoder as before
-  (`per_peer_encoders_forced`), for the benchmarks and as an escape hatch.
+  (`per_peer_encoders_forced`), for the benchmarks and as an escape hatch; the microphone's
+  too (its shared encode is `rtc.shared_opus`).
 
 The screen share stays per peer (rtc/screen_encoder.py): it is one peer's slot at a time more
 often than not, and its encoder's rate is tuned per receiver.
@@ -69,7 +70,7 @@ def per_peer_encoders_forced() -> bool:
 
 @functools.cache
 def _say_forced() -> None:
-    log.info("%s=1: every peer's camera sender encodes the camera on its own", PER_PEER_ENV)
+    log.info("%s=1: every peer's sender encodes the camera or microphone itself", PER_PEER_ENV)
 
 
 def is_vp8_keyframe(data: bytes) -> bool:
