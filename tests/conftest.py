@@ -9,6 +9,7 @@ import pytest
 
 from tests.memory_keyring import MemoryKeyring
 from visio_desktop.engine.thread import EngineThread
+from visio_desktop.rtc import opus
 from visio_desktop.server.runner import EmbeddedServer
 
 
@@ -38,3 +39,17 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def libopus_encodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The length of each PCM block libopus encoded, anywhere in the process (one call each)."""
+    calls: list[int] = []
+    encode = opus.Encoder.encode
+
+    def counted(self: opus.Encoder, pcm: opus.Pcm | bytes) -> bytes:
+        calls.append(len(pcm))
+        return encode(self, pcm)
+
+    monkeypatch.setattr(opus.Encoder, "encode", counted)
+    yield calls

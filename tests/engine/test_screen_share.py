@@ -7,18 +7,16 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from aiortc import RTCConfiguration
-from aiortc.mediastreams import MediaStreamTrack
 from av import VideoFrame
 
-from tests.engine.conftest import QUICK_RECONNECT, WAIT, EventLog, PlaneRecord, frame_from
+from tests.engine.conftest import QUICK_RECONNECT, WAIT, EventLog, frame_from
+from tests.engine.direct_mesh import Mesh
 from tests.screen_sources import fake_screen
 from visio_desktop.core.kinds import Slot, TileKey
 from visio_desktop.core.links import MeetingLink
-from visio_desktop.core.protocol import Signal
 from visio_desktop.engine import events as ev
 from visio_desktop.engine.options import MediaOptions
 from visio_desktop.engine.session import Session
@@ -26,61 +24,23 @@ from visio_desktop.engine.thread import EngineThread
 from visio_desktop.media.screen import ScreenTrack
 from visio_desktop.media.sources import SyntheticSources
 from visio_desktop.media.status import StatusCallback
-from visio_desktop.rtc.ice import gather_loopback_only
-from visio_desktop.rtc.mesh import MeshCall, slots_of
+from visio_desktop.rtc.mesh import slots_of
 from visio_desktop.rtc.screen_encoder import ScreenVp8Encoder
 
 # -- the mesh's screen slot -----------------------------------------------------------------
-
-
-class _Pair:
-    """Two MeshCalls that hand each other their signals directly."""
-
-    def __init__(self, first: str, second: str) -> None:
-        self.records: dict[str, PlaneRecord] = {}
-        self.calls: dict[str, MeshCall] = {}
-        for me in (first, second):
-            self.records[me] = PlaneRecord()
-            self.calls[me] = MeshCall(
-                me, RTCConfiguration(iceServers=[]), self._sender(me), self.records[me]
-            )
-
-    def _sender(self, me: str) -> Callable[[Signal], Awaitable[None]]:
-        async def send(signal: Signal) -> None:
-            delivered = Signal(to=signal.to, kind=signal.kind, sdp=signal.sdp, sender=me)
-            await self.calls[signal.to].handle_signal(delivered)
-
-        return send
-
-    async def screen_track_at(self, receiver: str) -> MediaStreamTrack:
-        while True:
-            _, slot, track = await asyncio.wait_for(self.records[receiver].tracks.get(), WAIT)
-            if slot is Slot.SCREEN:
-                return track
-
-    async def close(self) -> None:
-        for call in self.calls.values():
-            await call.close()
-
-
-@pytest.fixture
-def loopback() -> Iterator[None]:
-    gather_loopback_only(True)
-    yield
-    gather_loopback_only(False)
 
 
 @pytest.mark.parametrize("sharer", ["a", "b"])  # "a" offers, "b" answers
 async def test_the_screen_slot_carries_full_resolution_in_both_directions(
     loopback: None, sharer: str
 ) -> None:
-    pair = _Pair("a", "b")
+    pair = Mesh(("a", "b"))
     receiver = "b" if sharer == "a" else "a"
     screen = fake_screen(lambda _: None)
     try:
         await pair.calls[sharer].publish(Slot.SCREEN, screen)
         await pair.calls["a"].add_participant("b")
-        remote = await pair.screen_track_at(receiver)
+        remote = await pair.track_at(receiver, Slot.SCREEN)
         frame = await asyncio.wait_for(remote.recv(), WAIT)
         assert isinstance(frame, VideoFrame)
         assert (frame.width, frame.height) == (1280, 720)

@@ -6,10 +6,8 @@ no longer counts for FEC."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
 from aiortc.mediastreams import MediaStreamTrack
 from av import AudioFrame
 
@@ -17,26 +15,11 @@ from tests.engine.conftest import WAIT
 from tests.engine.direct_mesh import Mesh
 from visio_desktop.core.kinds import Slot
 from visio_desktop.media.synthetic import SyntheticAudioTrack
-from visio_desktop.rtc import opus
 from visio_desktop.rtc.audio_receive import pulled_audio
 from visio_desktop.rtc.shared_opus import PeerOpusEncoder, SharedOpusEncode
 
 SENDER, RECEIVERS = "a", ("b", "c", "d")  # the smaller id offers: "a" calls everyone
 FRAMES = 25  # 500 ms of real audio decoded by each receiver
-
-
-@pytest.fixture
-def libopus_encodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """One entry per call to libopus's encoder, anywhere in the process."""
-    calls: list[int] = []
-    encode = opus.Encoder.encode
-
-    def counted(self: opus.Encoder, pcm: opus.Pcm | bytes) -> bytes:
-        calls.append(len(pcm))
-        return encode(self, pcm)
-
-    monkeypatch.setattr(opus.Encoder, "encode", counted)
-    yield calls
 
 
 async def tone_frames(track: MediaStreamTrack, count: int) -> int:

@@ -8,10 +8,8 @@ from __future__ import annotations
 import gc
 import random
 import threading
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
 from av import AudioFrame
 
 from visio_desktop.rtc import opus
@@ -42,20 +40,6 @@ def alone(sequence: list[AudioFrame]) -> list[Encoded]:
     """What one encoder of its own makes of `sequence`, with no loss reported."""
     encoder = OpusFecEncoder()
     return [encoder.encode(frame) for frame in sequence]
-
-
-@pytest.fixture
-def libopus_encodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The length of each PCM block libopus encoded (one call each)."""
-    calls: list[int] = []
-    encode = opus.Encoder.encode
-
-    def counted(self: opus.Encoder, pcm: opus.Pcm | bytes) -> bytes:
-        calls.append(len(pcm))
-        return encode(self, pcm)
-
-    monkeypatch.setattr(opus.Encoder, "encode", counted)
-    yield calls
 
 
 def test_interleaved_peers_get_the_same_stream_from_one_encode(libopus_encodes: list[int]) -> None:
