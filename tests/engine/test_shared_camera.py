@@ -1,12 +1,15 @@
 """The shared camera encode on real peer connections over 127.0.0.1: one sender and three
 receivers. Every receiver decodes the synthetic camera's frames, and the sender encoded each
 frame once, not once per receiver; it keeps doing so when the camera goes off and on, and
-closing the call stops the shared encode."""
+closing the call stops the shared encode. A receiver behind a lossy path gets an encode of
+its own until the path is clean, and the other keeps the shared one at its own rate."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from tests.engine.direct_mesh import Mesh
 from visio_desktop.core.kinds import Slot
 from visio_desktop.media.synthetic import SyntheticVideoTrack, read_stamp
 from visio_desktop.rtc.camera_encoder import CameraVp8Encoder
+from visio_desktop.rtc.shaper import PathFaults, shape_transport
 from visio_desktop.rtc.shared_encoder import SharedCamera
 
 SENDER, RECEIVERS = "a", ("b", "c", "d")  # the smaller id offers: "a" calls everyone
@@ -84,3 +88,74 @@ async def test_three_receivers_decode_one_encode_of_each_frame(
         await mesh.close()
         camera.stop()
     assert not shared.running and shared.peers == []
+
+
+async def until(condition: Callable[[], bool], what: str, within: float = 2 * WAIT) -> None:
+    """Polls `condition` on the loop that runs the calls (their state changes there)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.05)  # a poll of the calls' own state, not a guess at timing
+
+
+async def test_a_lossy_receiver_gets_its_own_encode_and_the_others_keep_theirs(
+    loopback: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A slow receiver does not degrade what the others get: the path to one of two
+    receivers loses 30 % of its packets, that peer moves to an encoder of its own, the shared
+    encode keeps the rate the clean receiver's path allows, and the lossy peer comes back to
+    the shared encode once its path is clean."""
+    caplog.set_level(logging.INFO, logger="visio_desktop.rtc.shared_encoder")
+    clean, lossy = "b", "c"
+    mesh = Mesh((SENDER, clean, lossy))
+    sender = mesh.calls[SENDER]
+    camera = SyntheticVideoTrack("Alice", width=640, height=360, fps=30)
+    frames: list[asyncio.Future[None]] = []
+    try:
+        await sender.publish(Slot.CAMERA, camera)
+        for receiver in (clean, lossy):
+            await sender.add_participant(receiver)
+        received: dict[str, list[tuple[int, int]]] = {clean: [], lossy: []}
+
+        async def decode(receiver: str) -> None:
+            track = await mesh.camera_at(receiver)
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, VideoFrame)
+                received[receiver].append((frame.width, frame.height))
+
+        frames += [asyncio.ensure_future(decode(r)) for r in (clean, lossy)]
+        await until(lambda: all(received.values()), "no video at the receivers")
+        shared = sender.camera
+        assert isinstance(shared, SharedCamera)
+        peers = {peer.name: peer for peer in shared.peers}
+        pc = sender.connection(lossy)
+        assert pc is not None
+        path = shape_transport(pc.getTransceivers()[0].sender.transport, PathFaults(loss=0.3))
+
+        await until(lambda: peers[lossy].fallback, "the lossy peer kept the shared encode")
+        assert not peers[clean].fallback
+        # The shared encode runs at what the clean path allows (reports keep coming: it is
+        # checked once the encode has followed the latest), above what the lossy one allows.
+        await until(
+            lambda: (
+                shared.encoder.rate.remb == int(peers[clean].rate.allowed())
+                and peers[lossy].rate.allowed() < shared.encoder.rate.remb
+            ),
+            "the shared encode does not follow the clean receiver",
+        )
+        before = len(received[clean])
+        await until(lambda: len(received[clean]) >= before + 30, "the clean receiver stalled")
+        assert all(size == (640, 360) for size in received[clean][before:])
+
+        path.faults = PathFaults()  # the path is clean again
+        await until(lambda: not peers[lossy].fallback, "the lossy peer never came back")
+        messages = [r.getMessage() for r in caplog.records]
+        assert any(f"camera to {lossy}: its own encoder" in m for m in messages)
+        assert any(f"camera to {lossy}: back on the shared encode" in m for m in messages)
+        assert not any(f"camera to {clean}" in m for m in messages)
+    finally:
+        for task in frames:
+            task.cancel()
+        await mesh.close()
+        camera.stop()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -22,6 +22,8 @@ from visio_desktop.media.synthetic import SyntheticVideoTrack
 from visio_desktop.rtc.livekit.connection import LiveKitConnection
 from visio_desktop.rtc.livekit.events import SignallingState
 from visio_desktop.server.runner import RunningServer, start_server
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -180,6 +182,20 @@ async def test_a_member_can_do_no_host_thing(hosts: Hosts) -> None:
         await owner.close()
 
 
+async def livekit_says(
+    read: Callable[[], Awaitable[T]], check: Callable[[T], bool], within: float = 10.0
+) -> T:
+    """What LiveKit's room service reads once `check` holds: LiveKit applies a change on the
+    room's node and its store follows, so a read right after the request may be older."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        seen = await read()
+        if check(seen):
+            return seen
+        assert asyncio.get_running_loop().time() < deadline, f"LiveKit still says {seen}"
+        await asyncio.sleep(0.05)  # a poll of LiveKit's view, not a guess at timing
+
+
 async def test_hosts_mute_lock_remove_and_end(hosts: Hosts) -> None:
     slug, secret = await hosts.create()
     owner_grant = await hosts.grant(slug, "Host", secret)
@@ -198,16 +214,25 @@ async def test_hosts_mute_lock_remove_and_end(hosts: Hosts) -> None:
             0
         ] == 200
         target = api.RoomParticipantIdentity(room=slug, identity=guest)
-        muted = await hosts.service.room.get_participant(target)
-        assert [t.muted for t in muted.tracks if t.sid == sid] == [True]
+        await livekit_says(
+            lambda: hosts.service.room.get_participant(target),
+            lambda p: [t.muted for t in p.tracks if t.sid == sid] == [True],
+        )
 
         rules = {"access": "lobby", "mics_locked": True}
         assert await hosts.call("PATCH", f"rooms/{slug}/", rules, token=token) == (200, rules)
-        rooms = await hosts.service.room.list_rooms(api.ListRoomsRequest(names=[slug]))
-        assert json.loads(rooms.rooms[0].metadata) == {"visio": rules}
-        locked = await hosts.service.room.get_participant(target)
-        assert lm.TrackSource.MICROPHONE not in locked.permission.can_publish_sources
-        assert lm.TrackSource.CAMERA in locked.permission.can_publish_sources
+        named = api.ListRoomsRequest(names=[slug])
+        await livekit_says(
+            lambda: hosts.service.room.list_rooms(named),
+            lambda r: (
+                bool(r.rooms) and json.loads(r.rooms[0].metadata or "null") == {"visio": rules}
+            ),
+        )
+        sources = await livekit_says(
+            lambda: hosts.service.room.get_participant(target),
+            lambda p: lm.TrackSource.MICROPHONE not in p.permission.can_publish_sources,
+        )
+        assert lm.TrackSource.CAMERA in sources.permission.can_publish_sources
 
         body = {"participant_identity": guest}
         assert (await hosts.call("POST", f"rooms/{slug}/remove-participant/", body, token=token))[
@@ -229,8 +254,7 @@ async def test_hosts_mute_lock_remove_and_end(hosts: Hosts) -> None:
             "POST", f"rooms/{slug}/end-meeting/", {}, token=admin_grant["token"]
         )
         assert status == 200
-        rooms = await hosts.service.room.list_rooms(api.ListRoomsRequest(names=[slug]))
-        assert list(rooms.rooms) == []
+        await livekit_says(lambda: hosts.service.room.list_rooms(named), lambda r: not r.rooms)
     finally:
         for connection in connections:
             await connection.close()
